@@ -1,0 +1,348 @@
+// Package cardsapi is the client of the Cards API (the contract is SPEC.md): signed
+// requests, a retry policy that never repeats a card-creating or money-moving call whose
+// answer was lost, tolerant decoding, typed errors and pollers for asynchronous work.
+// It holds no Terraform types.
+package cardsapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rsa"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/time/rate"
+
+	"github.com/arthawork/terraform-provider-cards/internal/signing"
+)
+
+// Config configures a Client. Zero values take the documented defaults.
+type Config struct {
+	BaseURL           string          // e.g. https://tstapi.artha.work/api/v1 (no trailing slash needed)
+	CustomerToken     string          // secret
+	PrivateKey        *rsa.PrivateKey // signs every request
+	BearerToken       string          // optional: sends Authorization: Bearer only when set
+	MaxRetries        int             // default 4 when 0; negative = no retries
+	RequestsPerSecond float64         // default 10 when 0; shared by every caller of one Client
+	RequestTimeout    time.Duration   // per attempt, default 30s
+	UserAgent         string
+	Logger            Logger        // optional; nil = silent
+	Clock             Clock         // optional; nil = real time
+	PollInitial       time.Duration // first wait interval, default 500ms
+	PollMax           time.Duration // cap of backed-off interval, default 10s
+	HTTPClient        *http.Client  // optional base client (tests); retryablehttp wraps it
+}
+
+// Logger receives the client's log lines. Fields never hold bodies, headers, tokens or card
+// numbers.
+type Logger interface {
+	Debug(ctx context.Context, msg string, fields map[string]any)
+	Info(ctx context.Context, msg string, fields map[string]any)
+	Warn(ctx context.Context, msg string, fields map[string]any)
+}
+
+// Clock is the time source of signing timestamps, the rate limiter and the waiters; tests
+// replace it so that nothing sleeps for real.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+// Defaults of Config.
+const (
+	DefaultMaxRetries        = 4
+	DefaultRequestsPerSecond = 10
+	DefaultRequestTimeout    = 30 * time.Second
+	DefaultPollInitial       = 500 * time.Millisecond
+	DefaultPollMax           = 10 * time.Second
+	DefaultUserAgent         = "terraform-provider-cards"
+
+	// maxResponseBytes bounds what the client reads of any answer.
+	maxResponseBytes = 10 << 20
+)
+
+// Client calls the Cards API. It is safe for concurrent use; all callers share its rate limit.
+type Client struct {
+	baseURL     string
+	token       string
+	bearer      string
+	key         *rsa.PrivateKey
+	maxRetries  int
+	limiter     *rate.Limiter
+	userAgent   string
+	log         Logger
+	clock       Clock
+	pollInitial time.Duration
+	pollMax     time.Duration
+	httpClient  *http.Client // per-attempt timeout and signing transport applied
+
+	// Retry backoff bounds; unexported so tests can shrink them.
+	retryWaitMin  time.Duration // first backoff
+	retryWaitMax  time.Duration // cap of the exponential backoff
+	retryAfterMax time.Duration // cap of a server's Retry-After
+
+	// onReserve, when set (tests), sees the time each request was allowed to go by the limiter.
+	onReserve func(at time.Time)
+}
+
+// New validates cfg and builds a Client.
+func New(cfg Config) (*Client, error) {
+	base, err := validateBaseURL(cfg.BaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(cfg.CustomerToken) == "" {
+		return nil, errors.New("cards API client: customer token is empty")
+	}
+	// Header values cannot carry control characters; say so now rather than on every request.
+	if strings.ContainsFunc(cfg.CustomerToken+cfg.BearerToken, unicode.IsControl) {
+		return nil, errors.New("cards API client: customer token and bearer token must not contain control characters (such as a trailing newline)")
+	}
+	if cfg.PrivateKey == nil {
+		return nil, errors.New("cards API client: private key is missing")
+	}
+	if bits := cfg.PrivateKey.N.BitLen(); bits < signing.MinKeyBits {
+		return nil, fmt.Errorf("cards API client: RSA key is %d bits; at least %d are required", bits, signing.MinKeyBits)
+	}
+	if cfg.RequestsPerSecond < 0 {
+		return nil, errors.New("cards API client: requests per second must not be negative")
+	}
+	if cfg.RequestTimeout < 0 || cfg.PollInitial < 0 || cfg.PollMax < 0 {
+		return nil, errors.New("cards API client: durations must not be negative")
+	}
+
+	c := &Client{
+		baseURL:       base,
+		token:         cfg.CustomerToken,
+		bearer:        cfg.BearerToken,
+		key:           cfg.PrivateKey,
+		maxRetries:    cfg.MaxRetries,
+		userAgent:     cfg.UserAgent,
+		log:           cfg.Logger,
+		clock:         cfg.Clock,
+		pollInitial:   cfg.PollInitial,
+		pollMax:       cfg.PollMax,
+		retryWaitMin:  500 * time.Millisecond,
+		retryWaitMax:  8 * time.Second,
+		retryAfterMax: 30 * time.Second,
+	}
+	switch {
+	case c.maxRetries == 0:
+		c.maxRetries = DefaultMaxRetries
+	case c.maxRetries < 0:
+		c.maxRetries = 0
+	}
+	if c.userAgent == "" {
+		c.userAgent = DefaultUserAgent
+	}
+	if c.log == nil {
+		c.log = nopLogger{}
+	}
+	if c.clock == nil {
+		c.clock = realClock{}
+	}
+	if c.pollInitial == 0 {
+		c.pollInitial = DefaultPollInitial
+	}
+	if c.pollMax == 0 {
+		c.pollMax = DefaultPollMax
+	}
+	if c.pollMax < c.pollInitial {
+		c.pollMax = c.pollInitial
+	}
+	rps := cfg.RequestsPerSecond
+	if rps == 0 {
+		rps = DefaultRequestsPerSecond
+	}
+	// Burst 1: requests are spread evenly rather than let through in bursts the server may
+	// throttle.
+	c.limiter = rate.NewLimiter(rate.Limit(rps), 1)
+
+	timeout := cfg.RequestTimeout
+	if timeout == 0 {
+		timeout = DefaultRequestTimeout
+	}
+	var hc http.Client
+	if cfg.HTTPClient != nil {
+		hc = *cfg.HTTPClient // copy: the caller's client stays untouched
+	}
+	base2 := hc.Transport
+	if base2 == nil {
+		base2 = cleanhttp.DefaultPooledTransport()
+	}
+	hc.Transport = &signingTransport{client: c, base: base2}
+	hc.Timeout = timeout // per attempt: retryablehttp calls Do once per attempt
+	// Never follow redirects: Go would turn a redirected POST into a body-less GET, and the
+	// signature covers what was sent. A redirect surfaces as an error naming the target.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.httpClient = &hc
+	return c, nil
+}
+
+func validateBaseURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", errors.New("cards API client: base URL is empty")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("cards API client: base URL %q is not a URL: %w", raw, err)
+	}
+	if !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("cards API client: base URL %q must be an absolute http(s) URL, e.g. https://tstapi.artha.work/api/v1", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("cards API client: base URL %q must not have a query or fragment", raw)
+	}
+	if u.User != nil {
+		return "", errors.New("cards API client: base URL must not contain credentials")
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// call performs one operation: it encodes body (nil for GET), sends it signed and rate
+// limited with op's retry policy, and decodes the answer into out or returns an *Error.
+func (c *Client) call(ctx context.Context, op operation, body any, out any) error {
+	var payload []byte
+	if body != nil && op.Method != http.MethodGet {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return &Error{Kind: KindTransport, Operation: op.Name, Err: fmt.Errorf("encoding request: %w", err)}
+		}
+		// Fail before sending if the body cannot be signed (e.g. a field named like a signed header).
+		if _, err := signing.CanonicalString("t", "n", "0", b); err != nil {
+			return &Error{Kind: KindTransport, Operation: op.Name, Err: fmt.Errorf("signing request: %w", err)}
+		}
+		payload = b
+	}
+
+	st := &callState{op: op, body: payload, unprocessed: true}
+	ctx = withCallState(ctx, st)
+
+	req, err := retryablehttp.NewRequestWithContext(ctx, op.Method, c.baseURL+op.Path, bodyOrNil(payload))
+	if err != nil {
+		return &Error{Kind: KindTransport, Operation: op.Name, Err: err}
+	}
+	// Read the whole body inside the retry loop, so a connection lost mid-body counts as a
+	// failed attempt (retried only when the operation allows it).
+	req.SetResponseHandler(func(resp *http.Response) error {
+		b, err := readBody(resp)
+		st.respBody = b
+		if err != nil {
+			st.lastFailure = errorClass(&bodyReadError{err})
+			return &bodyReadError{err}
+		}
+		st.bodyRead = true
+		return nil
+	})
+
+	if err := c.waitRate(ctx); err != nil {
+		return &Error{Kind: KindTransport, Operation: op.Name, Err: err}
+	}
+
+	rc := &retryablehttp.Client{
+		HTTPClient:   c.httpClient,
+		RetryWaitMin: c.retryWaitMin,
+		RetryWaitMax: c.retryWaitMax,
+		RetryMax:     c.maxRetries,
+		CheckRetry:   checkRetry,
+		Backoff:      c.backoffFor(ctx, st),
+		ErrorHandler: retryablehttp.PassthroughErrorHandler, // we classify the last answer ourselves
+		PrepareRetry: func(r *http.Request) error { return c.waitRate(r.Context()) },
+	}
+	resp, err := rc.Do(req)
+	if resp != nil {
+		defer resp.Body.Close()
+	}
+	if err != nil {
+		return c.transportError(ctx, st, resp, err)
+	}
+	respBody := st.respBody
+	if !st.bodyRead {
+		// The answer after the last retry (429/5xx) never went through the handler.
+		respBody, _ = readBody(resp)
+	}
+	return c.decodeResponse(st, resp, respBody, out)
+}
+
+// transportError classifies a call that ended without a usable answer.
+func (c *Client) transportError(ctx context.Context, st *callState, resp *http.Response, err error) error {
+	apiErr := &Error{Kind: KindTransport, Operation: st.op.Name, Err: c.redactedErr(err, st)}
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		// Keep errors.Is(err, context.Canceled/DeadlineExceeded) working for callers.
+		apiErr.Err = fmt.Errorf("%w (%w)", ctxErr, apiErr.Err)
+	}
+	if resp != nil { // headers arrived, the body did not
+		apiErr.HTTPStatus = resp.StatusCode
+	}
+	if st.op.Retry == retryOnlyIfUnprocessed && !st.notProcessed() {
+		apiErr.Kind = KindOutcomeUnknown
+	}
+	return apiErr
+}
+
+func bodyOrNil(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return b
+}
+
+func readBody(resp *http.Response) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	if err == nil && len(b) > maxResponseBytes {
+		err = fmt.Errorf("response body exceeds %d bytes", maxResponseBytes)
+	}
+	return b, err
+}
+
+// bodyReadError marks an answer whose headers arrived but whose body was cut off.
+type bodyReadError struct{ err error }
+
+func (e *bodyReadError) Error() string { return "reading response body: " + e.err.Error() }
+func (e *bodyReadError) Unwrap() error { return e.err }
+
+// waitRate blocks until the shared limiter lets one more request go, or ctx ends.
+func (c *Client) waitRate(ctx context.Context) error {
+	now := c.clock.Now()
+	r := c.limiter.ReserveN(now, 1)
+	if !r.OK() {
+		return errors.New("rate limiter refused the request")
+	}
+	delay := r.DelayFrom(now)
+	if c.onReserve != nil {
+		c.onReserve(now.Add(delay))
+	}
+	if delay <= 0 {
+		return ctx.Err()
+	}
+	select {
+	case <-ctx.Done():
+		r.CancelAt(c.clock.Now())
+		return ctx.Err()
+	case <-c.clock.After(delay):
+		return nil
+	}
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(context.Context, string, map[string]any) {}
+func (nopLogger) Info(context.Context, string, map[string]any)  {}
+func (nopLogger) Warn(context.Context, string, map[string]any)  {}
+
+type realClock struct{}
+
+func (realClock) Now() time.Time                         { return time.Now() }
+func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
