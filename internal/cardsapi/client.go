@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -89,6 +90,8 @@ type Client struct {
 	retryWaitMin  time.Duration // first backoff
 	retryWaitMax  time.Duration // cap of the exponential backoff
 	retryAfterMax time.Duration // cap of a server's Retry-After
+
+	reachable atomic.Bool // set once CheckReachable succeeded
 
 	// onReserve, when set (tests), sees the time each request was allowed to go by the limiter.
 	onReserve func(at time.Time)

@@ -1,0 +1,196 @@
+package provider
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
+)
+
+// kycField ties a cards_card.kyc attribute to its SPEC §5.3 wire name.
+type kycField struct {
+	attr, wire, description string
+	kind                    kycKind
+	validators              []validator.String
+}
+
+type kycKind int
+
+const (
+	kycString kycKind = iota
+	kycInt
+	kycBool
+)
+
+var isoDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+
+var dateValidator = stringvalidator.RegexMatches(isoDate, "must be a date written yyyy-MM-dd")
+
+// kycFields lists every KYC attribute, in the order of SPEC §5.3.
+var kycFields = []kycField{
+	{attr: "first_name", wire: "firstname", description: "First name."},
+	{attr: "last_name", wire: "lastname", description: "Last name."},
+	{attr: "gender", wire: "gender", description: "`male` or `female`.",
+		validators: []validator.String{stringvalidator.OneOf("male", "female")}},
+	{attr: "date_of_birth", wire: "dob", description: "Date of birth, `yyyy-MM-dd`.", validators: []validator.String{dateValidator}},
+	{attr: "nationality_id", wire: "nationalityid", description: "Country id of the nationality, from `data.cards_countries`."},
+	{attr: "email", wire: "email", description: "Email address.",
+		validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[^@\s]+@[^@\s]+$`), "must be an email address")}},
+	{attr: "mobile_code", wire: "mobilecode", description: "Mobile country calling code, e.g. `+91`.",
+		validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^\+[0-9]{1,4}$`), "must be a calling code such as +91")}},
+	{attr: "mobile", wire: "mobile", description: "Mobile number without the country code."},
+	{attr: "address", wire: "address", description: "Street address."},
+	{attr: "town", wire: "town", description: "Town id or code, from `data.cards_towns`."},
+	{attr: "city", wire: "city", description: "City."},
+	{attr: "state", wire: "state", description: "State or region."},
+	{attr: "zip_code", wire: "zipcode", description: "Postal code."},
+	{attr: "country_id", wire: "countryid", description: "Country id, from `data.cards_countries`."},
+	{attr: "country_iso3", wire: "countryisothree", description: "ISO 3166-1 alpha-3 country code, e.g. `IND`.",
+		validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[A-Z]{3}$`), "must be three upper-case letters (ISO 3166-1 alpha-3)")}},
+	{attr: "emergency_contact", wire: "emergencycontact", description: "Emergency contact."},
+	{attr: "doc_type", wire: "doctype", description: "Identity document type (a number defined by the platform).", kind: kycInt},
+	{attr: "doc_id", wire: "docid", description: "Identity document number."},
+	{attr: "front_doc", wire: "frontdoc", description: "Front image of the document (base64)."},
+	{attr: "back_doc", wire: "backdoc", description: "Back image of the document (base64)."},
+	{attr: "doc_expire_date", wire: "docexpiredate", description: "Document expiry date, `yyyy-MM-dd`.", validators: []validator.String{dateValidator}},
+	{attr: "doc_never_expires", wire: "docneveexpire", description: "Whether the document never expires.", kind: kycBool},
+	{attr: "hand_held_id_photo", wire: "handholdidphoto", description: "Photo of the holder holding the document (base64)."},
+	{attr: "biometric", wire: "biomatric", description: "Biometric data (base64)."},
+	{attr: "photo", wire: "photo", description: "Face photo (base64)."},
+	{attr: "sign_image", wire: "signimage", description: "Signature image (base64)."},
+}
+
+// kycAttributeFor maps a wire name to the cards_card.kyc attribute name.
+func kycAttributeFor(wire string) string {
+	for _, f := range kycFields {
+		if f.wire == wire {
+			return f.attr
+		}
+	}
+	return wire
+}
+
+// kycAttributeNames maps wire names to sorted attribute names.
+func kycAttributeNames(wires []string) []string {
+	names := make([]string, 0, len(wires))
+	for _, w := range wires {
+		names = append(names, kycAttributeFor(w))
+	}
+	sort.Strings(names)
+	return names
+}
+
+// kycSchema is the write-only kyc attribute of cards_card.
+func kycSchema() schema.SingleNestedAttribute {
+	attrs := make(map[string]schema.Attribute, len(kycFields))
+	for _, f := range kycFields {
+		desc := f.description + " Write-only."
+		switch f.kind {
+		case kycInt:
+			attrs[f.attr] = schema.Int64Attribute{MarkdownDescription: desc, Optional: true, WriteOnly: true}
+		case kycBool:
+			attrs[f.attr] = schema.BoolAttribute{MarkdownDescription: desc, Optional: true, WriteOnly: true}
+		default:
+			attrs[f.attr] = schema.StringAttribute{MarkdownDescription: desc, Optional: true, WriteOnly: true, Validators: f.validators}
+		}
+	}
+	return schema.SingleNestedAttribute{
+		MarkdownDescription: "Know-your-customer data of the cardholder (SPEC §5.3), **write-only** (Terraform 1.11 or later): " +
+			"sent on `ApplyCard` or `Binding` as the program requires, never stored in plan or state. " +
+			"Plan fails, naming the missing attributes, when the program needs fields that are not set; " +
+			"`data.cards_program` lists them.",
+		Optional:   true,
+		WriteOnly:  true,
+		Attributes: attrs,
+	}
+}
+
+// kycFromConfig reads the kyc object into the wire struct and the set of wire fields that are set.
+func kycFromConfig(obj types.Object) (*cardsapi.KYC, map[string]bool, error) {
+	if obj.IsNull() || obj.IsUnknown() {
+		return nil, map[string]bool{}, nil
+	}
+	set := map[string]bool{}
+	values := map[string]string{}
+	var kyc cardsapi.KYC
+	attrs := obj.Attributes()
+	for _, f := range kycFields {
+		v, ok := attrs[f.attr]
+		if !ok || v.IsNull() || v.IsUnknown() {
+			continue
+		}
+		switch f.kind {
+		case kycInt:
+			kyc.DocType = int(v.(types.Int64).ValueInt64()) //nolint:forcetypeassert // schema guarantees the type
+		case kycBool:
+			never := 0
+			if v.(types.Bool).ValueBool() { //nolint:forcetypeassert // schema guarantees the type
+				never = 1
+			}
+			kyc.DocNeverExpire = &never
+		default:
+			s := v.(types.String).ValueString() //nolint:forcetypeassert // schema guarantees the type
+			if s == "" {
+				continue
+			}
+			values[f.wire] = s
+		}
+		set[f.wire] = true
+	}
+	if g, ok := values["gender"]; ok {
+		kyc.Gender = map[string]int{"male": 1, "female": 2}[g]
+	}
+	for wire, target := range map[string]*string{
+		"firstname": &kyc.FirstName, "lastname": &kyc.LastName, "dob": &kyc.DOB, "nationalityid": &kyc.NationalityID,
+		"email": &kyc.Email, "mobilecode": &kyc.MobileCode, "mobile": &kyc.Mobile, "address": &kyc.Address,
+		"town": &kyc.Town, "city": &kyc.City, "state": &kyc.State, "zipcode": &kyc.ZipCode, "countryid": &kyc.CountryID,
+		"countryisothree": &kyc.CountryISOThree, "emergencycontact": &kyc.EmergencyContact, "docid": &kyc.DocID,
+		"frontdoc": &kyc.FrontDoc, "backdoc": &kyc.BackDoc, "docexpiredate": &kyc.DocExpireDate,
+		"handholdidphoto": &kyc.HandHoldIDPhoto, "biomatric": &kyc.Biometric, "photo": &kyc.Photo, "signimage": &kyc.SignImage,
+	} {
+		*target = values[wire]
+	}
+	if len(set) == 0 {
+		return nil, set, nil
+	}
+	return &kyc, set, nil
+}
+
+// missingKYC returns the attribute names the program requires that are not set.
+func missingKYC(required []string, set map[string]bool) []string {
+	var missing []string
+	for _, wire := range required {
+		if !set[wire] {
+			missing = append(missing, wire)
+		}
+	}
+	return kycAttributeNames(missing)
+}
+
+// kycObjectUnknown reports whether any part of the kyc object is not yet known (plan-time
+// checks wait for apply then).
+func kycObjectUnknown(obj types.Object) bool {
+	if obj.IsUnknown() {
+		return true
+	}
+	for _, v := range obj.Attributes() {
+		if v.IsUnknown() {
+			return true
+		}
+	}
+	return false
+}
+
+// missingKYCMessage explains which kyc attributes a program needs.
+func missingKYCMessage(programID, when string, missing []string) string {
+	return fmt.Sprintf("Program %q requires KYC %s; these kyc attributes are not set: %s. "+
+		"No card was requested. data.cards_program lists every field a program needs.",
+		programID, when, strings.Join(missing, ", "))
+}

@@ -1,0 +1,592 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
+)
+
+const (
+	cardCreateTimeout = 20 * time.Minute
+	cardUpdateTimeout = 10 * time.Minute
+	cardDeleteTimeout = 10 * time.Minute
+)
+
+var (
+	_ resource.Resource                   = (*cardResource)(nil)
+	_ resource.ResourceWithConfigure      = (*cardResource)(nil)
+	_ resource.ResourceWithImportState    = (*cardResource)(nil)
+	_ resource.ResourceWithModifyPlan     = (*cardResource)(nil)
+	_ resource.ResourceWithValidateConfig = (*cardResource)(nil)
+)
+
+// NewCardResource is the cards_card resource.
+func NewCardResource() resource.Resource { return &cardResource{} }
+
+type cardResource struct {
+	client *cardsapi.Client
+}
+
+// cardResourceModel is the state of cards_card. Write-only attributes (kyc, binding,
+// sign_image) are always null here; they are read from the configuration only.
+type cardResourceModel struct {
+	ID             types.String   `tfsdk:"id"`
+	ProgramID      types.String   `tfsdk:"program_id"`
+	KYC            types.Object   `tfsdk:"kyc"`
+	Binding        types.Object   `tfsdk:"binding"`
+	Frozen         types.Bool     `tfsdk:"frozen"`
+	SignImage      types.String   `tfsdk:"sign_image"`
+	PinVersion     types.Int64    `tfsdk:"pin_version"`
+	Status         types.String   `tfsdk:"status"`
+	CardLast4      types.String   `tfsdk:"card_last4"`
+	ExpirationDate types.String   `tfsdk:"expiration_date"`
+	Timeouts       timeouts.Value `tfsdk:"timeouts"`
+}
+
+// cardBindingModel is the write-only binding object.
+type cardBindingModel struct {
+	CardNumber      types.String `tfsdk:"card_number"`
+	EnvelopeNo      types.String `tfsdk:"envelope_no"`
+	HandHeldIDPhoto types.String `tfsdk:"hand_held_id_photo"`
+}
+
+func (r *cardResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_card"
+}
+
+func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A payment card issued from a program. Create applies for the card (with KYC and the binding of a " +
+			"physical card when the program needs them) and waits until it is active; destroy **cancels the card** " +
+			"and waits until the platform says it is cancelled. The card number, CVV and PIN never enter state: " +
+			"read them with the `cards_card_secrets` and `cards_card_pin` ephemeral resources.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				MarkdownDescription: "The card id assigned by the platform.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"program_id": schema.StringAttribute{
+				MarkdownDescription: "The program the card is issued from (`data.cards_merchant` lists them). Changing it issues a new " +
+					"card and cancels this one. After an import the configured value is adopted without replacement.",
+				Required: true,
+				Validators: []validator.String{
+					stringvalidator.LengthBetween(1, 36),
+				},
+				PlanModifiers: []planmodifier.String{
+					stringplanmodifier.RequiresReplaceIf(requiresReplaceUnlessImported,
+						"Changing the program issues a new card.", "Changing the program issues a new card."),
+				},
+			},
+			"kyc": kycSchema(),
+			"binding": schema.SingleNestedAttribute{
+				MarkdownDescription: "The physical card to bind after the card is applied for (after the KYC review when the program " +
+					"reviews at apply time). **Write-only** (Terraform 1.11 or later): never stored in plan or state.",
+				Optional:  true,
+				WriteOnly: true,
+				Attributes: map[string]schema.Attribute{
+					"card_number": schema.StringAttribute{
+						MarkdownDescription: "The number printed on the physical card (up to 19 digits). Write-only.",
+						Required:            true,
+						WriteOnly:           true,
+						Validators: []validator.String{
+							stringvalidator.RegexMatches(regexp.MustCompile(`^[0-9]{12,19}$`), "must be the card number: 12 to 19 digits, no spaces"),
+						},
+					},
+					"envelope_no": schema.StringAttribute{
+						MarkdownDescription: "The envelope number of the physical card (up to 15 characters), when the program requires it. Write-only.",
+						Optional:            true,
+						WriteOnly:           true,
+						Validators:          []validator.String{stringvalidator.LengthBetween(1, 15)},
+					},
+					"hand_held_id_photo": schema.StringAttribute{
+						MarkdownDescription: "Photo of the holder holding the identity document (base64), when the program requires it to activate a card. Write-only.",
+						Optional:            true,
+						WriteOnly:           true,
+					},
+				},
+			},
+			"frozen": schema.BoolAttribute{
+				MarkdownDescription: "Whether the card is frozen. Changing it freezes or unfreezes the card and waits until the status " +
+					"settles. A card frozen or unfrozen outside Terraform shows as a change of this attribute.",
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+			},
+			"sign_image": schema.StringAttribute{
+				MarkdownDescription: "Signature image (base64) sent with freeze, unfreeze and PIN rotation when the program requires one " +
+					"(`need_photo_for_operate_card`). **Write-only** (Terraform 1.11 or later).",
+				Optional:  true,
+				WriteOnly: true,
+			},
+			"pin_version": schema.Int64Attribute{
+				MarkdownDescription: "Any change asks the platform to set a new PIN and waits until it is in place. Read the PIN with the " +
+					"`cards_card_pin` ephemeral resource.",
+				Optional: true,
+			},
+			"status": schema.StringAttribute{
+				MarkdownDescription: "The card's status on the platform, e.g. `Active` or `Frozen`.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"card_last4": schema.StringAttribute{
+				MarkdownDescription: "The last four digits of the card number. The full number is never stored.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"expiration_date": schema.StringAttribute{
+				MarkdownDescription: "The card's expiration date as the platform reports it.",
+				Computed:            true,
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+// requiresReplaceUnlessImported replaces the card when program_id changes, except when state
+// has no program_id (after an import), where the configured value is adopted.
+func requiresReplaceUnlessImported(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	resp.RequiresReplace = !req.StateValue.IsNull()
+}
+
+func (r *cardResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (r *cardResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var pinVersion types.Int64
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("pin_version"), &pinVersion)...)
+	if !pinVersion.IsNull() && !pinVersion.IsUnknown() && pinVersion.ValueInt64() < 0 {
+		resp.Diagnostics.AddAttributeError(path.Root("pin_version"), "Invalid pin_version",
+			"pin_version must be zero or a positive number; change it to rotate the PIN.")
+	}
+}
+
+// ModifyPlan checks, before anything is sent, that the configuration gives what the program
+// needs (KYC fields, binding, signature image), and marks status unknown when it will change.
+func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.client == nil {
+		return // destroy, or the provider is not configured (validate)
+	}
+	var plan cardResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	wo := readWriteOnly(ctx, req.Config, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	creating := req.State.Raw.IsNull()
+	var state cardResourceModel
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		if !plan.Frozen.Equal(state.Frozen) {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
+		}
+	}
+	operating := (creating && plan.Frozen.ValueBool()) ||
+		(!creating && (!plan.Frozen.Equal(state.Frozen) || !plan.PinVersion.Equal(state.PinVersion)))
+	if plan.ProgramID.IsUnknown() || (!creating && !operating) {
+		return
+	}
+	program, err := r.client.ProgramDetails(ctx, plan.ProgramID.ValueString())
+	if err != nil {
+		if cardsapi.IsNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("program_id"), "Program not found",
+				fmt.Sprintf("No program %q exists for this merchant. data.cards_merchant lists the merchant's programs.", plan.ProgramID.ValueString()))
+			return
+		}
+		resp.Diagnostics.AddError("Cannot read the card's program", err.Error())
+		return
+	}
+	if creating {
+		resp.Diagnostics.Append(checkCreateInputs(program, wo)...)
+	}
+	if operating && program.NeedPhotoForOperateCard && wo.signImage == "" && !wo.signImageUnknown {
+		resp.Diagnostics.AddAttributeError(path.Root("sign_image"), "Missing sign_image",
+			fmt.Sprintf("Program %q requires a signature image to freeze, unfreeze or rotate the PIN of a card; set sign_image.", program.ProgramID))
+	}
+}
+
+// writeOnlyInputs are the write-only values of one configuration.
+type writeOnlyInputs struct {
+	kyc              *cardsapi.KYC
+	kycSet           map[string]bool
+	kycUnknown       bool
+	binding          *cardBindingModel
+	bindingUnknown   bool
+	signImage        string
+	signImageUnknown bool
+}
+
+func readWriteOnly(ctx context.Context, config interface {
+	GetAttribute(context.Context, path.Path, any) diag.Diagnostics
+}, diags *diag.Diagnostics) writeOnlyInputs {
+	var in writeOnlyInputs
+	var kycObj, bindingObj types.Object
+	var signImage types.String
+	diags.Append(config.GetAttribute(ctx, path.Root("kyc"), &kycObj)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("binding"), &bindingObj)...)
+	diags.Append(config.GetAttribute(ctx, path.Root("sign_image"), &signImage)...)
+	if diags.HasError() {
+		return in
+	}
+	in.kycUnknown = kycObjectUnknown(kycObj)
+	kyc, set, err := kycFromConfig(kycObj)
+	if err != nil {
+		diags.AddAttributeError(path.Root("kyc"), "Invalid kyc", err.Error())
+	}
+	in.kyc, in.kycSet = kyc, set
+	in.bindingUnknown = kycObjectUnknown(bindingObj)
+	if !bindingObj.IsNull() && !bindingObj.IsUnknown() {
+		var b cardBindingModel
+		diags.Append(bindingObj.As(ctx, &b, objectAsOptions)...)
+		in.binding = &b
+	}
+	in.signImage = signImage.ValueString()
+	in.signImageUnknown = signImage.IsUnknown()
+	return in
+}
+
+// checkCreateInputs checks that the configuration carries what the program needs to issue a card.
+func checkCreateInputs(program *cardsapi.Program, wo writeOnlyInputs) diag.Diagnostics {
+	var diags diag.Diagnostics
+	required, unknownKeys := program.RequiredKYCFields()
+	if len(unknownKeys) > 0 {
+		diags.AddWarning("Unknown KYC requirement",
+			fmt.Sprintf("Program %q asks for KYC %q, which this provider does not know; the platform will say if a field is missing.",
+				program.ProgramID, strings.Join(unknownKeys, ",")))
+	}
+	if !wo.kycUnknown {
+		if missing := missingKYC(required, wo.kycSet); len(missing) > 0 {
+			when := "at binding"
+			if program.KYCRequiredWhileApplyCard {
+				when = "when applying for a card"
+			}
+			diags.AddAttributeError(path.Root("kyc"), "Missing KYC fields", missingKYCMessage(program.ProgramID, when, missing))
+		}
+	}
+	if wo.bindingUnknown {
+		return diags
+	}
+	physical := program.EnvelopeNoRequired || program.NeedPhotoForActiveCard
+	switch {
+	case wo.binding == nil && physical:
+		diags.AddAttributeError(path.Root("binding"), "Missing binding",
+			fmt.Sprintf("Program %q issues physical cards: set binding { card_number = ... } with the card to bind.", program.ProgramID))
+	case wo.binding != nil && program.EnvelopeNoRequired && wo.binding.EnvelopeNo.ValueString() == "" && !wo.binding.EnvelopeNo.IsUnknown():
+		diags.AddAttributeError(path.Root("binding").AtName("envelope_no"), "Missing envelope_no",
+			fmt.Sprintf("Program %q requires the envelope number of the physical card: set binding.envelope_no.", program.ProgramID))
+	case wo.binding != nil && program.NeedPhotoForActiveCard && wo.binding.HandHeldIDPhoto.ValueString() == "" && !wo.binding.HandHeldIDPhoto.IsUnknown():
+		diags.AddAttributeError(path.Root("binding").AtName("hand_held_id_photo"), "Missing hand_held_id_photo",
+			fmt.Sprintf("Program %q requires a photo of the holder holding the identity document to activate a card: set binding.hand_held_id_photo.", program.ProgramID))
+	}
+	return diags
+}
+
+func (r *cardResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan cardResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	wo := readWriteOnly(ctx, req.Config, &resp.Diagnostics)
+	timeout, diags := plan.Timeouts.Create(ctx, cardCreateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	programID := plan.ProgramID.ValueString()
+	program, err := r.client.ProgramDetails(ctx, programID)
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("program_id"), "Cannot read the card's program", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(checkCreateInputs(program, wo)...) // again: values unknown at plan time are known now
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	apply := cardsapi.ApplyCardRequest{ProgramID: programID}
+	if program.KYCAtApply() {
+		apply.KYC = wo.kyc
+	}
+	applied, err := r.client.ApplyCard(ctx, apply)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot apply for a card", applyCardErrorDetail(programID, err))
+		return
+	}
+	if applied.CardID == "" {
+		resp.Diagnostics.AddError("Cannot apply for a card",
+			fmt.Sprintf("ApplyCard for program %q was accepted (%s) but returned no card id. Check the merchant platform "+
+				"for a new card before applying again.", programID, applied.Remarks))
+		return
+	}
+	cardID := applied.CardID
+	tflog.Info(ctx, "card applied for", map[string]any{"card_id": cardID, "program_id": programID})
+
+	// Write the id at once: from here on, a failure leaves the card in state, tainted, never lost.
+	plan.ID = types.StringValue(cardID)
+	plan.Status = types.StringValue(cardsapi.CardStatusPending)
+	plan.CardLast4 = types.StringValue("")
+	plan.ExpirationDate = types.StringValue("")
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	details, err := r.client.WaitForCardStatus(ctx, cardID,
+		[]string{cardsapi.CardStatusAwaitingBinding, cardsapi.CardStatusActive},
+		[]string{cardsapi.CardStatusKYCRejected, cardsapi.CardStatusCancelled})
+	if err != nil {
+		r.failCreate(ctx, resp, &plan, err, "The card did not become ready")
+		return
+	}
+	if strings.EqualFold(details.CardStatus, cardsapi.CardStatusAwaitingBinding) {
+		if details, err = r.bind(ctx, cardID, program, wo); err != nil {
+			r.failCreate(ctx, resp, &plan, err, "The physical card could not be bound")
+			return
+		}
+	}
+	if plan.Frozen.ValueBool() {
+		if details, err = r.setFrozen(ctx, cardID, true, wo.signImage); err != nil {
+			r.failCreate(ctx, resp, &plan, err, "The card could not be frozen")
+			return
+		}
+	}
+	plan.setFromDetails(details)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// failCreate keeps the applied card in state (Terraform then marks it tainted) and explains.
+func (r *cardResource) failCreate(ctx context.Context, resp *resource.CreateResponse, plan *cardResourceModel, err error, summary string) {
+	var timeout *cardsapi.WaitTimeoutError
+	if errors.As(err, &timeout) && timeout.LastStatus != "" {
+		plan.Status = types.StringValue(timeout.LastStatus)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	resp.Diagnostics.AddError(summary, fmt.Sprintf("%s\n\nCard %s exists on the platform and stays in the Terraform state, "+
+		"marked tainted: the next apply cancels it and issues a new card. To keep it instead, fix the cause and run "+
+		"`terraform untaint` on this resource.", err, plan.ID.ValueString()))
+}
+
+// bind binds the physical card and waits until the card is active.
+func (r *cardResource) bind(ctx context.Context, cardID string, program *cardsapi.Program, wo writeOnlyInputs) (*cardsapi.CardDetails, error) {
+	if wo.binding == nil {
+		return nil, fmt.Errorf("card %s is waiting for a physical card to be bound, and the configuration has no binding block: "+
+			"set binding { card_number = ... }", cardID)
+	}
+	bind := cardsapi.BindCardRequest{
+		CardID:          cardID,
+		CardNumber:      wo.binding.CardNumber.ValueString(),
+		EnvelopeNo:      wo.binding.EnvelopeNo.ValueString(),
+		HandHoldIDPhoto: wo.binding.HandHeldIDPhoto.ValueString(),
+	}
+	if program.NeedsKYC() && !program.KYCRequiredWhileApplyCard {
+		bind.KYC = wo.kyc
+	}
+	if _, err := r.client.BindCard(ctx, bind); err != nil {
+		if cardsapi.IsOutcomeUnknown(err) {
+			return nil, fmt.Errorf("%w\nThe binding of card %s may have been accepted: the next refresh shows the card's status", err, cardID)
+		}
+		return nil, err
+	}
+	return r.client.WaitForCardStatus(ctx, cardID, []string{cardsapi.CardStatusActive},
+		[]string{cardsapi.CardStatusCancelled, cardsapi.CardStatusKYCRejected})
+}
+
+// setFrozen freezes or unfreezes a card and waits until the status settles.
+func (r *cardResource) setFrozen(ctx context.Context, cardID string, frozen bool, signImage string) (*cardsapi.CardDetails, error) {
+	target := cardsapi.CardStatusActive
+	var err error
+	if frozen {
+		target = cardsapi.CardStatusFrozen
+		_, err = r.client.FreezeCard(ctx, cardID, signImage)
+	} else {
+		_, err = r.client.UnfreezeCard(ctx, cardID, signImage)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r.client.WaitForCardStatus(ctx, cardID, []string{target}, []string{cardsapi.CardStatusCancelled})
+}
+
+func (r *cardResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state cardResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	details, err := r.client.CardDetails(ctx, state.ID.ValueString())
+	gone := cardsapi.IsNotFound(err)
+	if gone {
+		err = r.client.CheckReachable(ctx) // a wrong base_url must not make every card look gone
+	}
+	if err == nil && (gone || strings.EqualFold(details.CardStatus, cardsapi.CardStatusCancelled)) {
+		resp.Diagnostics.AddWarning("Card no longer active",
+			fmt.Sprintf("Card %s is cancelled or gone on the platform, so it was removed from the Terraform state; "+
+				"the next plan issues a new card.", state.ID.ValueString()))
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot read the card", err.Error())
+		return
+	}
+	state.setFromDetails(details)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state cardResourceModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	wo := readWriteOnly(ctx, req.Config, &resp.Diagnostics)
+	timeout, diags := plan.Timeouts.Update(ctx, cardUpdateTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cardID := state.ID.ValueString()
+
+	// Progress is recorded step by step, so a failure leaves in state exactly what was done.
+	progress := state
+	progress.ProgramID, progress.Timeouts = plan.ProgramID, plan.Timeouts
+	rotate := !plan.PinVersion.Equal(state.PinVersion)
+	freezeChange := !plan.Frozen.Equal(state.Frozen)
+	unfreezing := freezeChange && !plan.Frozen.ValueBool()
+
+	var details *cardsapi.CardDetails
+	var err error
+	if unfreezing { // a PIN is set on an active card, so unfreeze first and freeze last
+		if details, err = r.setFrozen(ctx, cardID, false, wo.signImage); err != nil {
+			r.failUpdate(ctx, resp, &progress, err, "The card could not be unfrozen")
+			return
+		}
+		progress.setFromDetails(details)
+	}
+	if rotate {
+		if err = r.client.RotatePin(ctx, cardID, wo.signImage); err != nil {
+			r.failUpdate(ctx, resp, &progress, err, "The PIN could not be rotated")
+			return
+		}
+		progress.PinVersion = plan.PinVersion
+		tflog.Info(ctx, "card PIN rotated", map[string]any{"card_id": cardID})
+	}
+	if freezeChange && !unfreezing {
+		if details, err = r.setFrozen(ctx, cardID, true, wo.signImage); err != nil {
+			r.failUpdate(ctx, resp, &progress, err, "The card could not be frozen")
+			return
+		}
+	}
+	if details == nil {
+		if details, err = r.client.CardDetails(ctx, cardID); err != nil {
+			r.failUpdate(ctx, resp, &progress, err, "Cannot read the card")
+			return
+		}
+	}
+	progress.setFromDetails(details)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &progress)...)
+}
+
+func (r *cardResource) failUpdate(ctx context.Context, resp *resource.UpdateResponse, progress *cardResourceModel, err error, summary string) {
+	resp.Diagnostics.Append(resp.State.Set(ctx, progress)...)
+	resp.Diagnostics.AddError(summary, fmt.Sprintf("Card %s: %s", progress.ID.ValueString(), err))
+}
+
+func (r *cardResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state cardResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	timeout, diags := state.Timeouts.Delete(ctx, cardDeleteTimeout)
+	resp.Diagnostics.Append(diags...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cardID := state.ID.ValueString()
+
+	// A card still being issued (e.g. tainted after a timed-out create) cannot be cancelled
+	// yet: wait until it settles, bounded by the delete timeout.
+	details, err := r.client.WaitForCardStatus(ctx, cardID, cancellableOrFinal, nil)
+	if cardsapi.IsNotFound(err) {
+		if err = r.client.CheckReachable(ctx); err == nil {
+			return // already gone
+		}
+	}
+	switch {
+	case err != nil:
+		resp.Diagnostics.AddError("Cannot cancel the card", fmt.Sprintf("Card %s: %s", cardID, err))
+		return
+	case strings.EqualFold(details.CardStatus, cardsapi.CardStatusCancelled):
+		return
+	case strings.EqualFold(details.CardStatus, cardsapi.CardStatusKYCRejected):
+		resp.Diagnostics.AddWarning("Card was never issued",
+			fmt.Sprintf("Card %s was rejected by the KYC review, so there is nothing to cancel; it was removed from the state.", cardID))
+		return
+	}
+
+	if _, err := r.client.CancelCard(ctx, cardID); err != nil && !cardsapi.IsNotFound(err) {
+		resp.Diagnostics.AddError("Cannot cancel the card", fmt.Sprintf("Card %s: %s", cardID, err))
+		return
+	}
+	if err := r.client.WaitForCardCancelled(ctx, cardID); err != nil {
+		resp.Diagnostics.AddError("The card was not cancelled in time",
+			fmt.Sprintf("Card %s: CancelCard was accepted, but %s. It stays in the state; destroy again to keep waiting.", cardID, err))
+	}
+}
+
+// cancellableOrFinal are the statuses in which a card can be cancelled, or needs no cancelling.
+var cancellableOrFinal = []string{
+	cardsapi.CardStatusActive, cardsapi.CardStatusFrozen, cardsapi.CardStatusAwaitingBinding,
+	cardsapi.CardStatusCancelled, cardsapi.CardStatusKYCRejected,
+}
+
+func (r *cardResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if strings.TrimSpace(req.ID) == "" {
+		resp.Diagnostics.AddError("Invalid import id", "Import a card by its card id: terraform import cards_card.NAME <card_id>.")
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("frozen"), false)...)
+}
+
+// setFromDetails copies what state may hold of a card: never the number or CVV.
+func (m *cardResourceModel) setFromDetails(d *cardsapi.CardDetails) {
+	m.Status = types.StringValue(d.CardStatus)
+	m.Frozen = types.BoolValue(strings.EqualFold(d.CardStatus, cardsapi.CardStatusFrozen))
+	m.CardLast4 = types.StringValue(d.Last4())
+	m.ExpirationDate = types.StringValue(d.ExpirationDate)
+}
+
+// applyCardErrorDetail explains an ApplyCard failure; an ambiguous one may have issued a card.
+func applyCardErrorDetail(programID string, err error) string {
+	if cardsapi.IsOutcomeUnknown(err) {
+		return fmt.Sprintf("%s\n\nThe platform may have issued a card from program %q although no answer arrived. "+
+			"Nothing was written to the state. Before applying again, check the merchant platform (or the sandbox's card list) "+
+			"for a new card; if one exists, import it with `terraform import` instead of applying, or cancel it.", err, programID)
+	}
+	return fmt.Sprintf("Program %q: %s", programID, err)
+}

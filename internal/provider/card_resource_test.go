@@ -1,0 +1,354 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+
+	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
+)
+
+func testAccVirtualCardConfig(sb *testSandbox, frozen bool, pinVersion int) string {
+	return sb.ProviderConfig + fmt.Sprintf(`
+resource "cards_card" "test" {
+  program_id  = %q
+  frozen      = %t
+  pin_version = %d
+}
+`, sandbox.ProgramVirtual, frozen, pinVersion)
+}
+
+// A virtual card's whole life: issue, import, freeze, unfreeze, rotate the PIN, cancel.
+func TestAccCard_virtualLifecycle(t *testing.T) {
+	sb := startTestSandbox(t)
+	const name = "cards_card.test"
+	var cardID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []resource.TestStep{
+			{
+				Config: testAccVirtualCardConfig(sb, false, 0),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("status"), knownvalue.StringExact("Active")),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("frozen"), knownvalue.Bool(false)),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("card_last4"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9]{4}$`))),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("expiration_date"), knownvalue.StringRegexp(regexp.MustCompile(`.+`))),
+				},
+				Check: resource.ComposeTestCheckFunc(captureID(name, &cardID), sb.cardStatusIs(name, "Active")),
+			},
+			{
+				ResourceName:            name,
+				ImportState:             true,
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"program_id", "pin_version", "timeouts"},
+			},
+			{
+				Config: testAccVirtualCardConfig(sb, true, 0),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(name, tfjsonpath.New("status")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("status"), knownvalue.StringExact("Frozen")),
+				},
+				Check: sb.cardStatusIs(name, "Frozen"),
+			},
+			{
+				Config: testAccVirtualCardConfig(sb, false, 0),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("status"), knownvalue.StringExact("Active")),
+				},
+				Check: sb.cardStatusIs(name, "Active"),
+			},
+			{
+				Config: testAccVirtualCardConfig(sb, false, 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate),
+				}},
+				Check: func(*terraform.State) error {
+					card, _ := sb.Card(cardID)
+					if card.PinChanges != 1 {
+						return fmt.Errorf("sandbox counted %d PIN changes, want 1", card.PinChanges)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// A physical card whose program reviews KYC at apply time, then binds the physical card.
+func TestAccCard_physicalWithKYCAndBinding(t *testing.T) {
+	sb := startTestSandbox(t)
+	const name = "cards_card.physical"
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []resource.TestStep{{
+			Config: sb.ProviderConfig + physicalCardConfig("Jane"),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("status"), knownvalue.StringExact("Active")),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("kyc"), knownvalue.Null()),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("binding"), knownvalue.Null()),
+			},
+			Check: sb.cardStatusIs(name, "Active"),
+		}},
+	})
+}
+
+// physicalCardConfig is a complete physical-card configuration for ProgramPhysicalKYC.
+func physicalCardConfig(firstName string) string {
+	return fmt.Sprintf(`
+resource "cards_card" "physical" {
+  program_id = %q
+  kyc = {
+    first_name        = %q
+    last_name         = "Quixotewright"
+    gender            = "female"
+    date_of_birth     = "1990-04-12"
+    email             = "jane.quixotewright@example.com"
+    mobile_code       = "+91"
+    mobile            = "9876501234"
+    address           = "12 Zephyrine Lane"
+    town              = "1025"
+    city              = "Mumbai"
+    state             = "Maharashtra"
+    zip_code          = "400001"
+    country_id        = "23"
+    country_iso3      = "IND"
+    doc_type          = 1
+    doc_id            = "P7788991Z"
+    front_doc         = "RlJPTlRET0NJTUFHRQ=="
+    back_doc          = "QkFDS0RPQ0lNQUdF"
+    doc_expire_date   = "2031-01-01"
+    doc_never_expires = false
+  }
+  binding = {
+    card_number = "4111111111111111"
+    envelope_no = "ENV-0042"
+  }
+}
+`, sandbox.ProgramPhysicalKYC, firstName)
+}
+
+// Missing KYC fields fail at plan time, naming them, and no card is requested.
+func TestAccCard_missingKYCFailsBeforeAnyCard(t *testing.T) {
+	sb := startTestSandbox(t)
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: sb.ProviderConfig + fmt.Sprintf(`
+resource "cards_card" "physical" {
+  program_id = %q
+  kyc = {
+    first_name = "Jane"
+  }
+  binding = {
+    card_number = "4111111111111111"
+    envelope_no = "ENV-0042"
+  }
+}
+`, sandbox.ProgramPhysicalKYC),
+			ExpectError: regexp.MustCompile(`(?s)Missing KYC fields.*date_of_birth.*last_name`),
+		}},
+	})
+	if n := sb.Counters()["ApplyCard"]; n != 0 {
+		t.Fatalf("sandbox received %d ApplyCard requests, want 0", n)
+	}
+	if cards := sb.Cards(); len(cards) != 0 {
+		t.Fatalf("sandbox has %d cards, want none", len(cards))
+	}
+}
+
+// A card cancelled outside Terraform leaves the state with a warning; the next plan issues a new one.
+func TestAccCard_cancelledOutOfBandIsRecreated(t *testing.T) {
+	sb := startTestSandbox(t)
+	const name = "cards_card.test"
+	var firstID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []resource.TestStep{
+			{
+				Config: testAccVirtualCardConfig(sb, false, 0),
+				Check:  captureID(name, &firstID),
+			},
+			{
+				PreConfig: func() {
+					if err := sb.ForceCardStatus(firstID, "Cancelled"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: testAccVirtualCardConfig(sb, false, 0),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(name, plancheck.ResourceActionCreate),
+				}},
+				Check: func(s *terraform.State) error {
+					if id := s.RootModule().Resources[name].Primary.ID; id == firstID {
+						return fmt.Errorf("card id is still %s, want a new card", id)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// A card frozen outside Terraform shows as drift of frozen, and apply unfreezes it.
+func TestAccCard_frozenOutOfBandShowsDrift(t *testing.T) {
+	sb := startTestSandbox(t)
+	const name = "cards_card.test"
+	var cardID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []resource.TestStep{
+			{
+				Config: testAccVirtualCardConfig(sb, false, 0),
+				Check:  captureID(name, &cardID),
+			},
+			{
+				PreConfig: func() {
+					if err := sb.ForceCardStatus(cardID, "Frozen"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: testAccVirtualCardConfig(sb, false, 0),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(name, tfjsonpath.New("frozen"), knownvalue.Bool(false)),
+				}},
+				Check: sb.cardStatusIs(name, "Active"),
+			},
+		},
+	})
+}
+
+// An activation that outlasts the create timeout keeps the card in state, tainted.
+func TestAccCard_activationTimeoutTaintsCard(t *testing.T) {
+	sb := startTestSandbox(t, func(o *sandbox.Options) { o.TaskDelay = 4 * time.Second })
+	const name = "cards_card.test"
+	config := sb.ProviderConfig + fmt.Sprintf(`
+resource "cards_card" "test" {
+  program_id = %q
+  timeouts {
+    create = "1s"
+  }
+}
+`, sandbox.ProgramVirtual)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []resource.TestStep{
+			{
+				Config:      config,
+				ExpectError: regexp.MustCompile(`(?s)did not become ready.*last status "Pending".*tainted`),
+			},
+			{
+				// The card is in state and tainted: the plan replaces it rather than creating a second one blindly.
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(name, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+			},
+		},
+	})
+	if cards := sb.Cards(); len(cards) != 1 {
+		t.Fatalf("sandbox has %d cards, want exactly 1", len(cards))
+	}
+}
+
+// A KYC review that rejects the applicant is a clear error naming the card.
+func TestAccCard_kycRejectionIsAnError(t *testing.T) {
+	sb := startTestSandbox(t)
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config:      sb.ProviderConfig + physicalCardConfig("REJECT"),
+			ExpectError: regexp.MustCompile(`(?s)did not become ready.*KycRejected`),
+		}},
+	})
+}
+
+// A refused operation carries the platform's remarks.
+func TestAccCard_refusedOperationShowsRemarks(t *testing.T) {
+	sb := startTestSandbox(t)
+	const name = "cards_card.test"
+	var cardID string
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{
+			{
+				Config: testAccVirtualCardConfig(sb, false, 0),
+				Check:  captureID(name, &cardID),
+			},
+			{
+				// Out of band the card goes back to Pending; freezing it is refused by the platform.
+				PreConfig: func() {
+					if err := sb.ForceCardStatus(cardID, "Pending"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:      testAccVirtualCardConfig(sb, true, 0),
+				ExpectError: regexp.MustCompile(`(?s)could not be frozen.*CardFreeze: refused`),
+			},
+			{
+				PreConfig: func() {
+					if err := sb.ForceCardStatus(cardID, "Active"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: testAccVirtualCardConfig(sb, false, 0),
+			},
+		},
+	})
+}
+
+// The API client must never be built from test code with the standard retry sleeps; this
+// context keeps the helpers below bounded.
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// A wrong base_url answers 404 for everything; that must not read as "every card is gone".
+func TestAccCard_wrongBaseURLNeverDropsCard(t *testing.T) {
+	sb := startTestSandbox(t)
+	const name = "cards_card.test"
+	good := testAccVirtualCardConfig(sb, false, 0)
+	wrong := strings.Replace(good, sb.URL, sb.URL+"/not-the-api", 1)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []resource.TestStep{
+			{Config: good},
+			{
+				Config:      wrong,
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)does not answer\s+MerchantInformation.*check\s+base_url`),
+			},
+			{
+				Config:            good,
+				ConfigStateChecks: []statecheck.StateCheck{statecheck.ExpectKnownValue(name, tfjsonpath.New("status"), knownvalue.StringExact("Active"))},
+			},
+		},
+	})
+}

@@ -1,0 +1,285 @@
+package provider
+
+import (
+	"context"
+	"crypto/rsa"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
+	"github.com/arthawork/terraform-provider-cards/internal/signing"
+)
+
+// Address is the provider's registry address.
+const Address = "registry.terraform.io/arthawork/cards"
+
+// DefaultBaseURL is the Cards API test environment (SPEC §1).
+const DefaultBaseURL = "https://tstapi.artha.work/api/v1"
+
+// Environment variables read when an attribute is not set in configuration.
+const (
+	EnvBaseURL        = "CARDS_BASE_URL"
+	EnvCustomerToken  = "CARDS_CUSTOMER_TOKEN"
+	EnvPrivateKey     = "CARDS_PRIVATE_KEY"
+	EnvPrivateKeyFile = "CARDS_PRIVATE_KEY_FILE"
+	EnvBearerToken    = "CARDS_BEARER_TOKEN"
+)
+
+const (
+	defaultMaxRetries        = 4
+	defaultRequestsPerSecond = 10.0
+	defaultRequestTimeout    = 30 * time.Second
+)
+
+var (
+	_ provider.Provider                       = (*CardsProvider)(nil)
+	_ provider.ProviderWithEphemeralResources = (*CardsProvider)(nil)
+)
+
+// CardsProvider is the Terraform provider for the Cards API.
+type CardsProvider struct {
+	version string
+	// pollInitial overrides the client's first polling interval; acceptance tests shorten it.
+	pollInitial time.Duration
+}
+
+// providerModel maps the provider block.
+type providerModel struct {
+	BaseURL           types.String  `tfsdk:"base_url"`
+	CustomerToken     types.String  `tfsdk:"customer_token"`
+	PrivateKey        types.String  `tfsdk:"private_key"`
+	BearerToken       types.String  `tfsdk:"bearer_token"`
+	MaxRetries        types.Int64   `tfsdk:"max_retries"`
+	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
+	RequestTimeout    types.String  `tfsdk:"request_timeout"`
+}
+
+// New returns a constructor of the provider, as providerserver.Serve wants.
+func New(version string) func() provider.Provider {
+	return func() provider.Provider {
+		return &CardsProvider{version: version}
+	}
+}
+
+func (p *CardsProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
+	resp.TypeName = "cards"
+	resp.Version = p.version
+}
+
+func (p *CardsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp *provider.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Manages payment cards on the Cards API: issue cards from a program, bind physical cards, " +
+			"freeze and unfreeze them, rotate PINs, top them up and cancel them on destroy.",
+		Attributes: map[string]schema.Attribute{
+			"base_url": schema.StringAttribute{
+				MarkdownDescription: "Base URL of the Cards API, e.g. `" + DefaultBaseURL + "` (the default, the test environment). " +
+					"Must be `https`, except for loopback hosts such as a local sandbox. Env: `" + EnvBaseURL + "`.",
+				Optional:   true,
+				Validators: []validator.String{baseURLValidator{}},
+			},
+			"customer_token": schema.StringAttribute{
+				MarkdownDescription: "The merchant's customer token from the merchant platform. Env: `" + EnvCustomerToken + "`.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"private_key": schema.StringAttribute{
+				MarkdownDescription: "The merchant's RSA private key (PEM, PKCS#1 or PKCS#8, at least 1024 bits) that signs every request; " +
+					"its public key is uploaded to the merchant platform. Env: `" + EnvPrivateKey + "` (PEM text) or `" +
+					EnvPrivateKeyFile + "` (a file path).",
+				Optional:  true,
+				Sensitive: true,
+			},
+			"bearer_token": schema.StringAttribute{
+				MarkdownDescription: "Optional token sent as `Authorization: Bearer`. Env: `" + EnvBearerToken + "`.",
+				Optional:            true,
+				Sensitive:           true,
+			},
+			"max_retries": schema.Int64Attribute{
+				MarkdownDescription: fmt.Sprintf("How often a failed request is retried where that is safe (default %d). "+
+					"Requests that create cards or move money are never retried after an ambiguous failure.", defaultMaxRetries),
+				Optional:   true,
+				Validators: []validator.Int64{int64validator.Between(0, 20)},
+			},
+			"requests_per_second": schema.Float64Attribute{
+				MarkdownDescription: fmt.Sprintf("Client-side rate limit shared by every resource of this provider (default %g).", defaultRequestsPerSecond),
+				Optional:            true,
+				Validators:          []validator.Float64{float64validator.Between(0.1, 1000)},
+			},
+			"request_timeout": schema.StringAttribute{
+				MarkdownDescription: fmt.Sprintf("Timeout of one HTTP request, a Go duration such as `30s` (default %s).", defaultRequestTimeout),
+				Optional:            true,
+				Validators:          []validator.String{durationValidator{}},
+			},
+		},
+	}
+}
+
+func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
+	var config providerModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	for name, value := range map[string]interface{ IsUnknown() bool }{
+		"base_url": config.BaseURL, "customer_token": config.CustomerToken, "private_key": config.PrivateKey,
+		"bearer_token": config.BearerToken,
+	} {
+		if value.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider attribute",
+				fmt.Sprintf("%q depends on a value that is not known until apply; the provider needs it to plan. "+
+					"Set it to a known value or use the environment variable.", name))
+		}
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	baseURL := stringOrEnv(config.BaseURL, EnvBaseURL)
+	if baseURL == "" {
+		baseURL = DefaultBaseURL
+	}
+	if err := checkBaseURL(baseURL); err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid base_url",
+			fmt.Sprintf("%s (from the provider attribute or %s).", err, EnvBaseURL))
+	}
+
+	token := stringOrEnv(config.CustomerToken, EnvCustomerToken)
+	if token == "" {
+		resp.Diagnostics.AddAttributeError(path.Root("customer_token"), "Missing customer token",
+			"Set customer_token in the provider block or the "+EnvCustomerToken+" environment variable to the merchant's customer token.")
+	}
+
+	key, keyDiag := loadPrivateKey(config.PrivateKey)
+	if keyDiag != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("private_key"), "Invalid private key", keyDiag)
+	}
+
+	timeout := defaultRequestTimeout
+	if !config.RequestTimeout.IsNull() {
+		timeout, _ = time.ParseDuration(config.RequestTimeout.ValueString()) // validated by durationValidator
+	}
+	maxRetries := defaultMaxRetries
+	if !config.MaxRetries.IsNull() {
+		maxRetries = int(config.MaxRetries.ValueInt64())
+		if maxRetries == 0 {
+			maxRetries = -1 // the client reads 0 as "default"
+		}
+	}
+	rps := defaultRequestsPerSecond
+	if !config.RequestsPerSecond.IsNull() {
+		rps = config.RequestsPerSecond.ValueFloat64()
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	client, err := cardsapi.New(cardsapi.Config{
+		BaseURL:           baseURL,
+		CustomerToken:     token,
+		PrivateKey:        key,
+		BearerToken:       stringOrEnv(config.BearerToken, EnvBearerToken),
+		MaxRetries:        maxRetries,
+		RequestsPerSecond: rps,
+		RequestTimeout:    timeout,
+		UserAgent:         "terraform-provider-cards/" + p.version,
+		Logger:            tflogLogger{},
+		PollInitial:       p.pollInitial,
+	})
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot configure the Cards API client", err.Error())
+		return
+	}
+	resp.DataSourceData = client
+	resp.ResourceData = client
+	resp.EphemeralResourceData = client
+}
+
+func (p *CardsProvider) Resources(_ context.Context) []func() resource.Resource {
+	return []func() resource.Resource{
+		NewCardResource,
+	}
+}
+
+func (p *CardsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
+	return []func() datasource.DataSource{}
+}
+
+func (p *CardsProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
+	return []func() ephemeral.EphemeralResource{
+		NewCardSecretsEphemeralResource,
+		NewCardPinEphemeralResource,
+	}
+}
+
+func stringOrEnv(value interface {
+	IsNull() bool
+	ValueString() string
+}, env string) string {
+	if !value.IsNull() {
+		return value.ValueString()
+	}
+	return os.Getenv(env)
+}
+
+// loadPrivateKey returns the signing key from the attribute, CARDS_PRIVATE_KEY or the file named
+// by CARDS_PRIVATE_KEY_FILE, or a diagnostic that names where it looked. It never echoes the key.
+func loadPrivateKey(attr types.String) (key *rsa.PrivateKey, problem string) {
+	source := "private_key"
+	pemText := attr.ValueString()
+	switch {
+	case !attr.IsNull():
+	case os.Getenv(EnvPrivateKey) != "":
+		source, pemText = EnvPrivateKey, os.Getenv(EnvPrivateKey)
+	case os.Getenv(EnvPrivateKeyFile) != "":
+		file := os.Getenv(EnvPrivateKeyFile)
+		source = fmt.Sprintf("%s (%s)", EnvPrivateKeyFile, file)
+		data, err := os.ReadFile(file) //nolint:gosec // the user names the key file on purpose
+		if err != nil {
+			return nil, fmt.Sprintf("Cannot read the private key file named by %s: %v.", EnvPrivateKeyFile, err)
+		}
+		pemText = string(data)
+	default:
+		return nil, "Set private_key in the provider block (PEM text, e.g. file(\"merchant.pem\")), or the " +
+			EnvPrivateKey + " or " + EnvPrivateKeyFile + " environment variable. The key signs every request."
+	}
+	parsed, err := signing.ParsePrivateKey([]byte(pemText))
+	if err != nil {
+		return nil, fmt.Sprintf("The key from %s cannot be used: %v.", source, err)
+	}
+	return parsed, ""
+}
+
+// checkBaseURL requires an absolute https URL, or http on a loopback host (a local sandbox).
+func checkBaseURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%q is not an absolute http(s) URL such as %s", raw, DefaultBaseURL)
+	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("%q must use https: plain http is only allowed for loopback hosts (a local sandbox)", raw)
+	}
+	return nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
