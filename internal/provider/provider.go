@@ -212,11 +212,21 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 func (p *CardsProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		NewCardResource,
+		NewCardTopUpResource,
 	}
 }
 
 func (p *CardsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewMerchantDataSource,
+		NewProgramDataSource,
+		NewCountriesDataSource,
+		NewTownsDataSource,
+		NewCardDataSource,
+		NewCardTransactionsDataSource,
+		NewTransactionsDataSource,
+		NewTopUpFeeDataSource,
+	}
 }
 
 func (p *CardsProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {

@@ -1,0 +1,87 @@
+package provider
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/shopspring/decimal"
+
+	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
+)
+
+// topUpDirect loads amount onto a card through the API (not Terraform) and settles it.
+func (sb *testSandbox) topUpDirect(t *testing.T, cardID, amount string) {
+	t.Helper()
+	if _, err := sb.client(t).TopUp(testContext(t), cardID, decimal.RequireFromString(amount)); err != nil {
+		t.Fatalf("topping up card %s: %v", cardID, err)
+	}
+	sb.Settle()
+}
+
+// A card's status, last four digits, expiry, currency, type and balances; never its number or CVV.
+func TestAccCardDataSource_activeCard(t *testing.T) {
+	sb := startTestSandbox(t)
+	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	before := sb.cardBalance(t, cardID)
+	sb.topUpDirect(t, cardID, "40")
+	// 40.00 × 0.015 = 0.60, below the program's minimum fee 1.00: the card receives 39.00.
+	if err := expectMoney("card balance change", sb.cardBalance(t, cardID).Sub(before), "39.00"); err != nil {
+		t.Fatal(err)
+	}
+	details, err := sb.client(t).CardDetails(testContext(t), cardID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, _ := sb.Card(cardID)
+	const name = "data.cards_card.this"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: sb.ProviderConfig + fmt.Sprintf(`
+data "cards_card" "this" {
+  card_id = %q
+}
+`, cardID),
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("status"), knownvalue.StringExact("Active")),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("card_last4"), knownvalue.StringExact(info.Last4)),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("expiration_date"), knownvalue.StringExact(details.ExpirationDate)),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("currency"), knownvalue.StringExact("USD")),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("card_type"), knownvalue.StringExact("Virtual")),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("available_balance"), knownvalue.StringExact(before.Add(decimal.RequireFromString("39")).StringFixed(2))),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("current_balance"), knownvalue.StringExact("39.00")),
+			},
+			Check: func(s *terraform.State) error {
+				for k, v := range s.RootModule().Resources[name].Primary.Attributes {
+					if strings.Contains(v, details.CardNumber) || (k != "card_last4" && v == details.CVV) {
+						return fmt.Errorf("attribute %s holds the card number or CVV", k)
+					}
+				}
+				return nil
+			},
+		}},
+	})
+}
+
+// An unknown card is an error naming it.
+func TestAccCardDataSource_unknownCard(t *testing.T) {
+	sb := startTestSandbox(t)
+	const missing = "0b4d1a52-1111-4222-8333-944455556666"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: sb.ProviderConfig + fmt.Sprintf(`
+data "cards_card" "this" {
+  card_id = %q
+}
+`, missing),
+			ExpectError: errorText(`Cannot read the card`, `No card "`+missing+`" exists for this merchant`),
+		}},
+	})
+}

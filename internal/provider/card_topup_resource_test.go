@@ -1,0 +1,621 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	tfresource "github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/shopspring/decimal"
+
+	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
+	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
+)
+
+const topUpName = "cards_card_topup.test"
+
+var rfc3339Pattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$`)
+
+// errorText matches Terraform's rendering of an error that contains the fragments in order.
+// Fragments are regular expressions whose spaces match any whitespace, since Terraform wraps
+// long diagnostics.
+func errorText(fragments ...string) *regexp.Regexp {
+	for i, f := range fragments {
+		fragments[i] = strings.ReplaceAll(f, " ", `\s+`)
+	}
+	return regexp.MustCompile(`(?s)` + strings.Join(fragments, ".*"))
+}
+
+// activeCard issues an active card of program straight through the API, so that a test's
+// configuration knows its id at plan time.
+func (sb *testSandbox) activeCard(t *testing.T, programID string) string {
+	t.Helper()
+	applied, err := sb.client(t).ApplyCard(testContext(t), cardsapi.ApplyCardRequest{ProgramID: programID})
+	if err != nil {
+		t.Fatalf("applying for a card: %v", err)
+	}
+	sb.Settle()
+	card, ok := sb.Card(applied.CardID)
+	if !ok || card.Status != sandbox.CardStatusActive {
+		t.Fatalf("card %s is not active after Settle: %+v", applied.CardID, card)
+	}
+	return applied.CardID
+}
+
+// cardBalance is the sandbox's balance of a card.
+func (sb *testSandbox) cardBalance(t *testing.T, cardID string) decimal.Decimal {
+	t.Helper()
+	card, ok := sb.Card(cardID)
+	if !ok {
+		t.Fatalf("sandbox has no card %s", cardID)
+	}
+	return card.Balance
+}
+
+func topUpConfig(sb *testSandbox, cardID, amount, extra string) string {
+	return sb.ProviderConfig + fmt.Sprintf(`
+resource "cards_card_topup" "test" {
+  card_id = %q
+  amount  = %q
+%s
+}
+`, cardID, amount, extra)
+}
+
+// expectMoney fails unless got is exactly want (as decimals).
+func expectMoney(what string, got decimal.Decimal, want string) error {
+	if !got.Equal(decimal.RequireFromString(want)) {
+		return fmt.Errorf("%s is %s, want exactly %s", what, got.String(), want)
+	}
+	return nil
+}
+
+// A top-up's plan shows the estimated fee; the apply moves exactly amount off the merchant
+// and amount − fee onto the card; the next plan is empty. Rewriting the same amount changes
+// nothing, a new amount makes a new top-up, import works, and destroy leaves the money.
+func TestAccCardTopup_lifecycle(t *testing.T) {
+	sb := startTestSandbox(t)
+	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+
+	// The sandbox's documented formula (seed.go): fee = clamp(round_half_up(amount × 0.015, 2), 1.00, 50.00).
+	// 150.50 × 0.015 = 2.2575 → 2.26; the card receives 150.50 − 2.26 = 148.24.
+	// 20.00 × 0.015 = 0.30 → below the minimum → 1.00; the card receives 19.00.
+	const amount, wantFee, wantReceive = "150.5", "2.26", "148.24"
+	const amount2, wantFee2, wantReceive2 = "20", "1.00", "19.00"
+	for _, c := range []struct{ amount, fee, receive string }{{"150.50", wantFee, wantReceive}, {amount2, wantFee2, wantReceive2}} {
+		fee, _ := sandbox.RechargeFee(sandbox.ProgramVirtual, decimal.RequireFromString(c.amount))
+		if fee.StringFixed(2) != c.fee {
+			t.Fatalf("sandbox formula gives fee %s for %s, the test expects %s", fee.StringFixed(2), c.amount, c.fee)
+		}
+		est, err := sb.client(t).EstimateTopUpFee(testContext(t), cardID, decimal.RequireFromString(c.amount))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if est.Fee.StringFixed(2) != c.fee || est.ReceiveAmount.StringFixed(2) != c.receive {
+			t.Fatalf("sandbox estimates %s/%s for %s, the test expects %s/%s", est.Fee, est.ReceiveAmount, c.amount, c.fee, c.receive)
+		}
+	}
+
+	var merchantBefore, cardBefore, merchantAfter, cardAfter decimal.Decimal
+	var taskID string
+	snapshot := func(merchant, card *decimal.Decimal) {
+		*merchant = sb.MerchantBalance("USD")
+		*card = sb.cardBalance(t, cardID)
+	}
+
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []tfresource.TestStep{
+			{
+				PreConfig: func() { snapshot(&merchantBefore, &cardBefore) },
+				Config:    topUpConfig(sb, cardID, amount, ""),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(topUpName, plancheck.ResourceActionCreate),
+					plancheck.ExpectKnownValue(topUpName, tfjsonpath.New("estimated_fee"), knownvalue.StringExact(wantFee)),
+					plancheck.ExpectKnownValue(topUpName, tfjsonpath.New("estimated_receive_amount"), knownvalue.StringExact(wantReceive)),
+					plancheck.ExpectKnownValue(topUpName, tfjsonpath.New("amount"), knownvalue.StringExact(amount)),
+					plancheck.ExpectUnknownValue(topUpName, tfjsonpath.New("fee")),
+					plancheck.ExpectUnknownValue(topUpName, tfjsonpath.New("receive_amount")),
+					plancheck.ExpectUnknownValue(topUpName, tfjsonpath.New("id")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(topUpName, tfjsonpath.New("status"), knownvalue.StringExact("Success")),
+					statecheck.ExpectKnownValue(topUpName, tfjsonpath.New("amount"), knownvalue.StringExact(amount)),
+					statecheck.ExpectKnownValue(topUpName, tfjsonpath.New("fee"), knownvalue.StringExact(wantFee)),
+					statecheck.ExpectKnownValue(topUpName, tfjsonpath.New("receive_amount"), knownvalue.StringExact(wantReceive)),
+					statecheck.ExpectKnownValue(topUpName, tfjsonpath.New("settlement_amount"), knownvalue.StringExact(wantReceive)),
+					statecheck.ExpectKnownValue(topUpName, tfjsonpath.New("estimated_fee"), knownvalue.StringExact(wantFee)),
+					statecheck.ExpectKnownValue(topUpName, tfjsonpath.New("currency"), knownvalue.StringExact("USD")),
+					statecheck.ExpectKnownValue(topUpName, tfjsonpath.New("completed_at"), knownvalue.StringRegexp(rfc3339Pattern)),
+				},
+				Check: func(s *terraform.State) error {
+					if err := captureID(topUpName, &taskID)(s); err != nil {
+						return err
+					}
+					snapshot(&merchantAfter, &cardAfter)
+					if err := expectMoney("merchant balance change", merchantBefore.Sub(merchantAfter), "150.50"); err != nil {
+						return err
+					}
+					if err := expectMoney("card balance change", cardAfter.Sub(cardBefore), wantReceive); err != nil {
+						return err
+					}
+					topUps := sb.TopUps()
+					if len(topUps) != 1 || topUps[0].TaskID != taskID || topUps[0].Status != sandbox.StatusSuccess {
+						return fmt.Errorf("sandbox top-ups %+v, want exactly one successful top-up %s", topUps, taskID)
+					}
+					return nil
+				},
+			},
+			{
+				// Nothing changes: "150.5" in configuration is not a diff against "150.50" anywhere.
+				Config: topUpConfig(sb, cardID, amount, ""),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+			{
+				ResourceName:      topUpName,
+				ImportState:       true,
+				ImportStateVerify: true,
+				// The configured text of amount, the plan-time estimate and the guard are not on the platform.
+				ImportStateVerifyIgnore: []string{"amount", "estimated_fee", "estimated_receive_amount", "max_fee", "timeouts"},
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if len(states) != 1 {
+						return fmt.Errorf("imported %d resources, want 1", len(states))
+					}
+					attrs := states[0].Attributes
+					if attrs["amount"] != "150.50" || attrs["card_id"] != cardID || attrs["fee"] != wantFee {
+						return fmt.Errorf("imported amount %q card_id %q fee %q, want 150.50 %s %s",
+							attrs["amount"], attrs["card_id"], attrs["fee"], cardID, wantFee)
+					}
+					return nil
+				},
+			},
+			{
+				// A task id the platform does not know is not imported.
+				ResourceName:  topUpName,
+				ImportState:   true,
+				ImportStateId: "00000000-0000-4000-8000-00000000dead",
+				ExpectError:   errorText(`Cannot import non-existent remote object`),
+			},
+			{
+				// The same amount written another way, and a guard added: an in-place update, no money moves.
+				Config: topUpConfig(sb, cardID, "150.50", `  max_fee = "5"`),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(topUpName, plancheck.ResourceActionUpdate),
+				}},
+				Check: func(*terraform.State) error {
+					if n := sb.Counters()["CardTopUp"]; n != 1 {
+						return fmt.Errorf("sandbox received %d CardTopUp requests, want 1", n)
+					}
+					return nil
+				},
+			},
+			{
+				// A different amount is a new top-up; the first one's money stays on the card.
+				Config: topUpConfig(sb, cardID, amount2, `  max_fee = "5"`),
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(topUpName, plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectKnownValue(topUpName, tfjsonpath.New("estimated_fee"), knownvalue.StringExact(wantFee2)),
+					plancheck.ExpectKnownValue(topUpName, tfjsonpath.New("estimated_receive_amount"), knownvalue.StringExact(wantReceive2)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(topUpName, tfjsonpath.New("fee"), knownvalue.StringExact(wantFee2)),
+					statecheck.ExpectKnownValue(topUpName, tfjsonpath.New("receive_amount"), knownvalue.StringExact(wantReceive2)),
+				},
+				Check: func(s *terraform.State) error {
+					if s.RootModule().Resources[topUpName].Primary.ID == taskID {
+						return fmt.Errorf("top-up id is still %s, want a new top-up", taskID)
+					}
+					if err := expectMoney("merchant balance change", merchantBefore.Sub(sb.MerchantBalance("USD")), "170.50"); err != nil {
+						return err
+					}
+					if err := expectMoney("card balance change", sb.cardBalance(t, cardID).Sub(cardBefore), "167.24"); err != nil {
+						return err
+					}
+					if n := len(sb.TopUps()); n != 2 {
+						return fmt.Errorf("sandbox has %d top-ups, want 2", n)
+					}
+					snapshot(&merchantAfter, &cardAfter)
+					return nil
+				},
+			},
+			{
+				// Destroying the top-up (removing it from the configuration) only forgets it.
+				Config: sb.ProviderConfig,
+				Check: func(s *terraform.State) error {
+					if _, ok := s.RootModule().Resources[topUpName]; ok {
+						return fmt.Errorf("%s is still in state", topUpName)
+					}
+					if err := expectMoney("card balance", sb.cardBalance(t, cardID), cardAfter.String()); err != nil {
+						return err
+					}
+					if err := expectMoney("merchant balance", sb.MerchantBalance("USD"), merchantAfter.String()); err != nil {
+						return err
+					}
+					for _, tu := range sb.TopUps() {
+						if tu.Status != sandbox.StatusSuccess {
+							return fmt.Errorf("top-up %s is %s after destroy, want it left Success", tu.TaskID, tu.Status)
+						}
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
+// max_fee below the estimate fails the plan; no money moves.
+func TestAccCardTopup_maxFeeTooLowFailsPlan(t *testing.T) {
+	sb := startTestSandbox(t)
+	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	merchantBefore := sb.MerchantBalance("USD")
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []tfresource.TestStep{{
+			// 100.00 × 0.015 = 1.50 > 1.49.
+			Config:      topUpConfig(sb, cardID, "100", `  max_fee = "1.49"`),
+			ExpectError: errorText(`Estimated fee exceeds max_fee`, `fee of 1\.50 for topping up card`, `more than max_fee 1\.49`, `No money was moved`),
+		}},
+	})
+	assertNoMoneyMoved(t, sb, cardID, merchantBefore)
+}
+
+// When the plan cannot estimate (the card is created in the same apply), max_fee is checked
+// at apply time, before CardTopUp.
+func TestAccCardTopup_maxFeeCheckedAtApply(t *testing.T) {
+	sb := startTestSandbox(t)
+	merchantBefore := sb.MerchantBalance("USD")
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []tfresource.TestStep{{
+			Config: sb.ProviderConfig + fmt.Sprintf(`
+resource "cards_card" "test" {
+  program_id = %q
+}
+resource "cards_card_topup" "test" {
+  card_id = cards_card.test.id
+  amount  = "100"
+  max_fee = "1.49"
+}
+`, sandbox.ProgramVirtual),
+			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectUnknownValue(topUpName, tfjsonpath.New("estimated_fee")),
+			}},
+			ExpectError: errorText(`Estimated fee exceeds max_fee`, `fee of 1\.50 for topping up card`, `more than max_fee 1\.49`, `No money was moved`),
+		}},
+	})
+	cards := sb.Cards()
+	if len(cards) != 1 {
+		t.Fatalf("sandbox has %d cards, want 1", len(cards))
+	}
+	assertNoMoneyMoved(t, sb, cards[0].ID, merchantBefore)
+}
+
+func assertNoMoneyMoved(t *testing.T, sb *testSandbox, cardID string, merchantBefore decimal.Decimal) {
+	t.Helper()
+	if n := sb.Counters()["CardTopUp"]; n != 0 {
+		t.Errorf("sandbox received %d CardTopUp requests, want 0", n)
+	}
+	if n := len(sb.TopUps()); n != 0 {
+		t.Errorf("sandbox has %d top-ups, want 0", n)
+	}
+	if err := expectMoney("merchant balance", sb.MerchantBalance("USD"), merchantBefore.String()); err != nil {
+		t.Error(err)
+	}
+	if err := expectMoney("card balance", sb.cardBalance(t, cardID), "0"); err != nil {
+		t.Error(err)
+	}
+}
+
+// A top-up over the program's single-recharge limit is refused by the platform; the error
+// carries the platform's remarks and nothing is written to state.
+func TestAccCardTopup_overSingleRechargeLimitIsRefused(t *testing.T) {
+	sb := startTestSandbox(t)
+	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	merchantBefore := sb.MerchantBalance("USD")
+	// Seed: ProgramVirtual's singleRechargeLimit is 5000.00.
+	config := topUpConfig(sb, cardID, "5000.01", "")
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []tfresource.TestStep{
+			{
+				Config: config,
+				ExpectError: errorText(`The top-up was not made`, `refused the top-up of 5000\.01 onto card `+cardID,
+					`amount 5000\.01 exceeds the program's singleRechargeLimit 5000\.00`, `No money was moved`),
+			},
+			{
+				// Nothing in state: the next plan still creates the top-up.
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(topUpName, plancheck.ResourceActionCreate),
+				}},
+			},
+		},
+	})
+	if n := sb.Counters()["CardTopUp.refused"]; n != 1 {
+		t.Errorf("sandbox refused %d CardTopUp requests, want 1", n)
+	}
+	if n := len(sb.TopUps()); n != 0 {
+		t.Errorf("sandbox has %d top-ups, want 0", n)
+	}
+	if err := expectMoney("merchant balance", sb.MerchantBalance("USD"), merchantBefore.String()); err != nil {
+		t.Error(err)
+	}
+}
+
+// A CardTopUp whose answer is lost is not retried: the error says the top-up may have gone
+// through and how to check, nothing is written to state, and the platform has exactly one top-up.
+func TestAccCardTopup_lostAnswerIsNotRetried(t *testing.T) {
+	sb := startTestSandbox(t)
+	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	config := topUpConfig(sb, cardID, "100", "")
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []tfresource.TestStep{
+			{
+				PreConfig: func() {
+					sb.SetFaults(sandbox.Faults{Next: []sandbox.NextFault{{Operation: sandbox.OpCardTopUp, Mode: sandbox.ModeLoseResponse, Count: 1}}})
+				},
+				Config: config,
+				ExpectError: errorText(`The top-up was not made`, `The top-up of 100\.00 onto card `+cardID+` MAY HAVE GONE THROUGH`,
+					`not sent again`, `nothing was written to the Terraform state`, `cards_card_transactions`, `merchant platform`),
+			},
+			{
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(topUpName, plancheck.ResourceActionCreate),
+				}},
+			},
+		},
+	})
+	if n := sb.Counters()["CardTopUp"]; n != 1 {
+		t.Errorf("sandbox received %d CardTopUp requests, want exactly 1", n)
+	}
+	topUps := sb.TopUps()
+	if len(topUps) != 1 {
+		t.Fatalf("sandbox has %d top-ups, want exactly 1", len(topUps))
+	}
+	if err := expectMoney("top-up amount", topUps[0].Amount, "100"); err != nil {
+		t.Error(err)
+	}
+}
+
+// A top-up that the platform accepts and then fails is an error with the platform's remarks;
+// it stays in state, tainted, so the next plan replaces it.
+func TestAccCardTopup_asyncFailureTaints(t *testing.T) {
+	sb := startTestSandbox(t)
+	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	merchantBefore := sb.MerchantBalance("USD")
+	config := topUpConfig(sb, cardID, "100", "")
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []tfresource.TestStep{
+			{
+				PreConfig: func() {
+					sb.SetFaults(sandbox.Faults{Next: []sandbox.NextFault{{Operation: sandbox.OpCardTopUp, Mode: sandbox.ModeTopUpFails}}})
+				},
+				Config:      config,
+				ExpectError: errorText(`The top-up failed`, `100\.00 onto card `+cardID+` failed: TopUp failed: the issuer declined the load`, `tainted`),
+			},
+			{
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(topUpName, plancheck.ResourceActionDestroyBeforeCreate),
+					plancheck.ExpectKnownValue(topUpName, tfjsonpath.New("estimated_fee"), knownvalue.StringExact("1.50")),
+				}},
+			},
+		},
+	})
+	topUps := sb.TopUps()
+	if len(topUps) != 1 || topUps[0].Status != sandbox.StatusFailed {
+		t.Fatalf("sandbox top-ups %+v, want exactly one Failed top-up", topUps)
+	}
+	// The sandbox refunds the merchant for a failed top-up; the card got nothing.
+	if err := expectMoney("merchant balance", sb.MerchantBalance("USD"), merchantBefore.String()); err != nil {
+		t.Error(err)
+	}
+	if err := expectMoney("card balance", sb.cardBalance(t, cardID), "0"); err != nil {
+		t.Error(err)
+	}
+}
+
+// A top-up that outlasts the create timeout was recorded in state as soon as the platform
+// accepted it: it stays there, tainted, and a later refresh shows how it ended.
+func TestAccCardTopup_timeoutKeepsTopUpInState(t *testing.T) {
+	sb := startTestSandbox(t, func(o *sandbox.Options) { o.TaskDelay = 3 * time.Second })
+	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	config := topUpConfig(sb, cardID, "100", `
+  timeouts {
+    create = "1s"
+  }`)
+	taskID := func() string {
+		topUps := sb.TopUps()
+		if len(topUps) != 1 {
+			t.Fatalf("sandbox has %d top-ups, want exactly 1", len(topUps))
+		}
+		return topUps[0].TaskID
+	}
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []tfresource.TestStep{
+			{
+				Config:      config,
+				ExpectError: errorText(`The top-up did not complete`, `was accepted by the platform but did not settle within the create timeout`, `tainted`, `NEW top-up`, `terraform untaint`),
+			},
+			{
+				// It is in state and tainted: the plan replaces it rather than creating one beside it.
+				Config:             config,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(topUpName, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+			},
+			{
+				PreConfig:    sb.Settle,
+				RefreshState: true,
+				// Still tainted: until `terraform untaint`, the plan replaces it.
+				ExpectNonEmptyPlan: true,
+				Check: func(s *terraform.State) error {
+					rs, ok := s.RootModule().Resources[topUpName]
+					if !ok {
+						return fmt.Errorf("%s not in state", topUpName)
+					}
+					if want := taskID(); rs.Primary.ID != want {
+						return fmt.Errorf("state holds top-up %q, the sandbox %q", rs.Primary.ID, want)
+					}
+					if got := rs.Primary.Attributes["status"]; got != sandbox.StatusSuccess {
+						return fmt.Errorf("refreshed status %q, want Success", got)
+					}
+					if got := rs.Primary.Attributes["receive_amount"]; got != "98.50" {
+						return fmt.Errorf("refreshed receive_amount %q, want 98.50", got)
+					}
+					return nil
+				},
+			},
+		},
+	})
+	if n := sb.Counters()["CardTopUp"]; n != 1 {
+		t.Errorf("sandbox received %d CardTopUp requests, want exactly 1", n)
+	}
+}
+
+// topUpResourceState builds a cards_card_topup state for the unit tests below.
+func topUpResourceState(t *testing.T, m cardTopUpResourceModel) tfsdk.State {
+	t.Helper()
+	ctx := context.Background()
+	var sresp resource.SchemaResponse
+	(&cardTopUpResource{}).Schema(ctx, resource.SchemaRequest{}, &sresp)
+	state := tfsdk.State{Schema: sresp.Schema, Raw: tftypes.NewValue(sresp.Schema.Type().TerraformType(ctx), nil)}
+	if m.Timeouts.IsNull() && len(m.Timeouts.AttributeTypes(ctx)) == 0 {
+		m.Timeouts = timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType})}
+	}
+	if diags := state.Set(ctx, &m); diags.HasError() {
+		t.Fatalf("building state: %v", diags)
+	}
+	return state
+}
+
+func sampleTopUpModel() cardTopUpResourceModel {
+	return cardTopUpResourceModel{
+		ID: types.StringValue("task-1"), CardID: types.StringValue("card-1"), Amount: types.StringValue("100"),
+		MaxFee: types.StringNull(), EstimatedFee: types.StringValue("1.50"), EstimatedReceiveAmount: types.StringValue("98.50"),
+		Fee: types.StringValue("1.50"), ReceiveAmount: types.StringValue("98.50"), SettlementAmount: types.StringValue("98.50"),
+		Currency: types.StringValue("USD"), Status: types.StringValue("Success"), Remarks: types.StringNull(),
+		CompletedAt: types.StringValue("2025-01-01T00:00:00Z"),
+	}
+}
+
+// Destroy only forgets the top-up, with a warning that the money stays; it calls no API
+// (the resource has no client here).
+func TestCardTopupDelete_warnsMoneyStays(t *testing.T) {
+	state := topUpResourceState(t, sampleTopUpModel())
+	resp := &resource.DeleteResponse{State: state}
+	(&cardTopUpResource{}).Delete(context.Background(), resource.DeleteRequest{State: state}, resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatalf("Delete failed: %v", resp.Diagnostics)
+	}
+	if len(resp.Diagnostics) != 1 {
+		t.Fatalf("got %d diagnostics, want one warning", len(resp.Diagnostics))
+	}
+	d := resp.Diagnostics[0]
+	if !strings.Contains(d.Summary(), "money not taken back") || !strings.Contains(d.Detail(), "Money cannot be taken back") ||
+		!strings.Contains(d.Detail(), "task-1") || !strings.Contains(d.Detail(), "card-1") {
+		t.Fatalf("warning %q: %q does not say the money stays on the card", d.Summary(), d.Detail())
+	}
+}
+
+// A destroy plan warns before anything happens.
+func TestCardTopupModifyPlan_destroyWarns(t *testing.T) {
+	state := topUpResourceState(t, sampleTopUpModel())
+	plan := tfsdk.Plan{Schema: state.Schema, Raw: tftypes.NewValue(state.Schema.Type().TerraformType(context.Background()), nil)}
+	resp := &resource.ModifyPlanResponse{Plan: plan}
+	(&cardTopUpResource{}).ModifyPlan(context.Background(), resource.ModifyPlanRequest{State: state, Plan: plan}, resp)
+	if resp.Diagnostics.HasError() || resp.Diagnostics.WarningsCount() != 1 {
+		t.Fatalf("diagnostics %v, want one warning", resp.Diagnostics)
+	}
+	if !strings.Contains(resp.Diagnostics[0].Detail(), "money stays on the card") {
+		t.Fatalf("warning %q does not say the money stays", resp.Diagnostics[0].Detail())
+	}
+}
+
+func TestCardTopupSetFromStatus(t *testing.T) {
+	status := &cardsapi.TopUpStatus{
+		TaskID: "task-1", CardID: "card-1", Currency: "USD", Amount: decimal.RequireFromString("150.5"),
+		SettlementAmount: decimal.RequireFromString("148.24"), Fee: decimal.RequireFromString("2.26"),
+		Date: 1764000000, Status: "Success", Remarks: "TopUp SuccessFully",
+	}
+	// Import: only the id is known; card and amount come from the platform, canonically written.
+	m := cardTopUpResourceModel{ID: types.StringValue("task-1"), CardID: types.StringNull(), Amount: types.StringNull()}
+	m.setFromStatus(status, true)
+	for name, got := range map[string]string{
+		"card_id": m.CardID.ValueString(), "amount": m.Amount.ValueString(), "fee": m.Fee.ValueString(),
+		"receive_amount": m.ReceiveAmount.ValueString(), "settlement_amount": m.SettlementAmount.ValueString(),
+		"completed_at": m.CompletedAt.ValueString(), "status": m.Status.ValueString(),
+	} {
+		want := map[string]string{"card_id": "card-1", "amount": "150.50", "fee": "2.26", "receive_amount": "148.24",
+			"settlement_amount": "148.24", "completed_at": "2025-11-24T16:00:00Z", "status": "Success"}[name]
+		if got != want {
+			t.Errorf("%s = %q, want %q", name, got, want)
+		}
+	}
+
+	// The configured text of the same amount is kept; a pending top-up has no completion time.
+	m = cardTopUpResourceModel{ID: types.StringValue("task-1"), CardID: types.StringValue("card-1"), Amount: types.StringValue("150.5")}
+	pending := *status
+	pending.Status = "Pending"
+	m.setFromStatus(&pending, true)
+	if m.Amount.ValueString() != "150.5" {
+		t.Errorf("amount = %q, want the configured 150.5 kept", m.Amount.ValueString())
+	}
+	if !m.CompletedAt.IsNull() {
+		t.Errorf("completed_at = %q for a pending top-up, want null", m.CompletedAt.ValueString())
+	}
+}
+
+func TestMaxFeeExceeded(t *testing.T) {
+	amount := decimal.RequireFromString("100")
+	cases := []struct {
+		maxFee types.String
+		fee    string
+		exceed bool
+	}{
+		{types.StringNull(), "1.50", false},
+		{types.StringUnknown(), "1.50", false},
+		{types.StringValue("1.50"), "1.50", false},
+		{types.StringValue("1.5"), "1.50", false},
+		{types.StringValue("1.49"), "1.50", true},
+		{types.StringValue("0"), "0.01", true},
+	}
+	for _, c := range cases {
+		msg := maxFeeExceeded(c.maxFee, decimal.RequireFromString(c.fee), "card-1", amount)
+		if (msg != "") != c.exceed {
+			t.Errorf("max_fee %s, fee %s: message %q, want exceeded=%t", c.maxFee, c.fee, msg, c.exceed)
+		}
+		if c.exceed && !strings.Contains(msg, formatMoney(decimal.RequireFromString(c.fee))) {
+			t.Errorf("message %q does not name the fee %s", msg, c.fee)
+		}
+	}
+}
