@@ -113,9 +113,9 @@ func kycSchema() schema.SingleNestedAttribute {
 }
 
 // kycFromConfig reads the kyc object into the wire struct and the set of wire fields that are set.
-func kycFromConfig(obj types.Object) (*cardsapi.KYC, map[string]bool, error) {
+func kycFromConfig(obj types.Object) (*cardsapi.KYC, map[string]bool) {
 	if obj.IsNull() || obj.IsUnknown() {
-		return nil, map[string]bool{}, nil
+		return nil, map[string]bool{}
 	}
 	set := map[string]bool{}
 	values := map[string]string{}
@@ -158,9 +158,9 @@ func kycFromConfig(obj types.Object) (*cardsapi.KYC, map[string]bool, error) {
 		*target = values[wire]
 	}
 	if len(set) == 0 {
-		return nil, set, nil
+		return nil, set
 	}
-	return &kyc, set, nil
+	return &kyc, set
 }
 
 // missingKYC returns the attribute names the program requires that are not set.

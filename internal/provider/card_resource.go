@@ -252,11 +252,7 @@ func readWriteOnly(ctx context.Context, config interface {
 		return in
 	}
 	in.kycUnknown = kycObjectUnknown(kycObj)
-	kyc, set, err := kycFromConfig(kycObj)
-	if err != nil {
-		diags.AddAttributeError(path.Root("kyc"), "Invalid kyc", err.Error())
-	}
-	in.kyc, in.kycSet = kyc, set
+	in.kyc, in.kycSet = kycFromConfig(kycObj)
 	in.bindingUnknown = kycObjectUnknown(bindingObj)
 	if !bindingObj.IsNull() && !bindingObj.IsUnknown() {
 		var b cardBindingModel
@@ -425,10 +421,16 @@ func (r *cardResource) setFrozen(ctx context.Context, cardID string, frozen bool
 	} else {
 		_, err = r.client.UnfreezeCard(ctx, cardID, signImage)
 	}
-	if err != nil {
-		return nil, err
+	if err != nil && !(cardsapi.IsRefused(err) && r.cardIsIn(ctx, cardID, target)) {
+		return nil, err // a refusal because a retried request already took effect is success
 	}
 	return r.client.WaitForCardStatus(ctx, cardID, []string{target}, []string{cardsapi.CardStatusCancelled})
+}
+
+// cardIsIn reports whether the card's status is already want (false when it cannot be read).
+func (r *cardResource) cardIsIn(ctx context.Context, cardID, want string) bool {
+	details, err := r.client.CardDetails(ctx, cardID)
+	return err == nil && strings.EqualFold(details.CardStatus, want)
 }
 
 func (r *cardResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -548,7 +550,11 @@ func (r *cardResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		return
 	}
 
-	if _, err := r.client.CancelCard(ctx, cardID); err != nil && !cardsapi.IsNotFound(err) {
+	_, err = r.client.CancelCard(ctx, cardID)
+	if cardsapi.IsRefused(err) && r.cardIsIn(ctx, cardID, cardsapi.CardStatusCancelled) {
+		err = nil // a retried CancelCard whose first attempt already took effect
+	}
+	if err != nil && !cardsapi.IsNotFound(err) {
 		resp.Diagnostics.AddError("Cannot cancel the card", fmt.Sprintf("Card %s: %s", cardID, err))
 		return
 	}

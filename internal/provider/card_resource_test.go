@@ -352,3 +352,37 @@ func TestAccCard_wrongBaseURLNeverDropsCard(t *testing.T) {
 		},
 	})
 }
+
+// A freeze or cancel whose answer is lost is retried; a retry refused because the first
+// attempt already took effect counts as success, and exactly one freeze and one cancel happen.
+func TestAccCard_lostAnswersToConvergingOperations(t *testing.T) {
+	sb := startTestSandbox(t)
+	const name = "cards_card.test"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy: func(s *terraform.State) error {
+			if n := sb.Counters()["CancelCard.processed"]; n < 1 {
+				return fmt.Errorf("CancelCard processed %d times, want at least 1", n)
+			}
+			return sb.checkAllCardsCancelled(s)
+		},
+		Steps: []resource.TestStep{
+			{Config: testAccVirtualCardConfig(sb, false, 0)},
+			{
+				PreConfig: func() {
+					sb.SetFaults(sandbox.Faults{Next: []sandbox.NextFault{
+						{Operation: "CardFreeze", Mode: "lose-response", Count: 1},
+						{Operation: "CancelCard", Mode: "lose-response", Count: 1},
+					}})
+				},
+				Config: testAccVirtualCardConfig(sb, true, 0),
+				Check: resource.ComposeTestCheckFunc(sb.cardStatusIs(name, "Frozen"), func(*terraform.State) error {
+					if n := sb.Counters()["CardFreeze"]; n < 2 {
+						return fmt.Errorf("CardFreeze was sent %d times; the lost answer should have been retried", n)
+					}
+					return nil
+				}),
+			},
+		},
+	})
+}
