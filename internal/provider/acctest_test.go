@@ -120,3 +120,10 @@ func testMerchantKey(t *testing.T) (*rsa.PrivateKey, []byte) {
 	}
 	return key, keyPEM
 }
+
+func writeFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
