@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-version"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -385,4 +386,23 @@ func TestAccCard_lostAnswersToConvergingOperations(t *testing.T) {
 			},
 		},
 	})
+}
+
+// On a CLI without write-only attributes (before Terraform 1.11), setting kyc fails with a
+// diagnostic that names the version needed, and nothing is sent.
+func TestAccCard_writeOnlyOnOlderTerraformNamesVersion(t *testing.T) {
+	sb := startTestSandbox(t)
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks: []tfversion.TerraformVersionCheck{
+			tfversion.SkipBetween(tfversion.Version1_11_0, version.Must(version.NewVersion("2.0.0"))),
+		},
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config:      sb.ProviderConfig + physicalCardConfig("Jane"),
+			ExpectError: regexp.MustCompile(`(?s)Write-only attributes are only supported in Terraform\s+1\.11`),
+		}},
+	})
+	if n := sb.Counters()["ApplyCard"]; n != 0 {
+		t.Fatalf("sandbox received %d ApplyCard requests, want 0", n)
+	}
 }
