@@ -421,8 +421,11 @@ func (r *cardResource) setFrozen(ctx context.Context, cardID string, frozen bool
 	} else {
 		_, err = r.client.UnfreezeCard(ctx, cardID, signImage)
 	}
-	if err != nil && !(cardsapi.IsRefused(err) && r.cardIsIn(ctx, cardID, target)) {
-		return nil, err // a refusal because a retried request already took effect is success
+	if cardsapi.IsRefused(err) && r.cardIsIn(ctx, cardID, target) {
+		err = nil // a retried request whose first attempt already took effect
+	}
+	if err != nil {
+		return nil, err
 	}
 	return r.client.WaitForCardStatus(ctx, cardID, []string{target}, []string{cardsapi.CardStatusCancelled})
 }
