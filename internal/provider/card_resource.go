@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -86,7 +87,8 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			},
 			"program_id": schema.StringAttribute{
 				MarkdownDescription: "The program the card is issued from (`data.cards_merchant` lists them). Changing it issues a new " +
-					"card and cancels this one. After an import the configured value is adopted without replacement.",
+					"card and cancels this one. An import finds the program from the card number's BIN when exactly one of the " +
+					"merchant's programs matches; otherwise the configured value is adopted without replacement.",
 				Required: true,
 				Validators: []validator.String{
 					stringvalidator.LengthBetween(1, 36),
@@ -139,7 +141,7 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			},
 			"pin_version": schema.Int64Attribute{
 				MarkdownDescription: "Any change asks the platform to set a new PIN and waits until it is in place. Read the PIN with the " +
-					"`cards_card_pin` ephemeral resource.",
+					"`cards_card_pin` ephemeral resource. After an import, the first apply adopts the configured value without rotating.",
 				Optional: true,
 			},
 			"status": schema.StringAttribute{
@@ -479,7 +481,14 @@ func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	// Progress is recorded step by step, so a failure leaves in state exactly what was done.
 	progress := state
 	progress.ProgramID, progress.Timeouts = plan.ProgramID, plan.Timeouts
-	rotate := !plan.PinVersion.Equal(state.PinVersion)
+	imported, diags := req.Private.GetKey(ctx, privateKeyImported)
+	resp.Diagnostics.Append(diags...)
+	// After an import, the configured pin_version is adopted, not a reason to rotate the PIN.
+	adoptPinVersion := string(imported) == "true" && state.PinVersion.IsNull()
+	rotate := !plan.PinVersion.Equal(state.PinVersion) && !adoptPinVersion
+	if !rotate {
+		progress.PinVersion = plan.PinVersion // otherwise recorded once the rotation is done
+	}
 	freezeChange := !plan.Frozen.Equal(state.Frozen)
 	unfreezing := freezeChange && !plan.Frozen.ValueBool()
 
@@ -514,6 +523,7 @@ func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 	progress.setFromDetails(details)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &progress)...)
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyImported, nil)...)
 }
 
 func (r *cardResource) failUpdate(ctx context.Context, resp *resource.UpdateResponse, progress *cardResourceModel, err error, summary string) {
@@ -574,12 +584,44 @@ var cancellableOrFinal = []string{
 }
 
 func (r *cardResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if strings.TrimSpace(req.ID) == "" {
+	cardID := strings.TrimSpace(req.ID)
+	if cardID == "" {
 		resp.Diagnostics.AddError("Invalid import id", "Import a card by its card id: terraform import cards_card.NAME <card_id>.")
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), cardID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("frozen"), false)...)
+	if programID := r.programOfCard(ctx, cardID); programID != "" {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("program_id"), programID)...)
+	}
+	// The first update after an import adopts the configured pin_version instead of rotating the PIN.
+	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyImported, []byte("true"))...)
+}
+
+// privateKeyImported marks a card imported and not yet updated.
+const privateKeyImported = "imported"
+
+// programOfCard finds the program whose BIN starts the card's number, when exactly one of the
+// merchant's programs matches; "" otherwise (the configured program_id is then adopted).
+func (r *cardResource) programOfCard(ctx context.Context, cardID string) string {
+	details, err := r.client.CardDetails(ctx, cardID)
+	if err != nil || details.CardNumber == "" {
+		return ""
+	}
+	merchant, err := r.client.MerchantInformation(ctx)
+	if err != nil {
+		return ""
+	}
+	var matches []string
+	for _, program := range merchant.Programs {
+		if program.BIN > 0 && strings.HasPrefix(details.CardNumber, strconv.FormatInt(program.BIN, 10)) {
+			matches = append(matches, program.ProgramID)
+		}
+	}
+	if len(matches) != 1 {
+		return ""
+	}
+	return matches[0]
 }
 
 // setFromDetails copies what state may hold of a card: never the number or CVV.

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
 	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 )
 
@@ -53,7 +54,7 @@ func TestAccCard_virtualLifecycle(t *testing.T) {
 				ResourceName:            name,
 				ImportState:             true,
 				ImportStateVerify:       true,
-				ImportStateVerifyIgnore: []string{"program_id", "pin_version", "timeouts"},
+				ImportStateVerifyIgnore: []string{"pin_version", "timeouts"},
 			},
 			{
 				Config: testAccVirtualCardConfig(sb, true, 0),
@@ -405,4 +406,74 @@ func TestAccCard_writeOnlyOnOlderTerraformNamesVersion(t *testing.T) {
 	if n := sb.Counters()["ApplyCard"]; n != 0 {
 		t.Fatalf("sandbox received %d ApplyCard requests, want 0", n)
 	}
+}
+
+// A card issued outside Terraform is imported by id (terraform import and an import block):
+// the import finds its program from the card number's BIN, and the first apply adopts the
+// configured pin_version without rotating the PIN.
+func TestAccCard_importAdoptsConfiguration(t *testing.T) {
+	sb := startTestSandbox(t)
+	client := sb.client(t)
+	ctx := testContext(t)
+	applied, err := client.ApplyCard(ctx, cardsapi.ApplyCardRequest{ProgramID: sandbox.ProgramVirtual})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.WaitForCardStatus(ctx, applied.CardID, []string{"Active"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	const name = "cards_card.test"
+	withPinVersion := testAccVirtualCardConfig(sb, false, 5)
+	plain := sb.ProviderConfig + fmt.Sprintf(`
+resource "cards_card" "test" {
+  program_id = %q
+}
+`, sandbox.ProgramVirtual)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []resource.TestStep{
+			{
+				Config:        plain,
+				ResourceName:  name,
+				ImportState:   true,
+				ImportStateId: applied.CardID,
+				// An import block plans a no-op: program_id was found from the card's BIN.
+				ImportStateKind:  resource.ImportBlockWithID,
+				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectKnownValue(name, tfjsonpath.New("program_id"), knownvalue.StringExact(sandbox.ProgramVirtual))}},
+			},
+			{
+				Config:             withPinVersion,
+				ResourceName:       name,
+				ImportState:        true,
+				ImportStateId:      applied.CardID,
+				ImportStatePersist: true,
+			},
+			{
+				Config: withPinVersion,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("pin_version"), knownvalue.Int64Exact(5)),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("program_id"), knownvalue.StringExact(sandbox.ProgramVirtual)),
+				},
+				Check: func(*terraform.State) error {
+					if card, _ := sb.Card(applied.CardID); card.PinChanges != 0 {
+						return fmt.Errorf("the PIN was rotated %d times; adopting pin_version after an import must not rotate it", card.PinChanges)
+					}
+					return nil
+				},
+			},
+			{
+				Config: testAccVirtualCardConfig(sb, false, 6),
+				Check: func(*terraform.State) error {
+					if card, _ := sb.Card(applied.CardID); card.PinChanges != 1 {
+						return fmt.Errorf("the PIN was rotated %d times after bumping pin_version, want 1", card.PinChanges)
+					}
+					return nil
+				},
+			},
+		},
+	})
 }
