@@ -49,6 +49,17 @@ func (e *WaitTimeoutError) Error() string {
 
 func (e *WaitTimeoutError) Unwrap() error { return e.Cause }
 
+// UnexpectedStatusError says a card settled in a status the caller named as a failure.
+type UnexpectedStatusError struct {
+	ID     string
+	Status string
+	Target []string
+}
+
+func (e *UnexpectedStatusError) Error() string {
+	return fmt.Sprintf("card %q reached status %q instead of %s", e.ID, e.Status, strings.Join(e.Target, " or "))
+}
+
 var knownCardStatuses = []string{
 	CardStatusPending, CardStatusKYCReview, CardStatusKYCRejected, CardStatusAwaitingBinding,
 	CardStatusActive, CardStatusFrozen, CardStatusCancelled,
@@ -71,7 +82,7 @@ func (c *Client) WaitForCardStatus(ctx context.Context, cardID string, target, f
 		}
 		status := strings.TrimSpace(d.CardStatus)
 		if containsFold(failure, status) {
-			return status, true, fmt.Errorf("card %q reached status %q instead of %s", cardID, status, strings.Join(target, " or "))
+			return status, true, &UnexpectedStatusError{ID: cardID, Status: status, Target: target}
 		}
 		if containsFold(target, status) {
 			details = d
@@ -153,7 +164,11 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 			return timeout(err)
 		}
 		status, settled, err := check(ctx)
-		if status != "" {
+		if status != "" && !strings.EqualFold(status, lastStatus) {
+			if !settled {
+				c.log.Info(ctx, what+" status now "+status, fields(map[string]any{
+					"status": status, "elapsed_ms": c.clock.Now().Sub(start).Milliseconds()}))
+			}
 			lastStatus = status
 		}
 		elapsed := c.clock.Now().Sub(start)

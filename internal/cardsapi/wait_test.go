@@ -67,8 +67,11 @@ func TestWaitForCardStatusReachesTarget(t *testing.T) {
 		t.Errorf("waits %v, want %v (doubling from PollInitial to PollMax)", got, want)
 	}
 	info := logs.byLevel("info")
-	if len(info) != 2 || !strings.Contains(info[0].Msg, "waiting") || !strings.Contains(info[1].Msg, "settled") ||
-		info[1].Fields["elapsed_ms"] != int64(11500) {
+	// Progress at INFO: the start, each change of status, and the end with the elapsed time.
+	last := len(info) - 1
+	if len(info) != 5 || !strings.Contains(info[0].Msg, "waiting") || info[1].Msg != "card status now Pending" ||
+		info[2].Msg != "card status now SomethingNew" || info[3].Msg != "card status now pending" ||
+		!strings.Contains(info[last].Msg, "settled") || info[last].Fields["elapsed_ms"] != int64(11500) {
 		t.Errorf("info lines:\n%s", logs)
 	}
 	logs.assertNoSecrets(t, testPAN, "987", testToken)
