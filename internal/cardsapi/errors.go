@@ -43,8 +43,11 @@ func (e *Error) Error() string {
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
-	if e.Kind == KindOutcomeUnknown {
+	switch e.Kind {
+	case KindOutcomeUnknown:
 		msg += ". " + outcomeUnknownAdvice(e.Operation)
+	case KindUnauthorized:
+		msg += " (check the customer token, and that the merchant platform holds the public key of the signing key)"
 	}
 	return msg
 }
