@@ -177,6 +177,13 @@ func cardIDChanged(_ context.Context, req planmodifier.StringRequest, resp *stri
 	resp.RequiresReplace = req.PlanValue.IsUnknown() || !strings.EqualFold(req.StateValue.ValueString(), req.PlanValue.ValueString())
 }
 
+// topUpReplaced reports whether the plan replaces the top-up (a new one moves money again).
+func topUpReplaced(state, plan cardTopUpResourceModel) bool {
+	return plan.CardID.IsUnknown() || plan.Amount.IsUnknown() ||
+		!strings.EqualFold(state.CardID.ValueString(), plan.CardID.ValueString()) ||
+		!sameAmount(state.Amount.ValueString(), plan.Amount.ValueString())
+}
+
 // amountChanged replaces the top-up when the amount changes, not when only its writing does.
 func amountChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
 	resp.RequiresReplace = req.PlanValue.IsUnknown() || !sameAmount(req.StateValue.ValueString(), req.PlanValue.ValueString())
@@ -201,10 +208,11 @@ func (r *cardTopUpResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		return
 	}
 	if !req.State.Raw.IsNull() {
-		if len(resp.RequiresReplace) > 0 {
-			var state, plan cardTopUpResourceModel
-			resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-			resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+		var state, plan cardTopUpResourceModel
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+		// resp.RequiresReplace is not filled in yet when ModifyPlan runs: decide as the plan modifiers do.
+		if topUpReplaced(state, plan) {
 			resp.Diagnostics.AddWarning("This plan makes a new top-up",
 				fmt.Sprintf("Top-up %s (%s onto card %s) cannot be changed or taken back: it is forgotten, its money stays on the card, "+
 					"and a new top-up of %s onto card %s is made, moving money again.",

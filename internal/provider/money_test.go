@@ -3,6 +3,7 @@ package provider
 import (
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/shopspring/decimal"
 )
 
@@ -52,6 +53,26 @@ func TestSameAmount(t *testing.T) {
 	} {
 		if got := sameAmount(c.a, c.b); got != c.want {
 			t.Errorf("sameAmount(%q, %q) = %t, want %t", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+func TestTopUpReplaced(t *testing.T) {
+	state := cardTopUpResourceModel{CardID: types.StringValue("card-1"), Amount: types.StringValue("100")}
+	cases := []struct {
+		name   string
+		plan   cardTopUpResourceModel
+		expect bool
+	}{
+		{"same", cardTopUpResourceModel{CardID: types.StringValue("card-1"), Amount: types.StringValue("100")}, false},
+		{"same amount written differently", cardTopUpResourceModel{CardID: types.StringValue("CARD-1"), Amount: types.StringValue("100.00")}, false},
+		{"new amount", cardTopUpResourceModel{CardID: types.StringValue("card-1"), Amount: types.StringValue("120")}, true},
+		{"new card", cardTopUpResourceModel{CardID: types.StringValue("card-2"), Amount: types.StringValue("100")}, true},
+		{"card not known yet", cardTopUpResourceModel{CardID: types.StringUnknown(), Amount: types.StringValue("100")}, true},
+	}
+	for _, tc := range cases {
+		if got := topUpReplaced(state, tc.plan); got != tc.expect {
+			t.Errorf("%s: topUpReplaced = %t, want %t", tc.name, got, tc.expect)
 		}
 	}
 }
