@@ -2,11 +2,9 @@ package provider
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -29,22 +27,20 @@ const (
 	kycBool
 )
 
-var isoDate = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-
-var dateValidator = stringvalidator.RegexMatches(isoDate, "must be a date written yyyy-MM-dd")
+var dateValidator = matchesPrivately(`^\d{4}-\d{2}-\d{2}$`, "must be a date written yyyy-MM-dd")
 
 // kycFields lists every KYC attribute, in the order of SPEC §5.3.
 var kycFields = []kycField{
 	{attr: "first_name", wire: "firstname", description: "First name."},
 	{attr: "last_name", wire: "lastname", description: "Last name."},
 	{attr: "gender", wire: "gender", description: "`male` or `female`.",
-		validators: []validator.String{stringvalidator.OneOf("male", "female")}},
+		validators: []validator.String{matchesPrivately(`^(male|female)$`, `must be "male" or "female"`)}},
 	{attr: "date_of_birth", wire: "dob", description: "Date of birth, `yyyy-MM-dd`.", validators: []validator.String{dateValidator}},
 	{attr: "nationality_id", wire: "nationalityid", description: "Country id of the nationality, from `data.cards_countries`."},
 	{attr: "email", wire: "email", description: "Email address.",
-		validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[^@\s]+@[^@\s]+$`), "must be an email address")}},
+		validators: []validator.String{matchesPrivately(`^[^@\s]+@[^@\s]+$`, "must be an email address")}},
 	{attr: "mobile_code", wire: "mobilecode", description: "Mobile country calling code, e.g. `+91`.",
-		validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^\+[0-9]{1,4}$`), "must be a calling code such as +91")}},
+		validators: []validator.String{matchesPrivately(`^\+[0-9]{1,4}$`, "must be a calling code such as +91")}},
 	{attr: "mobile", wire: "mobile", description: "Mobile number without the country code."},
 	{attr: "address", wire: "address", description: "Street address."},
 	{attr: "town", wire: "town", description: "Town id or code, from `data.cards_towns`."},
@@ -53,7 +49,7 @@ var kycFields = []kycField{
 	{attr: "zip_code", wire: "zipcode", description: "Postal code."},
 	{attr: "country_id", wire: "countryid", description: "Country id, from `data.cards_countries`."},
 	{attr: "country_iso3", wire: "countryisothree", description: "ISO 3166-1 alpha-3 country code, e.g. `IND`.",
-		validators: []validator.String{stringvalidator.RegexMatches(regexp.MustCompile(`^[A-Z]{3}$`), "must be three upper-case letters (ISO 3166-1 alpha-3)")}},
+		validators: []validator.String{matchesPrivately(`^[A-Z]{3}$`, "must be three upper-case letters (ISO 3166-1 alpha-3)")}},
 	{attr: "emergency_contact", wire: "emergencycontact", description: "Emergency contact."},
 	{attr: "doc_type", wire: "doctype", description: "Identity document type (a number defined by the platform).", kind: kycInt},
 	{attr: "doc_id", wire: "docid", description: "Identity document number."},
@@ -61,10 +57,10 @@ var kycFields = []kycField{
 	{attr: "back_doc", wire: "backdoc", description: "Back image of the document (base64)."},
 	{attr: "doc_expire_date", wire: "docexpiredate", description: "Document expiry date, `yyyy-MM-dd`.", validators: []validator.String{dateValidator}},
 	{attr: "doc_never_expires", wire: "docneveexpire", description: "Whether the document never expires.", kind: kycBool},
-	{attr: "hand_held_id_photo", wire: "handholdidphoto", description: "Photo of the holder holding the document (base64)."},
+	{attr: "hand_held_id_photo", wire: "handholdidphoto", description: "Photo of the holder holding the document (base64), for programs whose KYC asks for it (`HandedPassport`). Programs that need such a photo to activate a card take it in `binding.hand_held_id_photo` instead."},
 	{attr: "biometric", wire: "biomatric", description: "Biometric data (base64)."},
 	{attr: "photo", wire: "photo", description: "Face photo (base64)."},
-	{attr: "sign_image", wire: "signimage", description: "Signature image (base64)."},
+	{attr: "sign_image", wire: "signimage", description: "Signature image (base64), for programs whose KYC asks for it (`Sign`). The signature sent with freeze, unfreeze and PIN changes is the resource's top-level `sign_image`."},
 }
 
 // kycAttributeFor maps a wire name to the cards_card.kyc attribute name.
@@ -102,7 +98,7 @@ func kycSchema() schema.SingleNestedAttribute {
 		}
 	}
 	return schema.SingleNestedAttribute{
-		MarkdownDescription: "Know-your-customer data of the cardholder (SPEC §5.3), **write-only** (Terraform 1.11 or later): " +
+		MarkdownDescription: "Know-your-customer data of the cardholder, **write-only** (Terraform 1.11 or later): " +
 			"sent on `ApplyCard` or `Binding` as the program requires, never stored in plan or state. " +
 			"Plan fails, naming the missing attributes, when the program needs fields that are not set; " +
 			"`data.cards_program` lists them.",

@@ -81,3 +81,28 @@ func (v moneyValidator) ValidateString(ctx context.Context, req validator.String
 			fmt.Sprintf("%q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
 	}
 }
+
+// privateValueValidator checks a personal or card value against a pattern without repeating
+// the value in the diagnostic: plan errors end up in CI logs.
+type privateValueValidator struct {
+	pattern *regexp.Regexp
+	expect  string // e.g. "must be a date written yyyy-MM-dd"
+}
+
+func matchesPrivately(pattern, expect string) privateValueValidator {
+	return privateValueValidator{pattern: regexp.MustCompile(pattern), expect: expect}
+}
+
+func (v privateValueValidator) Description(context.Context) string { return v.expect }
+
+func (v privateValueValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v privateValueValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || v.pattern.MatchString(req.ConfigValue.ValueString()) {
+		return
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid value",
+		fmt.Sprintf("%s %s (the value is not repeated here because it is personal or card data).", req.Path, v.expect))
+}
