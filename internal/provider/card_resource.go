@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -110,7 +109,7 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 						Required:            true,
 						WriteOnly:           true,
 						Validators: []validator.String{
-							stringvalidator.RegexMatches(regexp.MustCompile(`^[0-9]{12,19}$`), "must be the card number: 12 to 19 digits, no spaces"),
+							matchesPrivately(`^[0-9]{12,19}$`, "must be the card number: 12 to 19 digits, no spaces"),
 						},
 					},
 					"envelope_no": schema.StringAttribute{
@@ -188,8 +187,18 @@ func (r *cardResource) ValidateConfig(ctx context.Context, req resource.Validate
 // ModifyPlan checks, before anything is sent, that the configuration gives what the program
 // needs (KYC fields, binding, signature image), and marks status unknown when it will change.
 func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.Plan.Raw.IsNull() || r.client == nil {
-		return // destroy, or the provider is not configured (validate)
+	creating := req.State.Raw.IsNull()
+	var state cardResourceModel
+	if !creating {
+		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	}
+	if req.Plan.Raw.IsNull() {
+		if !creating {
+			resp.Diagnostics.AddWarning("Destroying a card cancels it",
+				fmt.Sprintf("Card %s%s will be cancelled on the platform for good; any balance left on it stays with the cancelled card. "+
+					"To stop managing it without cancelling, use a removed block or terraform state rm.", state.ID.ValueString(), endingIn(state)))
+		}
+		return
 	}
 	var plan cardResourceModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
@@ -198,18 +207,19 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		return
 	}
 
-	creating := req.State.Raw.IsNull()
-	var state cardResourceModel
+	rotating := false
 	if !creating {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		if !plan.Frozen.Equal(state.Frozen) {
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
 		}
+		imported, diags := req.Private.GetKey(ctx, privateKeyImported)
+		resp.Diagnostics.Append(diags...)
+		rotating = pinRotationPlanned(state, plan, string(imported) == "true")
+		warnAboutUpdate(state, plan, rotating, &resp.Diagnostics)
 	}
-	operating := (creating && plan.Frozen.ValueBool()) ||
-		(!creating && (!plan.Frozen.Equal(state.Frozen) || !plan.PinVersion.Equal(state.PinVersion)))
-	if plan.ProgramID.IsUnknown() || (!creating && !operating) {
-		return
+	operating := (creating && plan.Frozen.ValueBool()) || (!creating && (!plan.Frozen.Equal(state.Frozen) || rotating))
+	if r.client == nil || plan.ProgramID.IsUnknown() || (!creating && !operating) {
+		return // nothing to check, or the provider is not configured (validate)
 	}
 	program, err := r.client.ProgramDetails(ctx, plan.ProgramID.ValueString())
 	if err != nil {
@@ -228,6 +238,42 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		resp.Diagnostics.AddAttributeError(path.Root("sign_image"), "Missing sign_image",
 			fmt.Sprintf("Program %q requires a signature image to freeze, unfreeze or rotate the PIN of a card; set sign_image.", program.ProgramID))
 	}
+}
+
+// warnAboutUpdate says in the plan what an update will do that the diff does not show.
+func warnAboutUpdate(state, plan cardResourceModel, rotating bool, diags *diag.Diagnostics) {
+	cardID := state.ID.ValueString()
+	switch {
+	case state.ProgramID.IsNull() && !plan.ProgramID.IsNull() && !plan.ProgramID.IsUnknown():
+		diags.AddWarning("program_id is taken from the configuration",
+			fmt.Sprintf("The platform does not say which program card %s belongs to, and no single program matches its BIN: "+
+				"the configured program_id is recorded as it is. Make sure it is the card's program; it decides which "+
+				"KYC and signature checks apply.", cardID))
+	case !state.ProgramID.IsNull() && !plan.ProgramID.Equal(state.ProgramID):
+		diags.AddWarning("Changing program_id replaces the card",
+			fmt.Sprintf("Card %s%s will be cancelled for good and a new card issued from the new program.", cardID, endingIn(state)))
+	}
+	if rotating {
+		diags.AddWarning("This plan sets a new PIN",
+			fmt.Sprintf("pin_version changed: the platform will set a new PIN on card %s%s, and the old PIN stops working.", cardID, endingIn(state)))
+	}
+}
+
+// pinRotationPlanned reports whether an update sets a new PIN: pin_version changed to a new
+// number. Removing pin_version, or the first apply after an import, only records the value.
+func pinRotationPlanned(state, plan cardResourceModel, imported bool) bool {
+	if plan.PinVersion.IsNull() || plan.PinVersion.Equal(state.PinVersion) {
+		return false
+	}
+	return !(imported && state.PinVersion.IsNull())
+}
+
+// endingIn names the card's last four digits for messages, when known.
+func endingIn(m cardResourceModel) string {
+	if last4 := m.CardLast4.ValueString(); last4 != "" {
+		return " (ending " + last4 + ")"
+	}
+	return ""
 }
 
 // writeOnlyInputs are the write-only values of one configuration.
@@ -291,7 +337,7 @@ func checkCreateInputs(program *cardsapi.Program, wo writeOnlyInputs) diag.Diagn
 	switch {
 	case wo.binding == nil && physical:
 		diags.AddAttributeError(path.Root("binding"), "Missing binding",
-			fmt.Sprintf("Program %q issues physical cards: set binding { card_number = ... } with the card to bind.", program.ProgramID))
+			fmt.Sprintf("Program %q issues physical cards: set binding = { card_number = ... } with the card to bind.", program.ProgramID))
 	case wo.binding != nil && program.EnvelopeNoRequired && wo.binding.EnvelopeNo.ValueString() == "" && !wo.binding.EnvelopeNo.IsUnknown():
 		diags.AddAttributeError(path.Root("binding").AtName("envelope_no"), "Missing envelope_no",
 			fmt.Sprintf("Program %q requires the envelope number of the physical card: set binding.envelope_no.", program.ProgramID))
@@ -378,21 +424,36 @@ func (r *cardResource) Create(ctx context.Context, req resource.CreateRequest, r
 
 // failCreate keeps the applied card in state (Terraform then marks it tainted) and explains.
 func (r *cardResource) failCreate(ctx context.Context, resp *resource.CreateResponse, plan *cardResourceModel, err error, summary string) {
+	cardID := plan.ID.ValueString()
+	advice := fmt.Sprintf("Card %s exists on the platform and stays in the Terraform state, marked tainted: the next apply "+
+		"cancels it and issues a new card. To keep it instead, fix the cause and run `terraform untaint` on this resource.", cardID)
 	var timeout *cardsapi.WaitTimeoutError
-	if errors.As(err, &timeout) && timeout.LastStatus != "" {
-		plan.Status = types.StringValue(timeout.LastStatus)
+	var settled *cardsapi.UnexpectedStatusError
+	switch {
+	case errors.As(err, &timeout):
+		if timeout.LastStatus != "" {
+			plan.Status = types.StringValue(timeout.LastStatus)
+		}
+		createTimeout, _ := plan.Timeouts.Create(ctx, cardCreateTimeout)
+		advice += fmt.Sprintf(" The create timeout is %s; if the platform needs longer (a KYC review can take hours), "+
+			"raise it with timeouts { create = \"...\" } and untaint the card rather than issue a new one.", createTimeout)
+	case errors.As(err, &settled):
+		plan.Status = types.StringValue(settled.Status)
+		if strings.EqualFold(settled.Status, cardsapi.CardStatusKYCRejected) {
+			summary = "The KYC review rejected the cardholder"
+			advice = fmt.Sprintf("Card %s can never be activated. Correct the kyc attributes and apply again: the rejected card "+
+				"stays in the state, tainted, and is replaced (it needs no cancelling).", cardID)
+		}
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
-	resp.Diagnostics.AddError(summary, fmt.Sprintf("%s\n\nCard %s exists on the platform and stays in the Terraform state, "+
-		"marked tainted: the next apply cancels it and issues a new card. To keep it instead, fix the cause and run "+
-		"`terraform untaint` on this resource.", err, plan.ID.ValueString()))
+	resp.Diagnostics.AddError(summary, fmt.Sprintf("%s\n\n%s", err, advice))
 }
 
 // bind binds the physical card and waits until the card is active.
 func (r *cardResource) bind(ctx context.Context, cardID string, program *cardsapi.Program, wo writeOnlyInputs) (*cardsapi.CardDetails, error) {
 	if wo.binding == nil {
 		return nil, fmt.Errorf("card %s is waiting for a physical card to be bound, and the configuration has no binding block: "+
-			"set binding { card_number = ... }", cardID)
+			"set binding = { card_number = ... }", cardID)
 	}
 	bind := cardsapi.BindCardRequest{
 		CardID:          cardID,
@@ -452,7 +513,7 @@ func (r *cardResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if err == nil && (gone || strings.EqualFold(details.CardStatus, cardsapi.CardStatusCancelled)) {
 		resp.Diagnostics.AddWarning("Card no longer active",
 			fmt.Sprintf("Card %s is cancelled or gone on the platform, so it was removed from the Terraform state; "+
-				"the next plan issues a new card.", state.ID.ValueString()))
+				"Terraform now plans to issue a new card.", state.ID.ValueString()))
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -483,9 +544,7 @@ func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	progress.ProgramID, progress.Timeouts = plan.ProgramID, plan.Timeouts
 	imported, diags := req.Private.GetKey(ctx, privateKeyImported)
 	resp.Diagnostics.Append(diags...)
-	// After an import, the configured pin_version is adopted, not a reason to rotate the PIN.
-	adoptPinVersion := string(imported) == "true" && state.PinVersion.IsNull()
-	rotate := !plan.PinVersion.Equal(state.PinVersion) && !adoptPinVersion
+	rotate := pinRotationPlanned(state, plan, string(imported) == "true")
 	if !rotate {
 		progress.PinVersion = plan.PinVersion // otherwise recorded once the rotation is done
 	}

@@ -284,7 +284,7 @@ func TestAccCard_kycRejectionIsAnError(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []resource.TestStep{{
 			Config:      sb.ProviderConfig + physicalCardConfig("REJECT"),
-			ExpectError: regexp.MustCompile(`(?s)did not become ready.*KycRejected`),
+			ExpectError: regexp.MustCompile(`(?s)KYC review rejected.*KycRejected.*Correct\s+the\s+kyc`),
 		}},
 	})
 }
