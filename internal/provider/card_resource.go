@@ -265,7 +265,8 @@ func pinRotationPlanned(state, plan cardResourceModel, imported bool) bool {
 	if plan.PinVersion.IsNull() || plan.PinVersion.Equal(state.PinVersion) {
 		return false
 	}
-	return !(imported && state.PinVersion.IsNull())
+	adoptingAfterImport := imported && state.PinVersion.IsNull()
+	return !adoptingAfterImport
 }
 
 // endingIn names the card's last four digits for messages, when known.
