@@ -109,7 +109,7 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 						Required:            true,
 						WriteOnly:           true,
 						Validators: []validator.String{
-							matchesPrivately(`^[0-9]{12,19}$`, "must be the card number: 12 to 19 digits, no spaces"),
+							cardNumberValidator,
 						},
 					},
 					"envelope_no": schema.StringAttribute{
@@ -207,7 +207,7 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		return
 	}
 
-	rotating := false
+	rotating, resumingBinding := false, false
 	if !creating {
 		if !plan.Frozen.Equal(state.Frozen) {
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
@@ -216,9 +216,17 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		resp.Diagnostics.Append(diags...)
 		rotating = pinRotationPlanned(state, plan, string(imported) == "true")
 		warnAboutUpdate(state, plan, rotating, &resp.Diagnostics)
+		if resumingBinding = awaitsBinding(state); resumingBinding {
+			// A card left waiting for its physical card (a failed binding, or an import): apply binds it.
+			for _, attr := range []string{"status", "card_last4", "expiration_date"} {
+				resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attr), types.StringUnknown())...)
+			}
+			resp.Diagnostics.AddWarning("This plan binds a physical card",
+				fmt.Sprintf("Card %s is waiting for its physical card: apply binds the card in binding and waits until it is active.", state.ID.ValueString()))
+		}
 	}
 	operating := (creating && plan.Frozen.ValueBool()) || (!creating && (!plan.Frozen.Equal(state.Frozen) || rotating))
-	if r.client == nil || plan.ProgramID.IsUnknown() || (!creating && !operating) {
+	if r.client == nil || plan.ProgramID.IsUnknown() || (!creating && !operating && !resumingBinding) {
 		return // nothing to check, or the provider is not configured (validate)
 	}
 	program, err := r.client.ProgramDetails(ctx, plan.ProgramID.ValueString())
@@ -231,8 +239,8 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		resp.Diagnostics.AddError("Cannot read the card's program", err.Error())
 		return
 	}
-	if creating {
-		resp.Diagnostics.Append(checkCreateInputs(program, wo)...)
+	if creating || resumingBinding {
+		resp.Diagnostics.Append(checkCreateInputs(program, wo, resumingBinding)...)
 	}
 	if operating && program.NeedPhotoForOperateCard && wo.signImage == "" && !wo.signImageUnknown {
 		resp.Diagnostics.AddAttributeError(path.Root("sign_image"), "Missing sign_image",
@@ -267,6 +275,11 @@ func pinRotationPlanned(state, plan cardResourceModel, imported bool) bool {
 	}
 	adoptingAfterImport := imported && state.PinVersion.IsNull()
 	return !adoptingAfterImport
+}
+
+// awaitsBinding reports whether the card waits for its physical card to be bound.
+func awaitsBinding(m cardResourceModel) bool {
+	return strings.EqualFold(m.Status.ValueString(), cardsapi.CardStatusAwaitingBinding)
 }
 
 // endingIn names the card's last four digits for messages, when known.
@@ -314,9 +327,13 @@ func readWriteOnly(ctx context.Context, config interface {
 }
 
 // checkCreateInputs checks that the configuration carries what the program needs to issue a card.
-func checkCreateInputs(program *cardsapi.Program, wo writeOnlyInputs) diag.Diagnostics {
+// With resumingBinding, the card was applied for already: only what Binding needs is checked.
+func checkCreateInputs(program *cardsapi.Program, wo writeOnlyInputs, resumingBinding bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	required, unknownKeys := program.RequiredKYCFields()
+	if resumingBinding && program.KYCRequiredWhileApplyCard {
+		required, unknownKeys = nil, nil // KYC went with ApplyCard
+	}
 	if len(unknownKeys) > 0 {
 		diags.AddWarning("Unknown KYC requirement",
 			fmt.Sprintf("Program %q asks for KYC %q, which this provider does not know; the platform will say if a field is missing.",
@@ -367,7 +384,7 @@ func (r *cardResource) Create(ctx context.Context, req resource.CreateRequest, r
 		resp.Diagnostics.AddAttributeError(path.Root("program_id"), "Cannot read the card's program", err.Error())
 		return
 	}
-	resp.Diagnostics.Append(checkCreateInputs(program, wo)...) // again: values unknown at plan time are known now
+	resp.Diagnostics.Append(checkCreateInputs(program, wo, false)...) // again: values unknown at plan time are known now
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -408,6 +425,7 @@ func (r *cardResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	if strings.EqualFold(details.CardStatus, cardsapi.CardStatusAwaitingBinding) {
+		plan.setFromDetails(details)
 		if details, err = r.bind(ctx, cardID, program, wo); err != nil {
 			r.failCreate(ctx, resp, &plan, err, "The physical card could not be bound")
 			return
@@ -438,6 +456,10 @@ func (r *cardResource) failCreate(ctx context.Context, resp *resource.CreateResp
 		createTimeout, _ := plan.Timeouts.Create(ctx, cardCreateTimeout)
 		advice += fmt.Sprintf(" The create timeout is %s; if the platform needs longer (a KYC review can take hours), "+
 			"raise it with timeouts { create = \"...\" } and untaint the card rather than issue a new one.", createTimeout)
+	case awaitsBinding(*plan):
+		advice = fmt.Sprintf("Card %s was issued and waits for its physical card; the platform cannot cancel a card in that state, "+
+			"so it must not be replaced. Correct binding, run `terraform untaint` on this resource, and apply again: "+
+			"the provider binds the card instead of issuing a new one.", cardID)
 	case errors.As(err, &settled):
 		plan.Status = types.StringValue(settled.Status)
 		if strings.EqualFold(settled.Status, cardsapi.CardStatusKYCRejected) {
@@ -554,6 +576,17 @@ func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, r
 
 	var details *cardsapi.CardDetails
 	var err error
+	if awaitsBinding(state) {
+		program, err := r.client.ProgramDetails(ctx, plan.ProgramID.ValueString())
+		if err == nil {
+			details, err = r.bind(ctx, cardID, program, wo)
+		}
+		if err != nil {
+			r.failUpdate(ctx, resp, &progress, err, "The physical card could not be bound")
+			return
+		}
+		progress.setFromDetails(details)
+	}
 	if unfreezing { // a PIN is set on an active card, so unfreeze first and freeze last
 		if details, err = r.setFrozen(ctx, cardID, false, wo.signImage); err != nil {
 			r.failUpdate(ctx, resp, &progress, err, "The card could not be unfrozen")
@@ -628,7 +661,13 @@ func (r *cardResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		err = nil // a retried CancelCard whose first attempt already took effect
 	}
 	if err != nil && !cardsapi.IsNotFound(err) {
-		resp.Diagnostics.AddError("Cannot cancel the card", fmt.Sprintf("Card %s: %s", cardID, err))
+		detail := fmt.Sprintf("Card %s: %s", cardID, err)
+		if cardsapi.IsRefused(err) && strings.EqualFold(details.CardStatus, cardsapi.CardStatusAwaitingBinding) {
+			detail += "\n\nThe card waits for its physical card, and the platform cancels only active or frozen cards. " +
+				"Bind it (set binding, run `terraform untaint` if it is tainted, and apply), or settle it on the merchant " +
+				"platform and then drop it with `terraform state rm`."
+		}
+		resp.Diagnostics.AddError("Cannot cancel the card", detail)
 		return
 	}
 	if err := r.client.WaitForCardCancelled(ctx, cardID); err != nil {

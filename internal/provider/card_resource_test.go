@@ -477,3 +477,117 @@ resource "cards_card" "test" {
 		},
 	})
 }
+
+// A card left waiting for its physical card (here issued outside Terraform and imported; the
+// same holds for a create whose binding failed, once untainted) is bound by the next apply
+// instead of being replaced: the platform cannot cancel a card in that state.
+func TestAccCard_bindingIsResumedForACardAwaitingIt(t *testing.T) {
+	sb := startTestSandbox(t)
+	client := sb.client(t)
+	ctx := testContext(t)
+	applied, err := client.ApplyCard(ctx, cardsapi.ApplyCardRequest{ProgramID: sandbox.ProgramPhysicalKYCAtBinding})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := client.WaitForCardStatus(ctx, applied.CardID, []string{"AwaitingBinding"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	const name = "cards_card.physical"
+	config := sb.ProviderConfig + fmt.Sprintf(`
+resource "cards_card" "physical" {
+  program_id = %q
+  kyc = {
+    first_name    = "Jane"
+    last_name     = "Quixotewright"
+    gender        = "female"
+    date_of_birth = "1990-04-12"
+    email         = "jane.quixotewright@example.com"
+    mobile_code   = "+91"
+    mobile        = "9876501234"
+  }
+  binding = {
+    card_number        = "4111111111111111"
+    hand_held_id_photo = "SEFORFBIT0xESU5HSUQ="
+  }
+}
+`, sandbox.ProgramPhysicalKYCAtBinding)
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []resource.TestStep{
+			{
+				Config:             config,
+				ResourceName:       name,
+				ImportState:        true,
+				ImportStateId:      applied.CardID,
+				ImportStatePersist: true,
+			},
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue(name, tfjsonpath.New("status")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("status"), knownvalue.StringExact("Active")),
+				},
+				Check: sb.cardStatusIs(name, "Active"),
+			},
+		},
+	})
+	if n := sb.Counters()["ApplyCard"]; n != 1 {
+		t.Fatalf("sandbox received %d ApplyCard requests, want only the test's own 1", n)
+	}
+}
+
+// A binding that fails leaves the issued card in state, tainted and waiting for its physical
+// card, with advice to bind it rather than replace it.
+func TestAccCard_bindingFailureKeepsCardInState(t *testing.T) {
+	sb := startTestSandbox(t)
+	const name = "cards_card.physical"
+	var cardID string
+	resource.ParallelTest(t, resource.TestCase{
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		ProtoV6ProviderFactories: testAccProviders,
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					sb.SetFaults(sandbox.Faults{Next: []sandbox.NextFault{{Operation: "Binding", Mode: "500", Count: 1}}})
+				},
+				Config:      sb.ProviderConfig + physicalCardConfig("Jane"),
+				ExpectError: regexp.MustCompile(`(?s)could not be bound.*waits\s+for\s+its\s+physical\s+card.*terraform\s+untaint`),
+			},
+			{
+				// The card is in state, tainted, in AwaitingBinding. Bind it out of band (to another
+				// physical card: the configured one goes to the replacement) so that the replacement
+				// Terraform plans for a tainted card can cancel it.
+				PreConfig: func() {
+					cards := sb.Cards()
+					if len(cards) != 1 || !strings.EqualFold(cards[0].Status, "AwaitingBinding") {
+						t.Fatalf("want exactly one card awaiting binding, sandbox has %+v", cards)
+					}
+					cardID = cards[0].ID
+					ctx := testContext(t)
+					if _, err := sb.client(t).BindCard(ctx, cardsapi.BindCardRequest{CardID: cardID, CardNumber: sandbox.NewCardNumber(sandbox.ProgramPhysicalKYC), EnvelopeNo: "ENV-0043"}); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := sb.client(t).WaitForCardStatus(ctx, cardID, []string{"Active"}, nil); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: sb.ProviderConfig + physicalCardConfig("Jane"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(name, plancheck.ResourceActionDestroyBeforeCreate),
+				}},
+				Check: func(s *terraform.State) error {
+					if card, _ := sb.Card(cardID); !strings.EqualFold(card.Status, "Cancelled") {
+						return fmt.Errorf("the tainted card %s is %s, want Cancelled", cardID, card.Status)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}

@@ -82,15 +82,43 @@ func (v moneyValidator) ValidateString(ctx context.Context, req validator.String
 	}
 }
 
-// privateValueValidator checks a personal or card value against a pattern without repeating
-// the value in the diagnostic: plan errors end up in CI logs.
+// privateValueValidator checks a personal or card value without repeating the value in the
+// diagnostic: plan errors end up in CI logs.
 type privateValueValidator struct {
-	pattern *regexp.Regexp
-	expect  string // e.g. "must be a date written yyyy-MM-dd"
+	valid  func(string) bool
+	expect string // e.g. "must be a date written yyyy-MM-dd"
 }
 
 func matchesPrivately(pattern, expect string) privateValueValidator {
-	return privateValueValidator{pattern: regexp.MustCompile(pattern), expect: expect}
+	return privateValueValidator{valid: regexp.MustCompile(pattern).MatchString, expect: expect}
+}
+
+// cardNumberValidator accepts what a printed card number can be: 12 to 19 digits passing the
+// Luhn check, so a typo fails at plan time instead of leaving a card waiting for its binding.
+var cardNumberValidator = privateValueValidator{
+	valid:  isCardNumber,
+	expect: "must be the card number: 12 to 19 digits, no spaces, passing the Luhn check",
+}
+
+func isCardNumber(s string) bool {
+	if len(s) < 12 || len(s) > 19 {
+		return false
+	}
+	sum := 0
+	for i := range len(s) {
+		c := s[len(s)-1-i]
+		if c < '0' || c > '9' {
+			return false
+		}
+		d := int(c - '0')
+		if i%2 == 1 {
+			if d *= 2; d > 9 {
+				d -= 9
+			}
+		}
+		sum += d
+	}
+	return sum%10 == 0
 }
 
 func (v privateValueValidator) Description(context.Context) string { return v.expect }
@@ -100,7 +128,7 @@ func (v privateValueValidator) MarkdownDescription(ctx context.Context) string {
 }
 
 func (v privateValueValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || v.pattern.MatchString(req.ConfigValue.ValueString()) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || v.valid(req.ConfigValue.ValueString()) {
 		return
 	}
 	resp.Diagnostics.AddAttributeError(req.Path, "Invalid value",

@@ -12,7 +12,7 @@ import (
 
 // A rejected card number or KYC value is never repeated in the diagnostic.
 func TestPrivateValueValidatorDoesNotEchoValue(t *testing.T) {
-	v := matchesPrivately(`^[0-9]{12,19}$`, "must be the card number: 12 to 19 digits, no spaces")
+	v := cardNumberValidator
 	const typed = "4111 1111 1111 1111"
 	resp := &validator.StringResponse{}
 	v.ValidateString(context.Background(), validator.StringRequest{
@@ -60,6 +60,21 @@ func TestPinRotationPlanned(t *testing.T) {
 	for _, tc := range cases {
 		if got := pinRotationPlanned(tc.state, tc.plan, tc.imported); got != tc.want {
 			t.Errorf("%s: pinRotationPlanned = %t, want %t", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestIsCardNumber(t *testing.T) {
+	for number, want := range map[string]bool{
+		"4111111111111111":     true,  // the classic test Visa number
+		"5555555555554444":     true,  // test Mastercard
+		"4111111111111112":     false, // one digit off: fails Luhn
+		"411111111111":         false, // 12 digits, fails Luhn
+		"4111 1111 1111 1111":  false, // spaces
+		"41111111111111111111": false, // 20 digits
+	} {
+		if got := isCardNumber(number); got != want {
+			t.Errorf("isCardNumber(%s...) = %t, want %t", number[:4], got, want)
 		}
 	}
 }
