@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -690,8 +689,9 @@ func (r *cardResource) ImportState(ctx context.Context, req resource.ImportState
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), cardID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("frozen"), false)...)
-	if programID := r.programOfCard(ctx, cardID); programID != "" {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("program_id"), programID)...)
+	// The API does not report a card's program: the card number's BIN names it when exactly one matches.
+	if program, err := r.client.ProgramOfCard(ctx, cardID); err == nil && program != nil {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("program_id"), program.ProgramID)...)
 	}
 	// The first update after an import adopts the configured pin_version instead of rotating the PIN.
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyImported, []byte("true"))...)
@@ -699,29 +699,6 @@ func (r *cardResource) ImportState(ctx context.Context, req resource.ImportState
 
 // privateKeyImported marks a card imported and not yet updated.
 const privateKeyImported = "imported"
-
-// programOfCard finds the program whose BIN starts the card's number, when exactly one of the
-// merchant's programs matches; "" otherwise (the configured program_id is then adopted).
-func (r *cardResource) programOfCard(ctx context.Context, cardID string) string {
-	details, err := r.client.CardDetails(ctx, cardID)
-	if err != nil || details.CardNumber == "" {
-		return ""
-	}
-	merchant, err := r.client.MerchantInformation(ctx)
-	if err != nil {
-		return ""
-	}
-	var matches []string
-	for _, program := range merchant.Programs {
-		if program.BIN > 0 && strings.HasPrefix(details.CardNumber, strconv.FormatInt(program.BIN, 10)) {
-			matches = append(matches, program.ProgramID)
-		}
-	}
-	if len(matches) != 1 {
-		return ""
-	}
-	return matches[0]
-}
 
 // setFromDetails copies what state may hold of a card: never the number or CVV.
 func (m *cardResourceModel) setFromDetails(d *cardsapi.CardDetails) {

@@ -98,7 +98,8 @@ func (r *cardTopUpResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				MarkdownDescription: "The amount to load, in the card's currency: a decimal string greater than 0 with at most 2 places, " +
 					"such as `\"100\"` or `\"12.50\"` (validated at plan time). The merchant is charged this amount; the card " +
 					"receives it minus the fee. Changing it to a different amount makes a **new** top-up (money moves again); " +
-					"rewriting the same amount (`\"100\"` → `\"100.00\"`) changes nothing.",
+					"rewriting the same amount (`\"100\"` → `\"100.00\"`) changes nothing. An amount over the single-recharge limit of " +
+					"the card's program fails before any money moves (at plan time when the card exists).",
 				Required:   true,
 				Validators: []validator.String{moneyValidator{positive: true}},
 				PlanModifiers: []planmodifier.String{
@@ -245,6 +246,21 @@ func (r *cardTopUpResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if msg := maxFeeExceeded(plan.MaxFee, estimate.Fee, cardID, amount); msg != "" {
 		resp.Diagnostics.AddAttributeError(path.Root("max_fee"), "Estimated fee exceeds max_fee", msg)
 	}
+	r.checkSingleRechargeLimit(ctx, cardID, amount, &resp.Diagnostics)
+}
+
+// checkSingleRechargeLimit refuses, before any money moves, an amount over the card's program's
+// single-recharge limit, when the program can be told from the card (its BIN). Otherwise the
+// platform decides when the top-up is made.
+func (r *cardTopUpResource) checkSingleRechargeLimit(ctx context.Context, cardID string, amount decimal.Decimal, diags *diag.Diagnostics) {
+	program, err := r.client.ProgramOfCard(ctx, cardID)
+	if err != nil || program == nil || !program.SingleRechargeLimit.IsPositive() || !amount.GreaterThan(program.SingleRechargeLimit) {
+		return
+	}
+	diags.AddAttributeError(path.Root("amount"), "Amount over the single-recharge limit",
+		fmt.Sprintf("Topping up card %s with %s exceeds the single-recharge limit %s of its program %q (%s). No money was moved. "+
+			"Split the amount into several top-ups.", cardID, formatMoney(amount), formatMoney(program.SingleRechargeLimit),
+			program.Name, program.ProgramID))
 }
 
 func valueOrUnknown(v types.String) string {
@@ -314,7 +330,8 @@ func (r *cardTopUpResource) Create(ctx context.Context, req resource.CreateReque
 
 	// The estimate is made again right before the money moves when the plan could not make it
 	// (card_id or amount were unknown) and whenever max_fee guards the top-up.
-	if plan.EstimatedFee.IsUnknown() || (!plan.MaxFee.IsNull() && !plan.MaxFee.IsUnknown()) {
+	checkedAtPlan := !plan.EstimatedFee.IsUnknown()
+	if !checkedAtPlan || (!plan.MaxFee.IsNull() && !plan.MaxFee.IsUnknown()) {
 		estimate, err := r.client.EstimateTopUpFee(ctx, cardID, amount)
 		if err != nil {
 			estimateError(&resp.Diagnostics, cardID, amount, err)
@@ -326,6 +343,11 @@ func (r *cardTopUpResource) Create(ctx context.Context, req resource.CreateReque
 		}
 		if msg := maxFeeExceeded(plan.MaxFee, estimate.Fee, cardID, amount); msg != "" {
 			resp.Diagnostics.AddAttributeError(path.Root("max_fee"), "Estimated fee exceeds max_fee", msg)
+			return
+		}
+	}
+	if !checkedAtPlan { // the plan could not check the limit either
+		if r.checkSingleRechargeLimit(ctx, cardID, amount, &resp.Diagnostics); resp.Diagnostics.HasError() {
 			return
 		}
 	}

@@ -323,21 +323,56 @@ func assertNoMoneyMoved(t *testing.T, sb *testSandbox, cardID string, merchantBe
 	}
 }
 
-// A top-up over the program's single-recharge limit is refused by the platform; the error
-// carries the platform's remarks and nothing is written to state.
-func TestAccCardTopup_overSingleRechargeLimitIsRefused(t *testing.T) {
+// A top-up over the program's single-recharge limit fails at plan time when the card's program
+// is known from its BIN, and at apply right before CardTopUp when the card is new: no money moves.
+func TestAccCardTopup_overSingleRechargeLimitFailsBeforeMoneyMoves(t *testing.T) {
 	sb := startTestSandbox(t)
 	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
 	merchantBefore := sb.MerchantBalance("USD")
 	// Seed: ProgramVirtual's singleRechargeLimit is 5000.00.
-	config := topUpConfig(sb, cardID, "5000.01", "")
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
 		Steps: []tfresource.TestStep{
 			{
-				Config: config,
-				ExpectError: errorText(`The top-up was not made`, `refused the top-up of 5000\.01 onto card `+cardID,
-					`amount 5000\.01 exceeds the program's singleRechargeLimit 5000\.00`, `No money was moved`),
+				Config:      topUpConfig(sb, cardID, "5000.01", ""),
+				PlanOnly:    true,
+				ExpectError: errorText(`Amount over the single-recharge limit`, `5000\.01 exceeds the single-recharge limit 5000\.00`, `No money was moved`),
+			},
+			{
+				Config: sb.ProviderConfig + fmt.Sprintf(`
+resource "cards_card" "test" {
+  program_id = %q
+}
+resource "cards_card_topup" "test" {
+  card_id = cards_card.test.id
+  amount  = "5000.01"
+}
+`, sandbox.ProgramVirtual),
+				ExpectError: errorText(`Amount over the single-recharge limit`, `No money was moved`),
+			},
+		},
+	})
+	if n := sb.Counters()["CardTopUp"]; n != 0 {
+		t.Errorf("sandbox received %d CardTopUp requests, want 0", n)
+	}
+	if err := expectMoney("merchant balance", sb.MerchantBalance("USD"), merchantBefore.String()); err != nil {
+		t.Error(err)
+	}
+}
+
+// A top-up the platform refuses (here: the merchant's balance is too low) fails with the
+// platform's remarks, and nothing is written to state.
+func TestAccCardTopup_platformRefusalShowsRemarks(t *testing.T) {
+	sb := startTestSandbox(t)
+	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	sb.SetMerchantBalance("USD", decimal.RequireFromString("50.00"))
+	config := topUpConfig(sb, cardID, "100", "")
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []tfresource.TestStep{
+			{
+				Config:      config,
+				ExpectError: errorText(`The top-up was not made`, `refused the top-up of 100\.00 onto card `+cardID, `balance`, `No money was moved`),
 			},
 			{
 				// Nothing in state: the next plan still creates the top-up.
@@ -356,7 +391,7 @@ func TestAccCardTopup_overSingleRechargeLimitIsRefused(t *testing.T) {
 	if n := len(sb.TopUps()); n != 0 {
 		t.Errorf("sandbox has %d top-ups, want 0", n)
 	}
-	if err := expectMoney("merchant balance", sb.MerchantBalance("USD"), merchantBefore.String()); err != nil {
+	if err := expectMoney("merchant balance", sb.MerchantBalance("USD"), "50.00"); err != nil {
 		t.Error(err)
 	}
 }
