@@ -143,6 +143,7 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 	start := c.clock.Now()
 	interval := c.pollInitial
 	lastStatus := ""
+	announced := false
 	fields := func(extra map[string]any) map[string]any {
 		f := map[string]any{"object": what, "id": id, "target": strings.Join(target, ","), "last_status": lastStatus}
 		for k, v := range extra {
@@ -150,7 +151,6 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 		}
 		return f
 	}
-	c.log.Info(ctx, "waiting for "+what, fields(nil))
 	timeout := func(cause error) error {
 		e := &WaitTimeoutError{What: what, ID: id, Target: target, LastStatus: lastStatus,
 			Waited: c.clock.Now().Sub(start), Cause: cause}
@@ -165,7 +165,7 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 		}
 		status, settled, err := check(ctx)
 		if status != "" && !strings.EqualFold(status, lastStatus) {
-			if !settled {
+			if !settled && announced {
 				c.log.Info(ctx, what+" status now "+status, fields(map[string]any{
 					"status": status, "elapsed_ms": c.clock.Now().Sub(start).Milliseconds()}))
 			}
@@ -190,6 +190,10 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 			return err
 		default:
 			c.log.Debug(ctx, what+" not settled yet", fields(map[string]any{"elapsed_ms": elapsed.Milliseconds()}))
+		}
+		if !announced { // only waits that do not settle at the first look are announced
+			c.log.Info(ctx, "waiting for "+what, fields(nil))
+			announced = true
 		}
 
 		select {

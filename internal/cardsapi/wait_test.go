@@ -69,8 +69,8 @@ func TestWaitForCardStatusReachesTarget(t *testing.T) {
 	info := logs.byLevel("info")
 	// Progress at INFO: the start, each change of status, and the end with the elapsed time.
 	last := len(info) - 1
-	if len(info) != 5 || !strings.Contains(info[0].Msg, "waiting") || info[1].Msg != "card status now Pending" ||
-		info[2].Msg != "card status now SomethingNew" || info[3].Msg != "card status now pending" ||
+	if len(info) != 4 || info[0].Msg != "waiting for card" || info[0].Fields["last_status"] != "Pending" ||
+		info[1].Msg != "card status now SomethingNew" || info[2].Msg != "card status now pending" ||
 		!strings.Contains(info[last].Msg, "settled") || info[last].Fields["elapsed_ms"] != int64(11500) {
 		t.Errorf("info lines:\n%s", logs)
 	}
