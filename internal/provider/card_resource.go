@@ -232,7 +232,7 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if err != nil {
 		if cardsapi.IsNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("program_id"), "Program not found",
-				fmt.Sprintf("No program %q exists for this merchant. data.cards_merchant lists the merchant's programs.", plan.ProgramID.ValueString()))
+				fmt.Sprintf("No program %q exists for this merchant.%s", plan.ProgramID.ValueString(), r.programList(ctx)))
 			return
 		}
 		resp.Diagnostics.AddError("Cannot read the card's program", err.Error())
@@ -245,6 +245,19 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		resp.Diagnostics.AddAttributeError(path.Root("sign_image"), "Missing sign_image",
 			fmt.Sprintf("Program %q requires a signature image to freeze, unfreeze or rotate the PIN of a card; set sign_image.", program.ProgramID))
 	}
+}
+
+// programList names the merchant's programs for a "not found" message.
+func (r *cardResource) programList(ctx context.Context) string {
+	merchant, err := r.client.MerchantInformation(ctx)
+	if err != nil || len(merchant.Programs) == 0 {
+		return " data.cards_merchant lists the merchant's programs."
+	}
+	var names []string
+	for _, p := range merchant.Programs {
+		names = append(names, fmt.Sprintf("%s (%s)", p.ProgramID, p.Name))
+	}
+	return " The merchant's programs: " + strings.Join(names, ", ") + "."
 }
 
 // warnAboutUpdate says in the plan what an update will do that the diff does not show.

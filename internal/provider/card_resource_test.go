@@ -591,3 +591,23 @@ func TestAccCard_bindingFailureKeepsCardInState(t *testing.T) {
 		},
 	})
 }
+
+// An unknown program fails at plan time and the diagnostic lists the merchant's programs.
+func TestAccCard_unknownProgramListsPrograms(t *testing.T) {
+	sb := startTestSandbox(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders,
+		Steps: []resource.TestStep{{
+			Config: sb.ProviderConfig + `
+resource "cards_card" "test" {
+  program_id = "00000000-0000-4000-8000-000000000000"
+}
+`,
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Program not found.*merchant's\s+programs:.*` + sandbox.ProgramVirtual),
+		}},
+	})
+	if n := sb.Counters()["ApplyCard"]; n != 0 {
+		t.Fatalf("sandbox received %d ApplyCard requests, want 0", n)
+	}
+}
