@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
 	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 	"github.com/arthawork/terraform-provider-cards/internal/signing"
 )
@@ -126,4 +127,21 @@ func writeFile(t *testing.T, name, content string) {
 	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// issueCard issues a card of program straight through the API (outside Terraform) and settles
+// the sandbox, so that a test's configuration knows its id at plan time; the card must then
+// be in wantStatus.
+func (sb *testSandbox) issueCard(t *testing.T, programID, wantStatus string) string {
+	t.Helper()
+	applied, err := sb.client(t).ApplyCard(testContext(t), cardsapi.ApplyCardRequest{ProgramID: programID})
+	if err != nil {
+		t.Fatalf("applying for a card: %v", err)
+	}
+	sb.Settle()
+	card, ok := sb.Card(applied.CardID)
+	if !ok || card.Status != wantStatus {
+		t.Fatalf("card %s is not %s after Settle: %+v", applied.CardID, wantStatus, card)
+	}
+	return applied.CardID
 }

@@ -27,7 +27,7 @@ func (sb *testSandbox) topUpDirect(t *testing.T, cardID, amount string) {
 // A card's status, last four digits, expiry, currency, type and balances; never its number or CVV.
 func TestAccCardDataSource_activeCard(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	before := sb.cardBalance(t, cardID)
 	sb.topUpDirect(t, cardID, "40")
 	// 40.00 × 0.015 = 0.60, below the program's minimum fee 1.00: the card receives 39.00.

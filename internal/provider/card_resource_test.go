@@ -413,15 +413,7 @@ func TestAccCard_writeOnlyOnOlderTerraformNamesVersion(t *testing.T) {
 // configured pin_version without rotating the PIN.
 func TestAccCard_importAdoptsConfiguration(t *testing.T) {
 	sb := startTestSandbox(t)
-	client := sb.client(t)
-	ctx := testContext(t)
-	applied, err := client.ApplyCard(ctx, cardsapi.ApplyCardRequest{ProgramID: sandbox.ProgramVirtual})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.WaitForCardStatus(ctx, applied.CardID, []string{"Active"}, nil); err != nil {
-		t.Fatal(err)
-	}
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	const name = "cards_card.test"
 	withPinVersion := testAccVirtualCardConfig(sb, false, 5)
 	plain := sb.ProviderConfig + fmt.Sprintf(`
@@ -437,7 +429,7 @@ resource "cards_card" "test" {
 				Config:        plain,
 				ResourceName:  name,
 				ImportState:   true,
-				ImportStateId: applied.CardID,
+				ImportStateId: cardID,
 				// An import block plans a no-op: program_id was found from the card's BIN.
 				ImportStateKind:  resource.ImportBlockWithID,
 				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectKnownValue(name, tfjsonpath.New("program_id"), knownvalue.StringExact(sandbox.ProgramVirtual))}},
@@ -446,7 +438,7 @@ resource "cards_card" "test" {
 				Config:             withPinVersion,
 				ResourceName:       name,
 				ImportState:        true,
-				ImportStateId:      applied.CardID,
+				ImportStateId:      cardID,
 				ImportStatePersist: true,
 			},
 			{
@@ -459,7 +451,7 @@ resource "cards_card" "test" {
 					statecheck.ExpectKnownValue(name, tfjsonpath.New("program_id"), knownvalue.StringExact(sandbox.ProgramVirtual)),
 				},
 				Check: func(*terraform.State) error {
-					if card, _ := sb.Card(applied.CardID); card.PinChanges != 0 {
+					if card, _ := sb.Card(cardID); card.PinChanges != 0 {
 						return fmt.Errorf("the PIN was rotated %d times; adopting pin_version after an import must not rotate it", card.PinChanges)
 					}
 					return nil
@@ -468,7 +460,7 @@ resource "cards_card" "test" {
 			{
 				Config: testAccVirtualCardConfig(sb, false, 6),
 				Check: func(*terraform.State) error {
-					if card, _ := sb.Card(applied.CardID); card.PinChanges != 1 {
+					if card, _ := sb.Card(cardID); card.PinChanges != 1 {
 						return fmt.Errorf("the PIN was rotated %d times after bumping pin_version, want 1", card.PinChanges)
 					}
 					return nil
@@ -483,15 +475,7 @@ resource "cards_card" "test" {
 // instead of being replaced: the platform cannot cancel a card in that state.
 func TestAccCard_bindingIsResumedForACardAwaitingIt(t *testing.T) {
 	sb := startTestSandbox(t)
-	client := sb.client(t)
-	ctx := testContext(t)
-	applied, err := client.ApplyCard(ctx, cardsapi.ApplyCardRequest{ProgramID: sandbox.ProgramPhysicalKYCAtBinding})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := client.WaitForCardStatus(ctx, applied.CardID, []string{"AwaitingBinding"}, nil); err != nil {
-		t.Fatal(err)
-	}
+	cardID := sb.issueCard(t, sandbox.ProgramPhysicalKYCAtBinding, sandbox.CardStatusAwaitingBinding)
 	const name = "cards_card.physical"
 	config := sb.ProviderConfig + fmt.Sprintf(`
 resource "cards_card" "physical" {
@@ -520,7 +504,7 @@ resource "cards_card" "physical" {
 				Config:             config,
 				ResourceName:       name,
 				ImportState:        true,
-				ImportStateId:      applied.CardID,
+				ImportStateId:      cardID,
 				ImportStatePersist: true,
 			},
 			{

@@ -40,22 +40,6 @@ func errorText(fragments ...string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)` + strings.Join(fragments, ".*"))
 }
 
-// activeCard issues an active card of program straight through the API, so that a test's
-// configuration knows its id at plan time.
-func (sb *testSandbox) activeCard(t *testing.T, programID string) string {
-	t.Helper()
-	applied, err := sb.client(t).ApplyCard(testContext(t), cardsapi.ApplyCardRequest{ProgramID: programID})
-	if err != nil {
-		t.Fatalf("applying for a card: %v", err)
-	}
-	sb.Settle()
-	card, ok := sb.Card(applied.CardID)
-	if !ok || card.Status != sandbox.CardStatusActive {
-		t.Fatalf("card %s is not active after Settle: %+v", applied.CardID, card)
-	}
-	return applied.CardID
-}
-
 // cardBalance is the sandbox's balance of a card.
 func (sb *testSandbox) cardBalance(t *testing.T, cardID string) decimal.Decimal {
 	t.Helper()
@@ -89,7 +73,7 @@ func expectMoney(what string, got decimal.Decimal, want string) error {
 // nothing, a new amount makes a new top-up, import works, and destroy leaves the money.
 func TestAccCardTopup_lifecycle(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 
 	// The sandbox's documented formula (seed.go): fee = clamp(round_half_up(amount × 0.015, 2), 1.00, 50.00).
 	// 150.50 × 0.015 = 2.2575 → 2.26; the card receives 150.50 − 2.26 = 148.24.
@@ -262,7 +246,7 @@ func TestAccCardTopup_lifecycle(t *testing.T) {
 // max_fee below the estimate fails the plan; no money moves.
 func TestAccCardTopup_maxFeeTooLowFailsPlan(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	merchantBefore := sb.MerchantBalance("USD")
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -327,7 +311,7 @@ func assertNoMoneyMoved(t *testing.T, sb *testSandbox, cardID string, merchantBe
 // is known from its BIN, and at apply right before CardTopUp when the card is new: no money moves.
 func TestAccCardTopup_overSingleRechargeLimitFailsBeforeMoneyMoves(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	merchantBefore := sb.MerchantBalance("USD")
 	// Seed: ProgramVirtual's singleRechargeLimit is 5000.00.
 	tfresource.ParallelTest(t, tfresource.TestCase{
@@ -364,7 +348,7 @@ resource "cards_card_topup" "test" {
 // platform's remarks, and nothing is written to state.
 func TestAccCardTopup_platformRefusalShowsRemarks(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	sb.SetMerchantBalance("USD", decimal.RequireFromString("50.00"))
 	config := topUpConfig(sb, cardID, "100", "")
 	tfresource.ParallelTest(t, tfresource.TestCase{
@@ -400,7 +384,7 @@ func TestAccCardTopup_platformRefusalShowsRemarks(t *testing.T) {
 // through and how to check, nothing is written to state, and the platform has exactly one top-up.
 func TestAccCardTopup_lostAnswerIsNotRetried(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	config := topUpConfig(sb, cardID, "100", "")
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,
@@ -439,7 +423,7 @@ func TestAccCardTopup_lostAnswerIsNotRetried(t *testing.T) {
 // it stays in state, tainted, so the next plan replaces it.
 func TestAccCardTopup_asyncFailureTaints(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	merchantBefore := sb.MerchantBalance("USD")
 	config := topUpConfig(sb, cardID, "100", "")
 	tfresource.ParallelTest(t, tfresource.TestCase{
@@ -480,7 +464,7 @@ func TestAccCardTopup_asyncFailureTaints(t *testing.T) {
 // accepted it: it stays there, tainted, and a later refresh shows how it ended.
 func TestAccCardTopup_timeoutKeepsTopUpInState(t *testing.T) {
 	sb := startTestSandbox(t, func(o *sandbox.Options) { o.TaskDelay = 3 * time.Second })
-	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	config := topUpConfig(sb, cardID, "100", `
   timeouts {
     create = "1s"

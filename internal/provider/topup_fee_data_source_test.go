@@ -17,7 +17,7 @@ import (
 // 0.015, 2), 1.00, 50.00). No money moves.
 func TestAccTopupFeeDataSource_estimates(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	cases := []struct{ label, amount, fee, receive string }{
 		{"rounded", "123.45", "1.85", "121.60"}, // 1.85175 → 1.85
 		{"half_up", "150.5", "2.26", "148.24"},  // 2.2575 → 2.26
@@ -59,7 +59,7 @@ data "cards_topup_fee" %q {
 // An unknown card is an error naming it; an invalid amount fails at plan time.
 func TestAccTopupFeeDataSource_errors(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.activeCard(t, sandbox.ProgramVirtual)
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	const missing = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders,

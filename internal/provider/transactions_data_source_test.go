@@ -17,8 +17,8 @@ import (
 // recharge and fee items.
 func TestAccTransactionsDataSource_allCards(t *testing.T) {
 	sb := startTestSandbox(t)
-	first := sb.activeCard(t, sandbox.ProgramVirtual)
-	second := sb.activeCard(t, sandbox.ProgramSignature)
+	first := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
+	second := sb.issueCard(t, sandbox.ProgramSignature, sandbox.CardStatusActive)
 	if err := sb.AddTransactions(first, 120); err != nil {
 		t.Fatal(err)
 	}
