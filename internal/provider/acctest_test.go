@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"fmt"
@@ -50,9 +51,7 @@ func startTestSandbox(t *testing.T, opts ...func(*sandbox.Options)) *testSandbox
 	}
 	t.Cleanup(func() { _ = sb.Close() })
 	keyFile := filepath.Join(t.TempDir(), "merchant-key.pem")
-	if err := os.WriteFile(keyFile, keyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, keyFile, string(keyPEM))
 	return &testSandbox{
 		Running: sb,
 		KeyPEM:  string(keyPEM),
@@ -144,4 +143,11 @@ func (sb *testSandbox) issueCard(t *testing.T, programID, wantStatus string) str
 		t.Fatalf("card %s is not %s after Settle: %+v", applied.CardID, wantStatus, card)
 	}
 	return applied.CardID
+}
+
+// testContext bounds a test's own API calls (outside Terraform) to a minute.
+func testContext(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	return ctx
 }

@@ -170,20 +170,6 @@ func missingKYC(required []string, set map[string]bool) []string {
 	return kycAttributeNames(missing)
 }
 
-// kycObjectUnknown reports whether any part of the kyc object is not yet known (plan-time
-// checks wait for apply then).
-func kycObjectUnknown(obj types.Object) bool {
-	if obj.IsUnknown() {
-		return true
-	}
-	for _, v := range obj.Attributes() {
-		if v.IsUnknown() {
-			return true
-		}
-	}
-	return false
-}
-
 // missingKYCMessage explains which kyc attributes a program needs.
 func missingKYCMessage(programID, when string, missing []string) string {
 	return fmt.Sprintf("Program %q requires KYC %s; these kyc attributes are not set: %s. "+

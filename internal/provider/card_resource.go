@@ -325,9 +325,9 @@ func readWriteOnly(ctx context.Context, config interface {
 	if diags.HasError() {
 		return in
 	}
-	in.kycUnknown = kycObjectUnknown(kycObj)
+	in.kycUnknown = objectPartlyUnknown(kycObj)
 	in.kyc, in.kycSet = kycFromConfig(kycObj)
-	in.bindingUnknown = kycObjectUnknown(bindingObj)
+	in.bindingUnknown = objectPartlyUnknown(bindingObj)
 	if !bindingObj.IsNull() && !bindingObj.IsUnknown() {
 		var b cardBindingModel
 		diags.Append(bindingObj.As(ctx, &b, objectAsOptions)...)
@@ -336,6 +336,20 @@ func readWriteOnly(ctx context.Context, config interface {
 	in.signImage = signImage.ValueString()
 	in.signImageUnknown = signImage.IsUnknown()
 	return in
+}
+
+// objectPartlyUnknown reports whether an object or any of its attributes is not yet known:
+// plan-time checks of it then wait for apply.
+func objectPartlyUnknown(obj types.Object) bool {
+	if obj.IsUnknown() {
+		return true
+	}
+	for _, v := range obj.Attributes() {
+		if v.IsUnknown() {
+			return true
+		}
+	}
+	return false
 }
 
 // checkCreateInputs checks that the configuration carries what the program needs to issue a card.

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -321,14 +320,6 @@ func TestAccCard_refusedOperationShowsRemarks(t *testing.T) {
 			},
 		},
 	})
-}
-
-// The API client must never be built from test code with the standard retry sleeps; this
-// context keeps the helpers below bounded.
-func testContext(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	return ctx
 }
 
 // A wrong base_url answers 404 for everything; that must not read as "every card is gone".

@@ -33,18 +33,13 @@ func clientFrom(providerData any, diags *diag.Diagnostics) *cardsapi.Client {
 // pathCardID is the card_id argument of the lookups that take one.
 var pathCardID = path.Root("card_id")
 
-// clientHolder gives data sources and ephemeral resources the shared client.
+// clientHolder gives ephemeral resources the shared client.
 type clientHolder struct {
 	client *cardsapi.Client
 }
 
-// Configure works for data sources and ephemeral resources alike: both receive ProviderData.
-func (h *clientHolder) configure(providerData any, diags *diag.Diagnostics) {
-	h.client = clientFrom(providerData, diags)
-}
-
 func (h *clientHolder) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	h.configure(req.ProviderData, &resp.Diagnostics)
+	h.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // cardLookupError names the card when it does not exist.
