@@ -1,6 +1,13 @@
 // Command cards-sandbox runs the in-memory Cards API sandbox (internal/sandbox) on a TCP
 // address until SIGINT or SIGTERM. It prints the base URL, the customer token, the merchant
 // key file and the export lines that point the provider at it.
+//
+// Flags inject faults (-latency; -error-rate, -throttle-rate answered before processing;
+// -lose-response-rate, -late-answer-rate with -late-answer-delay, -error-after-processing-rate
+// answered after processing), impose the platform's own rate limit (-rate-limit) and rename
+// card and top-up statuses on the wire (-status-names Active=Normal,Frozen=Locked). All of
+// them can be changed while it runs through the loopback control API under /sandbox/ (see
+// the internal/sandbox package documentation).
 package main
 
 import (
@@ -16,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,15 +51,27 @@ func run(args []string) error {
 		taskDelay     = fl.Duration("task-delay", 2*time.Second, "how long accepted operations and top-ups take")
 		kycDelay      = fl.Duration("kyc-review-delay", 3*time.Second, "how long a KYC review takes")
 		retention     = fl.Duration("cancelled-retention", 10*time.Minute, "how long a cancelled card still answers CardDetails before 404")
-		latency       = fl.Duration("latency", 0, "added to every API request")
+		latency       = fl.Duration("latency", 0, "added to every API request; a request is processed even if the client gives up meanwhile")
 		errorRate     = fl.Float64("error-rate", 0, "share of API requests answered 500/503 before processing (0..1)")
 		throttleRate  = fl.Float64("throttle-rate", 0, "share of API requests answered 429 before processing (0..1)")
 		loseRate      = fl.Float64("lose-response-rate", 0, "share of API requests processed and then left unanswered (0..1)")
+		lateRate      = fl.Float64("late-answer-rate", 0, "share of API requests processed and then answered only after -late-answer-delay (0..1)")
+		lateDelay     = fl.Duration("late-answer-delay", 30*time.Second, "how long a late answer is held back")
+		errAfterRate  = fl.Float64("error-after-processing-rate", 0, "share of API requests processed and then answered 500 (0..1)")
+		rateLimit     = fl.Float64("rate-limit", 0, "the platform's limit in API requests per second (burst ⌈R⌉), answered 429 with Retry-After beyond it; 0 = none")
+		statusNames   = fl.String("status-names", "", statusNamesHelp)
 		stateFile     = fl.String("state-file", "", "persist the state to this JSON file and reload it at start")
 		callbackURL   = fl.String("callback-url", "", "POST SPEC §7 webhooks to this URL")
 		readyFile     = fl.String("ready-file", "", "write the base URL to this file once listening (removed on exit)")
 		quiet         = fl.Bool("quiet", false, "do not log requests")
 	)
+	fl.Usage = func() {
+		fmt.Fprintln(fl.Output(), "Usage: cards-sandbox [flags]\n\n"+
+			"Runs the in-memory Cards API sandbox until SIGINT or SIGTERM. Faults, the rate limit and\n"+
+			"the status names can also be changed while it runs, through the loopback control API\n"+
+			"(PUT /sandbox/faults, /sandbox/rate-limit, /sandbox/status-names).\n\nFlags:")
+		fl.PrintDefaults()
+	}
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -59,9 +79,15 @@ func run(args []string) error {
 		return fmt.Errorf("unexpected arguments: %v", fl.Args())
 	}
 
+	names, err := parseStatusNames(*statusNames)
+	if err != nil {
+		return err
+	}
 	opts := sandbox.Options{
 		CustomerToken: *token, TaskDelay: *taskDelay, KYCReviewDelay: *kycDelay, CancelledRetention: *retention,
 		Latency: *latency, ErrorRate: *errorRate, ThrottleRate: *throttleRate, LoseResponseRate: *loseRate,
+		LateAnswerRate: *lateRate, LateAnswerDelay: *lateDelay, ErrorAfterRate: *errAfterRate,
+		StatusNames: names, RateLimit: *rateLimit,
 		StateFile: *stateFile, CallbackURL: *callbackURL,
 	}
 	if !*quiet {
@@ -132,6 +158,34 @@ func run(args []string) error {
 	<-ctx.Done()
 	fmt.Fprintln(os.Stderr, "cards-sandbox: shutting down")
 	return srv.Close()
+}
+
+const statusNamesHelp = "rename statuses on the wire only, e.g. Active=Normal,Frozen=Locked,Pending=Processing,Success=Done\n" +
+	"(card statuses Pending, KycReview, KycRejected, AwaitingBinding, Active, Frozen, Cancelled;\n" +
+	"top-up statuses Pending, Success, Failed; Pending names both)"
+
+// parseStatusNames reads -status-names: comma-separated status=name pairs. The sandbox checks
+// the statuses and names themselves.
+func parseStatusNames(text string) (map[string]string, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	names := map[string]string{}
+	for _, pair := range strings.Split(text, ",") {
+		if strings.TrimSpace(pair) == "" {
+			continue // tolerate a trailing comma
+		}
+		status, name, found := strings.Cut(pair, "=")
+		status, name = strings.TrimSpace(status), strings.TrimSpace(name)
+		if !found || status == "" {
+			return nil, fmt.Errorf("-status-names: %q is not status=name (e.g. Active=Normal)", strings.TrimSpace(pair))
+		}
+		if _, dup := names[status]; dup {
+			return nil, fmt.Errorf("-status-names: %s is listed twice", status)
+		}
+		names[status] = name
+	}
+	return names, nil
 }
 
 // loadOrGenerateKey reuses the key at path so a restarted sandbox (e.g. with -state-file)

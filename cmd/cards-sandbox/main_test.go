@@ -23,7 +23,9 @@ func TestRunServesUntilSignalled(t *testing.T) {
 		ready := filepath.Join(dir, "ready"+strconv.Itoa(i))
 		done := make(chan error, 1)
 		go func() {
-			done <- run([]string{"-addr", "127.0.0.1:0", "-key-out", keyPath, "-ready-file", ready, "-quiet", "-task-delay", "0"})
+			done <- run([]string{"-addr", "127.0.0.1:0", "-key-out", keyPath, "-ready-file", ready, "-quiet", "-task-delay", "0",
+				"-status-names", "Active=Normal,Success=Done", "-rate-limit", "100", "-late-answer-rate", "0", "-late-answer-delay", "5s",
+				"-error-after-processing-rate", "0"})
 		}()
 		var base string
 		deadline := time.Now().Add(10 * time.Second)
@@ -90,6 +92,60 @@ func TestShellQuote(t *testing.T) {
 	} {
 		if got := shellQuote(in); got != want {
 			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestParseStatusNames(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want map[string]string
+		err  string
+	}{
+		{"", nil, ""},
+		{"Active=Normal", map[string]string{"Active": "Normal"}, ""},
+		{" Active = Normal , Frozen=Locked,Pending=Processing,Success=Done,", map[string]string{"Active": "Normal", "Frozen": "Locked", "Pending": "Processing", "Success": "Done"}, ""},
+		{"Active", nil, "not status=name"},
+		{"=Normal", nil, "not status=name"},
+		{"Active=Normal,Active=Open", nil, "listed twice"},
+	} {
+		got, err := parseStatusNames(tc.in)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: error %v, want %q", tc.in, err, tc.err)
+			}
+		case err != nil:
+			t.Errorf("%q: %v", tc.in, err)
+		case len(got) != len(tc.want):
+			t.Errorf("%q: %v, want %v", tc.in, got, tc.want)
+		default:
+			for k, v := range tc.want {
+				if got[k] != v {
+					t.Errorf("%q: %v, want %v", tc.in, got, tc.want)
+				}
+			}
+		}
+	}
+}
+
+// Bad values of the new flags stop the command before it listens, naming the problem.
+func TestRunRefusesBadFlags(t *testing.T) {
+	keyPath := filepath.Join(t.TempDir(), "key.pem")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-status-names", "Activ=Normal"}, `unknown status "Activ"`},
+		{[]string{"-status-names", "Active="}, "empty name"},
+		{[]string{"-rate-limit", "-1"}, "rate limit"},
+		{[]string{"-late-answer-rate", "1.5"}, "lateAnswerRate"},
+		{[]string{"-error-after-processing-rate", "2"}, "errorAfterRate"},
+		{[]string{"-late-answer-delay", "-1s"}, "lateAnswerDelay"},
+	} {
+		err := run(append([]string{"-addr", "127.0.0.1:0", "-key-out", keyPath, "-quiet"}, tc.args...))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want one with %q", tc.args, err, tc.want)
 		}
 	}
 }

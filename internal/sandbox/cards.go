@@ -137,7 +137,7 @@ func (s *Server) binding(c *call) result {
 		return refuse("Binding is for physical cards; program %s issues virtual cards", p.id())
 	}
 	if cd.Status != CardStatusAwaitingBinding {
-		return refuse("card is %s; Binding needs a card in AwaitingBinding", cd.Status)
+		return refuse("card is %s; Binding needs a card in %s", s.wireStatusLocked(cd.Status), s.wireStatusLocked(CardStatusAwaitingBinding))
 	}
 	if len(number) < 12 || !luhnValid(number) {
 		return refuse("cardNumber is not a valid card number (12 to 19 digits, Luhn check)")
@@ -182,7 +182,7 @@ func (s *Server) cardDetails(c *call) result {
 	if cd == nil {
 		return notFound()
 	}
-	out := cardDetailsJSON{CardStatus: cd.Status}
+	out := cardDetailsJSON{CardStatus: s.wireStatusLocked(cd.Status)}
 	if cd.Activated {
 		out.CardNumber, out.CVV, out.ExpirationDate = cd.PAN, cd.CVV, cd.Expiry
 	}
@@ -195,7 +195,7 @@ func (s *Server) pinDetails(c *call) result {
 		return notFound()
 	}
 	if !cd.Activated {
-		return refuse("card is %s and has no PIN yet", cd.Status)
+		return refuse("card is %s and has no PIN yet", s.wireStatusLocked(cd.Status))
 	}
 	return ok(pinDetailsJSON{CardNumber: cd.PAN, PIN: cd.PIN})
 }
@@ -266,7 +266,7 @@ func (s *Server) operateCard(c *call, op cardOperation) result {
 		if pend != nil {
 			inProgress = " (" + pendingName(pend.Op) + " in progress)"
 		}
-		return refuse("card is %s%s; %s needs a card that is %s", cd.Status, inProgress, op.name, strings.Join(op.from, " or "))
+		return refuse("card is %s%s; %s needs a card that is %s", s.wireStatusLocked(cd.Status), inProgress, op.name, s.wireStatusesLocked(op.from))
 	}
 	if pend != nil {
 		return refuse("card has %s in progress (task %s); retry when it completes", pendingName(pend.Op), pend.TaskID)

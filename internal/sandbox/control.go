@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -158,11 +157,15 @@ func (s *Server) Settle() {
 //	Op               every request routed to Op, whatever became of it
 //	Op.processed     requests Op acted on: the state change was made (card created, top-up
 //	                 accepted, freeze accepted, ...) or the read was answered. Includes
-//	                 lose-response requests, whose answer was then dropped.
+//	                 lose-response, late-answer and 500-after requests, whose answer was then
+//	                 dropped, held back or replaced by a 500.
 //	Op.refused       answered 200 "Failed", 400, 404, 405 or 413: nothing changed
 //	Op.deduplicated  a repeat of a card operation still in progress: its task was returned
 //	Op.unauthorized  answered 401
-//	Op.faulted       injected faults: 429/500/503 (not processed) and lose-response (processed)
+//	Op.faulted       injected faults: 429/500/503 (not processed) and lose-response,
+//	                 late-answer and 500-after (processed, so also counted above)
+//	Op.ratelimited   answered 429 by the platform's rate limit (Options.RateLimit), before
+//	                 authentication: not processed, not counted as faulted
 //	unknown          requests to a path under /api/v1 that is no operation
 //	webhook.attempts, webhook.delivered   webhook POSTs tried and acknowledged
 //
@@ -215,14 +218,22 @@ func (s *Server) SetMerchantBalance(currency string, amount decimal.Decimal) {
 
 // HTTP controls under /sandbox/, for scripts and the demo. Loopback callers only.
 
-// faultsJSON is Faults on the wire; latency is a Go duration string ("150ms") or a number
-// of milliseconds.
+// faultsJSON is Faults on the wire; latency and lateAnswerDelay are Go duration strings
+// ("150ms") or numbers of milliseconds.
 type faultsJSON struct {
 	Latency          json.RawMessage `json:"latency"`
 	ErrorRate        float64         `json:"errorRate"`
 	ThrottleRate     float64         `json:"throttleRate"`
 	LoseResponseRate float64         `json:"loseResponseRate"`
+	LateAnswerRate   float64         `json:"lateAnswerRate"`
+	ErrorAfterRate   float64         `json:"errorAfterRate"`
+	LateAnswerDelay  json.RawMessage `json:"lateAnswerDelay"`
 	Next             []NextFault     `json:"next"`
+}
+
+// rateLimitJSON is the body of /sandbox/rate-limit.
+type rateLimitJSON struct {
+	RateLimit *float64 `json:"rateLimit"` // requests per second; 0 = unlimited
 }
 
 func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, path string) {
@@ -359,6 +370,47 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, path strin
 			wrong("GET, PUT")
 		}
 
+	case len(parts) == 1 && parts[0] == "status-names":
+		switch method {
+		case http.MethodGet:
+			writeJSON(w, http.StatusOK, s.StatusNames())
+		case http.MethodPut:
+			var req map[string]string
+			if !decode(&req) {
+				return
+			}
+			if err := s.SetStatusNames(req); err != nil {
+				fail(http.StatusBadRequest, "%v", err)
+				return
+			}
+			writeJSON(w, http.StatusOK, s.StatusNames())
+		default:
+			wrong("GET, PUT")
+		}
+
+	case len(parts) == 1 && parts[0] == "rate-limit":
+		switch method {
+		case http.MethodGet:
+		case http.MethodPut:
+			var req rateLimitJSON
+			if !decode(&req) {
+				return
+			}
+			if req.RateLimit == nil {
+				fail(http.StatusBadRequest, `body must be {"rateLimit": 5} (requests per second; 0 = unlimited)`)
+				return
+			}
+			if err := s.SetRateLimit(*req.RateLimit); err != nil {
+				fail(http.StatusBadRequest, "%v", err)
+				return
+			}
+		default:
+			wrong("GET, PUT")
+			return
+		}
+		limit := s.RateLimit()
+		writeJSON(w, http.StatusOK, rateLimitJSON{RateLimit: &limit})
+
 	case len(parts) == 1 && parts[0] == "topups":
 		if method != http.MethodGet {
 			wrong(http.MethodGet)
@@ -401,7 +453,7 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, path strin
 		writeJSON(w, http.StatusOK, map[string]string{"status": StatusSuccess})
 
 	default:
-		fail(http.StatusNotFound, "no such control: see GET /sandbox/cards, /sandbox/counters, /sandbox/faults, /sandbox/topups, /sandbox/merchant")
+		fail(http.StatusNotFound, "no such control: see GET /sandbox/cards, /sandbox/counters, /sandbox/faults, /sandbox/status-names, /sandbox/rate-limit, /sandbox/topups, /sandbox/merchant")
 	}
 }
 
@@ -417,26 +469,40 @@ func (s *Server) balances() map[string]string {
 }
 
 func (f faultsJSON) faults() (Faults, error) {
-	out := Faults{ErrorRate: f.ErrorRate, ThrottleRate: f.ThrottleRate, LoseResponseRate: f.LoseResponseRate, Next: f.Next}
-	text, isScalar := scalarText(f.Latency)
+	out := Faults{
+		ErrorRate: f.ErrorRate, ThrottleRate: f.ThrottleRate, LoseResponseRate: f.LoseResponseRate,
+		LateAnswerRate: f.LateAnswerRate, ErrorAfterRate: f.ErrorAfterRate, Next: f.Next,
+	}
+	var err error
+	if out.Latency, err = durationJSON("latency", f.Latency); err != nil {
+		return out, err
+	}
+	out.LateAnswerDelay, err = durationJSON("lateAnswerDelay", f.LateAnswerDelay)
+	return out, err
+}
+
+// durationJSON reads a duration given as a Go duration string ("150ms") or a number of
+// milliseconds; absent or null is 0.
+func durationJSON(name string, raw json.RawMessage) (time.Duration, error) {
+	text, isScalar := scalarText(raw)
 	switch {
 	case !isScalar:
-		return out, errors.New(`latency must be a duration such as "150ms" or a number of milliseconds`)
+		return 0, fmt.Errorf(`%s must be a duration such as "150ms" or a number of milliseconds`, name)
 	case text == "":
-	case len(f.Latency) > 0 && f.Latency[0] == '"':
+		return 0, nil
+	case len(raw) > 0 && raw[0] == '"':
 		d, err := time.ParseDuration(text)
 		if err != nil {
-			return out, fmt.Errorf("latency: %w", err)
+			return 0, fmt.Errorf("%s: %w", name, err)
 		}
-		out.Latency = d
+		return d, nil
 	default:
 		ms, err := decimal.NewFromString(text)
 		if err != nil {
-			return out, errors.New("latency must be a number of milliseconds or a duration string")
+			return 0, fmt.Errorf("%s must be a number of milliseconds or a duration string", name)
 		}
-		out.Latency = time.Duration(ms.Mul(decimal.NewFromInt(int64(time.Millisecond))).IntPart())
+		return time.Duration(ms.Mul(decimal.NewFromInt(int64(time.Millisecond))).IntPart()), nil
 	}
-	return out, nil
 }
 
 func toFaultsJSON(f Faults) map[string]any {
@@ -446,7 +512,8 @@ func toFaultsJSON(f Faults) map[string]any {
 	}
 	return map[string]any{
 		"latency": f.Latency.String(), "errorRate": f.ErrorRate, "throttleRate": f.ThrottleRate,
-		"loseResponseRate": f.LoseResponseRate, "next": next,
+		"loseResponseRate": f.LoseResponseRate, "lateAnswerRate": f.LateAnswerRate,
+		"errorAfterRate": f.ErrorAfterRate, "lateAnswerDelay": f.LateAnswerDelay.String(), "next": next,
 	}
 }
 

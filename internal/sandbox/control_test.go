@@ -176,3 +176,57 @@ func TestStartGeneratesKey(t *testing.T) {
 		t.Fatal("second Close:", err)
 	}
 }
+
+func TestControlNewFaultsStatusNamesRateLimit(t *testing.T) {
+	r, _ := startSandbox(t, Options{})
+	for _, tc := range []struct {
+		body      string
+		wantDelay time.Duration
+	}{
+		{`{"lateAnswerRate":0.5,"errorAfterRate":0.25,"lateAnswerDelay":"2s","next":[{"operation":"ApplyCard","mode":"late-answer"},{"mode":"500-after"}]}`, 2 * time.Second},
+		{`{"lateAnswerRate":0.5,"errorAfterRate":0.25,"lateAnswerDelay":1500,"next":[{"operation":"ApplyCard","mode":"late-answer"},{"mode":"500-after"}]}`, 1500 * time.Millisecond},
+	} {
+		code, body := ctl(t, r, http.MethodPut, "/faults", tc.body)
+		f := r.CurrentFaults()
+		if code != 200 || f.LateAnswerRate != 0.5 || f.ErrorAfterRate != 0.25 || f.LateAnswerDelay != tc.wantDelay || len(f.Next) != 2 {
+			t.Fatalf("put %s: %d %s %+v", tc.body, code, body, f)
+		}
+		if !strings.Contains(string(body), `"lateAnswerDelay":"`+tc.wantDelay.String()+`"`) || !strings.Contains(string(body), `"errorAfterRate":0.25`) {
+			t.Fatalf("faults answer %s", body)
+		}
+	}
+	for _, bad := range []string{`{"lateAnswerRate":1.5}`, `{"errorAfterRate":-1}`, `{"lateAnswerDelay":"soon"}`, `{"lateAnswerDelay":"-1s"}`} {
+		if code, body := ctl(t, r, http.MethodPut, "/faults", bad); code != 400 {
+			t.Errorf("%s accepted: %d %s", bad, code, body)
+		}
+	}
+
+	code, body := ctl(t, r, http.MethodPut, "/status-names", `{"active":"Normal","Success":"Done"}`)
+	if code != 200 || !strings.Contains(string(body), `"Active":"Normal"`) || r.StatusNames()["Success"] != "Done" {
+		t.Fatalf("put status names: %d %s", code, body)
+	}
+	if code, body := ctl(t, r, http.MethodPut, "/status-names", `{"Activ":"Normal"}`); code != 400 || !strings.Contains(string(body), "unknown status") {
+		t.Fatalf("bad status name: %d %s", code, body)
+	}
+	if _, body := ctl(t, r, http.MethodGet, "/status-names", ""); !strings.Contains(string(body), `"Success":"Done"`) {
+		t.Fatalf("get status names %s (a refused PUT must change nothing)", body)
+	}
+	if code, body := ctl(t, r, http.MethodPut, "/status-names", `{}`); code != 200 || strings.TrimSpace(string(body)) != "{}" {
+		t.Fatalf("clear status names: %d %s", code, body)
+	}
+
+	if code, body := ctl(t, r, http.MethodPut, "/rate-limit", `{"rateLimit":2.5}`); code != 200 || strings.TrimSpace(string(body)) != `{"rateLimit":2.5}` || r.RateLimit() != 2.5 {
+		t.Fatalf("put rate limit: %d %s", code, body)
+	}
+	for _, bad := range []string{`{}`, `{"rateLimit":-1}`, `{"rateLimit":"fast"}`} {
+		if code, body := ctl(t, r, http.MethodPut, "/rate-limit", bad); code != 400 {
+			t.Errorf("%s accepted: %d %s", bad, code, body)
+		}
+	}
+	if _, body := ctl(t, r, http.MethodGet, "/rate-limit", ""); strings.TrimSpace(string(body)) != `{"rateLimit":2.5}` {
+		t.Fatalf("get rate limit %s", body)
+	}
+	if code, _ := ctl(t, r, http.MethodPost, "/rate-limit", `{"rateLimit":1}`); code != 405 {
+		t.Fatalf("POST rate-limit: %d", code)
+	}
+}

@@ -18,7 +18,11 @@
 //	POST   /sandbox/cards/{id}/transactions   {"count":50}             AddTransactions
 //	GET    /sandbox/counters, DELETE resets   Counters, ResetCounters
 //	GET    /sandbox/faults, PUT replaces      {"latency":"50ms","errorRate":0.1,"throttleRate":0,
-//	                                           "loseResponseRate":0,"next":[{"operation":"ApplyCard","mode":"lose-response","count":1}]}
+//	                                           "loseResponseRate":0,"lateAnswerRate":0,"errorAfterRate":0,
+//	                                           "lateAnswerDelay":"30s",
+//	                                           "next":[{"operation":"ApplyCard","mode":"lose-response","count":1}]}
+//	GET    /sandbox/status-names, PUT         {"Active":"Normal","Success":"Done"}  SetStatusNames ({} clears)
+//	GET    /sandbox/rate-limit, PUT           {"rateLimit":5}          SetRateLimit (0 = unlimited)
 //	GET    /sandbox/topups                    TopUpInfo list
 //	GET    /sandbox/merchant, PUT             balances; PUT {"currency":"USD","amount":"10.00"}
 //	POST   /sandbox/settle                    Settle: complete everything pending now
@@ -50,7 +54,8 @@
 //
 // # Life cycle
 //
-// Statuses: Pending, KycReview, KycRejected, AwaitingBinding, Active, Frozen, Cancelled.
+// Statuses: Pending, KycReview, KycRejected, AwaitingBinding, Active, Frozen, Cancelled
+// (the sandbox's own names; see Status names for spelling them otherwise on the wire).
 // Every accepted operation completes TaskDelay later (KYC reviews KYCReviewDelay later);
 // until then the status is unchanged. Transitions are kept in a due-time queue and applied,
 // in due order, by the next request or control that takes the state lock (and by a
@@ -91,13 +96,44 @@
 // or Failed with remarks (one-shot fault "topup-fails", or the card was cancelled meanwhile),
 // in which case the merchant is refunded.
 //
+// # Status names
+//
+// Options.StatusNames (SetStatusNames, PUT /sandbox/status-names, flag -status-names) renames
+// statuses on the wire only, to try a client against a platform that spells them otherwise,
+// e.g. {"Active":"Normal","Frozen":"Locked","Pending":"Processing","Success":"Done"}. Keys are
+// the sandbox's own names, matched case-insensitively: the card statuses above and the top-up
+// statuses Pending, Success and Failed; Pending renames both a card's and a top-up's.
+// Renamed are: CardDetails cardStatus; the card statuses named in refusal remarks ("card is
+// Locked; CardFreeze needs a card that is Normal"); TopUpStatus status; the status of every
+// transaction item (Success, Failed); the Status of recharge webhooks. Not renamed: the
+// status "Success"/"Failed" that every answer carries to say whether the request was accepted
+// (ApplyCard, CardTopUp, refusals, errors), the Status of createcard, kycstatus and operation
+// webhooks (an operation's outcome), a program's cardState, and everything the controls and
+// the Go methods (Cards, Card, CardInfo, ForceCardStatus, TopUps) show or take: they keep
+// the sandbox's own names. Status names are not persisted.
+//
+// # Rate limit
+//
+// Options.RateLimit (SetRateLimit, PUT /sandbox/rate-limit, flag -rate-limit) is the
+// platform's own limit on requests per second over the whole API: a token bucket of
+// max(1, ⌈R⌉) requests refilled at R per second. A request to an operation beyond it is
+// answered at once, before faults and authentication, 429 {"status":"Failed",...} with
+// Retry-After in whole seconds (at least 1) until a token is due; it is not processed and
+// does not use up its nonce. Counted as Op.ratelimited.
+//
 // # Faults, counters, webhooks, persistence
 //
-// See Faults for injection (latency, 429 with Retry-After: 1, 500/503, lose-response) and
-// Server.Counters for what is counted. Webhooks (createcard, kycstatus, operation — also for
-// set-PIN —, recharge) are POSTed to CallbackURL in order, each retried with doubling delays
-// (WebhookRetryDelay, up to 30 s) until the receiver answers 2xx {"code":0}; a webhook that
-// is never acknowledged holds back the later ones. With StateFile, every change is written
-// atomically (mode 0600) and reloaded by New; pending work keeps its due times across a
-// restart. Nonces, counters and faults are not persisted.
+// See Faults for injection (latency; 429 with Retry-After: 1, 500 and 503 before processing;
+// lose-response, late-answer and 500-after after processing) and Server.Counters for what is
+// counted. Once a request has been received it is processed even if the client gives up
+// during the injected latency, as on a real platform: only Close cuts the latency short.
+//
+// Webhooks (createcard, kycstatus, operation — also for set-PIN —, recharge) are POSTed to
+// CallbackURL in order, each retried with doubling delays (WebhookRetryDelay, up to 30 s)
+// until the receiver answers 2xx {"code":0}; a webhook that is never acknowledged holds back
+// the later ones.
+//
+// With StateFile, every change is written atomically (mode 0600) and reloaded by New; pending
+// work keeps its due times across a restart. Nonces, counters, faults, the rate limit and
+// status names are not persisted.
 package sandbox

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"math"
 	mrand "math/rand/v2"
 	"strings"
 	"sync"
@@ -15,6 +16,11 @@ const (
 	Mode500          = "500"           // answer 500 before processing
 	Mode503          = "503"           // answer 503 before processing
 	ModeThrottle     = "429"           // answer 429 with Retry-After: 1 before processing
+	// ModeLateAnswer processes the request fully, then holds the answer for LateAnswerDelay:
+	// the client has normally given up by then, not knowing the request took effect.
+	ModeLateAnswer = "late-answer"
+	// Mode500AfterProcessing processes the request fully, then answers 500 as if it had failed.
+	Mode500AfterProcessing = "500-after"
 	// ModeTopUpFails makes the next accepted CardTopUp fail when it settles: TopUpStatus then
 	// says Failed with remarks, and the merchant balance is refunded.
 	ModeTopUpFails = "topup-fails"
@@ -22,16 +28,23 @@ const (
 
 // Faults are injected into API requests (never into /sandbox controls).
 //
-// Per request, in this order: Latency is waited first; then the first Next entry whose
-// Operation matches is consumed; else ThrottleRate, ErrorRate (500 or 503, even odds) and
-// LoseResponseRate are drawn in turn. 429/500/503 are answered before authentication and
-// processing (the nonce is not used up); lose-response runs the request to completion,
-// state change included, and then drops the connection.
+// Per request, once it has been read in full: the first Next entry whose Operation matches
+// is consumed; else ThrottleRate, ErrorRate (500 or 503, even odds), LoseResponseRate,
+// LateAnswerRate and ErrorAfterRate are drawn in turn. Then Latency is waited, even if the
+// client gives up meanwhile: what was received is processed, as on a real platform.
+// 429/500/503 are answered before authentication and processing (the nonce is not used up).
+// lose-response, late-answer and 500-after run the request to completion, state change
+// included, and then drop the connection, answer LateAnswerDelay late, or answer 500.
 type Faults struct {
 	Latency                                   time.Duration
-	ErrorRate, ThrottleRate, LoseResponseRate float64 // 0..1
+	ErrorRate, ThrottleRate, LoseResponseRate float64       // 0..1
+	LateAnswerRate, ErrorAfterRate            float64       // 0..1: late-answer, 500-after
+	LateAnswerDelay                           time.Duration // how long a late-answer is held; 0 means 30 s
 	Next                                      []NextFault
 }
+
+// defaultLateAnswerDelay outlasts the usual client timeouts.
+const defaultLateAnswerDelay = 30 * time.Second
 
 // NextFault is a deterministic one-shot fault: it hits the next Count requests of Operation
 // (an operation name such as "ApplyCard"; "" or "*" means any operation). Count 0 means 1.
@@ -42,22 +55,31 @@ type NextFault struct {
 	Count     int    `json:"count"`
 }
 
-// Validate reports what is wrong with f: a rate outside 0..1, a negative latency, an unknown
+// Validate reports what is wrong with f: a rate outside 0..1, a negative duration, an unknown
 // mode or operation.
 func (f Faults) Validate() error {
-	for name, rate := range map[string]float64{"errorRate": f.ErrorRate, "throttleRate": f.ThrottleRate, "loseResponseRate": f.LoseResponseRate} {
-		if rate < 0 || rate > 1 {
-			return fmt.Errorf("%s %v is outside 0..1", name, rate)
+	for _, r := range []struct {
+		name string
+		rate float64
+	}{
+		{"errorRate", f.ErrorRate}, {"throttleRate", f.ThrottleRate}, {"loseResponseRate", f.LoseResponseRate},
+		{"lateAnswerRate", f.LateAnswerRate}, {"errorAfterRate", f.ErrorAfterRate},
+	} {
+		if r.rate < 0 || r.rate > 1 || math.IsNaN(r.rate) {
+			return fmt.Errorf("%s %v is outside 0..1", r.name, r.rate)
 		}
 	}
 	if f.Latency < 0 {
 		return errors.New("latency must not be negative")
 	}
+	if f.LateAnswerDelay < 0 {
+		return errors.New("lateAnswerDelay must not be negative")
+	}
 	for _, nf := range f.Next {
 		switch nf.Mode {
-		case ModeLoseResponse, Mode500, Mode503, ModeThrottle, ModeTopUpFails:
+		case ModeLoseResponse, Mode500, Mode503, ModeThrottle, ModeLateAnswer, Mode500AfterProcessing, ModeTopUpFails:
 		default:
-			return fmt.Errorf("unknown fault mode %q (want lose-response, 500, 503, 429 or topup-fails)", nf.Mode)
+			return fmt.Errorf("unknown fault mode %q (want lose-response, 500, 503, 429, late-answer, 500-after or topup-fails)", nf.Mode)
 		}
 		if nf.Operation != "" && nf.Operation != "*" && canonicalOp(nf.Operation) == "" {
 			return fmt.Errorf("unknown operation %q", nf.Operation)
@@ -90,8 +112,9 @@ type faultSet struct {
 }
 
 type faultDecision struct {
-	latency time.Duration
-	mode    string // "" for none
+	latency   time.Duration
+	mode      string        // "" for none
+	lateDelay time.Duration // how long ModeLateAnswer holds the answer
 }
 
 func (fs *faultSet) set(f Faults) {
@@ -123,7 +146,10 @@ func (fs *faultSet) get() Faults {
 func (fs *faultSet) decide(op string) faultDecision {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	d := faultDecision{latency: fs.f.Latency}
+	d := faultDecision{latency: fs.f.Latency, lateDelay: fs.f.LateAnswerDelay}
+	if d.lateDelay == 0 {
+		d.lateDelay = defaultLateAnswerDelay
+	}
 	for i := range fs.f.Next {
 		nf := &fs.f.Next[i]
 		if nf.Mode == ModeTopUpFails || (!anyOp(nf.Operation) && nf.Operation != op) {
@@ -143,6 +169,10 @@ func (fs *faultSet) decide(op string) faultDecision {
 		}
 	case chance(fs.f.LoseResponseRate):
 		d.mode = ModeLoseResponse
+	case chance(fs.f.LateAnswerRate):
+		d.mode = ModeLateAnswer
+	case chance(fs.f.ErrorAfterRate):
+		d.mode = Mode500AfterProcessing
 	}
 	return d
 }

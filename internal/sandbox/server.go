@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -47,7 +48,16 @@ type Options struct {
 
 	// Initial faults (see Faults); SetFaults replaces them.
 	Latency                                   time.Duration
-	ErrorRate, ThrottleRate, LoseResponseRate float64 // 0..1
+	ErrorRate, ThrottleRate, LoseResponseRate float64       // 0..1
+	LateAnswerRate, ErrorAfterRate            float64       // 0..1: late-answer, 500-after
+	LateAnswerDelay                           time.Duration // 0 means 30 s
+
+	// StatusNames renames card and top-up statuses on the wire only, e.g. {"Active": "Normal"}
+	// (see the package documentation); SetStatusNames replaces it.
+	StatusNames map[string]string
+	// RateLimit is the platform's limit in requests per second over the whole API, beyond
+	// which it answers 429 with Retry-After; 0 means none. SetRateLimit replaces it.
+	RateLimit float64
 
 	StateFile string // persist every change as JSON (atomic rename) and reload it at start
 
@@ -77,10 +87,13 @@ type Server struct {
 	written    uint64
 	persistErr error
 
-	nonces nonceCache
-	stats  counters
-	faults faultSet
-	hooks  *notifier // nil without CallbackURL
+	statusNames map[string]string // guarded by mu; keyed by the sandbox's own names
+
+	nonces  nonceCache
+	stats   counters
+	faults  faultSet
+	limiter rateLimiter
+	hooks   *notifier // nil without CallbackURL
 
 	wake      chan struct{} // nudges the scheduler when something new is due
 	done      chan struct{} // closed by Close
@@ -110,17 +123,29 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("sandbox: CallbackURL %q is not an http(s) URL", opts.CallbackURL)
 		}
 	}
-	initial := Faults{Latency: opts.Latency, ErrorRate: opts.ErrorRate, ThrottleRate: opts.ThrottleRate, LoseResponseRate: opts.LoseResponseRate}
+	initial := Faults{
+		Latency: opts.Latency, ErrorRate: opts.ErrorRate, ThrottleRate: opts.ThrottleRate, LoseResponseRate: opts.LoseResponseRate,
+		LateAnswerRate: opts.LateAnswerRate, ErrorAfterRate: opts.ErrorAfterRate, LateAnswerDelay: opts.LateAnswerDelay,
+	}
 	if err := initial.Validate(); err != nil {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
-	s := &Server{
-		opts: opts,
-		pub:  opts.PublicKey,
-		st:   newState(),
-		wake: make(chan struct{}, 1),
-		done: make(chan struct{}),
+	names, err := normalizeStatusNames(opts.StatusNames)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
 	}
+	if err := validateRateLimit(opts.RateLimit); err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	s := &Server{
+		opts:        opts,
+		pub:         opts.PublicKey,
+		st:          newState(),
+		statusNames: names,
+		wake:        make(chan struct{}, 1),
+		done:        make(chan struct{}),
+	}
+	s.limiter.set(opts.RateLimit)
 	if s.pub == nil {
 		key, err := rsa.GenerateKey(rand.Reader, generatedKeyBits)
 		if err != nil {
@@ -389,6 +414,14 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 	}
 	op := rt.name
 	s.stats.inc(op)
+	// The platform's own rate limit comes before everything else, as at a gateway.
+	if retryAfter, admitted := s.limiter.admit(start); !admitted {
+		s.stats.inc(op + ".ratelimited")
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+		writeJSON(w, http.StatusTooManyRequests, failure{StatusFailed, "Too Many Requests: rate limit exceeded"})
+		s.logf("sandbox: %s %s -> 429 rate limited (Retry-After %d)", op, r.URL.Path, retryAfter)
+		return
+	}
 	if !methodOK {
 		s.stats.inc(op + "." + outcomeRefused)
 		w.Header().Set("Allow", rt.method)
@@ -396,22 +429,21 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 		return
 	}
 
-	fault := s.faults.decide(op)
-	if fault.latency > 0 {
-		t := time.NewTimer(fault.latency)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		case <-s.done:
-			t.Stop()
-		}
+	// The request is read in full first: from then on it has been received, and like a real
+	// platform the sandbox processes it even if the client gives up during the latency (the
+	// answer is then written to nobody).
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		s.stats.inc(op + "." + outcomeRefused)
+		writeJSON(w, http.StatusRequestEntityTooLarge, failure{StatusFailed, "request body too large or unreadable"})
+		return
 	}
+	fault := s.faults.decide(op)
+	s.pause(fault.latency)
 	switch fault.mode {
 	case ModeThrottle, Mode500, Mode503:
 		s.stats.inc(op + ".faulted")
-		code, remarks := http.StatusInternalServerError, "Internal Server Error (sandbox fault)"
+		code, remarks := http.StatusInternalServerError, remarks500
 		switch fault.mode {
 		case ModeThrottle:
 			code, remarks = http.StatusTooManyRequests, "Too Many Requests (sandbox fault)"
@@ -424,12 +456,6 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 		return
 	}
 
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		s.stats.inc(op + "." + outcomeRefused)
-		writeJSON(w, http.StatusRequestEntityTooLarge, failure{StatusFailed, "request body too large or unreadable"})
-		return
-	}
 	now := time.Now()
 	if rt.method == http.MethodGet {
 		body = nil // a GET signs the three headers only (SPEC §2)
@@ -454,14 +480,51 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 	s.save(snap)
 	s.stats.inc(op + "." + res.outcome)
 
-	if fault.mode == ModeLoseResponse {
+	switch fault.mode {
+	case ModeLoseResponse:
 		s.stats.inc(op + ".faulted")
 		s.logf("sandbox: %s %s -> processed (%d), response dropped by fault", op, r.URL.Path, res.code)
 		dropConnection(w)
 		return
+	case Mode500AfterProcessing:
+		s.stats.inc(op + ".faulted")
+		writeJSON(w, http.StatusInternalServerError, failure{StatusFailed, remarks500})
+		s.logf("sandbox: %s %s -> processed (%d), answered 500 by fault (%s)", op, r.URL.Path, res.code, time.Since(start).Round(time.Microsecond))
+		return
+	case ModeLateAnswer:
+		s.stats.inc(op + ".faulted")
+		s.logf("sandbox: %s %s -> processed (%d), answer held %v by fault", op, r.URL.Path, res.code, fault.lateDelay)
+		s.holdAnswer(r, fault.lateDelay)
 	}
 	writeJSON(w, res.code, res.body)
 	s.logf("sandbox: %s %s -> %d %s (%s)", op, r.URL.Path, res.code, res.outcome, time.Since(start).Round(time.Microsecond))
+}
+
+const remarks500 = "Internal Server Error (sandbox fault)"
+
+// pause waits d, cut short only by Close: a client giving up does not stop the request.
+func (s *Server) pause(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.done:
+	}
+}
+
+// holdAnswer waits d before a late answer. It also ends when the client has gone: the
+// request took effect already and nobody is left to answer.
+func (s *Server) holdAnswer(r *http.Request, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-s.done:
+	case <-r.Context().Done():
+	}
 }
 
 // dropConnection closes the connection without writing a response: the client sees the

@@ -95,7 +95,7 @@ func (s *Server) cardTopUp(c *call) result {
 		return refuse("%s", problem)
 	}
 	if cd.Status != CardStatusActive {
-		return refuse("card is %s; CardTopUp needs an Active card", cd.Status)
+		return refuse("card is %s; CardTopUp needs a card that is %s", s.wireStatusLocked(cd.Status), s.wireStatusLocked(CardStatusActive))
 	}
 	p := findProgram(cd.ProgramID)
 	if limit := p.singleLimit(); amount.GreaterThan(limit) {
@@ -129,7 +129,7 @@ func (s *Server) topUpStatus(c *call) result {
 	return ok(topUpStatusJSON{
 		TaskID: t.TaskID, CardID: t.CardID, Currency: t.Currency,
 		Amount: money(t.Amount), SettlementAmount: money(t.Amount.Sub(t.Fee)), Fee: money(t.Fee),
-		Type: TxRecharge, Date: t.Created.Unix(), Status: t.Status, Remarks: t.Remarks,
+		Type: TxRecharge, Date: t.Created.Unix(), Status: s.wireStatusLocked(t.Status), Remarks: t.Remarks,
 	})
 }
 
@@ -149,7 +149,7 @@ func (s *Server) finishTopUpLocked(t *topUp, at time.Time) {
 		s.st.Balances[t.Currency] = s.st.Balances[t.Currency].Add(t.Amount)
 		s.st.addTransaction(&transaction{TaskID: t.TaskID, CardID: t.CardID, Type: TxRecharge, Status: StatusFailed,
 			Amount: t.Amount, Fee: decimal.Zero, Currency: t.Currency, Remarks: failure, Date: at})
-		s.notifyLocked(webhookJSON{CardID: t.CardID, TaskID: t.TaskID, NotifyType: "recharge", Status: StatusFailed,
+		s.notifyLocked(webhookJSON{CardID: t.CardID, TaskID: t.TaskID, NotifyType: "recharge", Status: s.wireStatusLocked(StatusFailed),
 			Remarks: failure, Amount: t.Amount.StringFixed(2), Currency: t.Currency})
 		return
 	}
@@ -162,6 +162,6 @@ func (s *Server) finishTopUpLocked(t *topUp, at time.Time) {
 		Amount: t.Amount, Fee: t.Fee, Currency: t.Currency, Remarks: "Card recharge", Date: at})
 	s.st.addTransaction(&transaction{TaskID: t.TaskID, CardID: t.CardID, Type: TxFee, Status: StatusSuccess,
 		Amount: t.Fee, Fee: decimal.Zero, Currency: t.Currency, Remarks: "Recharge fee", Date: at})
-	s.notifyLocked(webhookJSON{CardID: t.CardID, TaskID: t.TaskID, NotifyType: "recharge", Status: StatusSuccess,
+	s.notifyLocked(webhookJSON{CardID: t.CardID, TaskID: t.TaskID, NotifyType: "recharge", Status: s.wireStatusLocked(StatusSuccess),
 		Remarks: t.Remarks, Amount: t.Amount.StringFixed(2), Currency: t.Currency})
 }

@@ -81,7 +81,7 @@ func (s *Server) transactionPage(req transactionsRequest, all []*transaction) re
 	if from := (req.Page - 1) * req.Size; from < len(matched) {
 		for _, t := range matched[from:min(from+req.Size, len(matched))] {
 			page.Items = append(page.Items, transactionJSON{
-				TaskID: t.TaskID, CardID: t.CardID, Type: t.Type, Status: t.Status,
+				TaskID: t.TaskID, CardID: t.CardID, Type: t.Type, Status: s.wireStatusLocked(t.Status),
 				Amount: money(t.Amount), Fee: money(t.Fee), Currency: t.Currency,
 				Remarks: t.Remarks, Date: t.Date.Unix(),
 			})
