@@ -35,12 +35,15 @@ type Config struct {
 	MaxRetries        int             // default 4 when 0; negative = no retries
 	RequestsPerSecond float64         // default 10 when 0; shared by every caller of one Client
 	RequestTimeout    time.Duration   // per attempt, default 30s
-	UserAgent         string
-	Logger            Logger        // optional; nil = silent
-	Clock             Clock         // optional; nil = real time
-	PollInitial       time.Duration // first wait interval, default 500ms
-	PollMax           time.Duration // cap of backed-off interval, default 10s
-	HTTPClient        *http.Client  // optional base client (tests); retryablehttp wraps it
+	// IssuingRequestTimeout is the per-attempt timeout of ApplyCard, Binding and CardTopUp;
+	// default max(RequestTimeout, MinIssuingRequestTimeout).
+	IssuingRequestTimeout time.Duration
+	UserAgent             string
+	Logger                Logger        // optional; nil = silent
+	Clock                 Clock         // optional; nil = real time
+	PollInitial           time.Duration // first wait interval, default 500ms
+	PollMax               time.Duration // cap of backed-off interval, default 10s
+	HTTPClient            *http.Client  // optional base client (tests); retryablehttp wraps it
 }
 
 // Logger receives the client's log lines. Fields never hold bodies, headers, tokens or card
@@ -67,6 +70,11 @@ const (
 	DefaultPollMax           = 10 * time.Second
 	DefaultUserAgent         = "terraform-provider-cards"
 
+	// MinIssuingRequestTimeout is the least time an attempt of a request that issues a card or
+	// moves money may take, whatever RequestTimeout says: cutting such a request short turns a
+	// slow answer into an unknown outcome, which is far costlier than waiting.
+	MinIssuingRequestTimeout = 2 * time.Minute
+
 	// maxResponseBytes bounds what the client reads of any answer.
 	maxResponseBytes = 10 << 20
 )
@@ -85,6 +93,12 @@ type Client struct {
 	pollInitial time.Duration
 	pollMax     time.Duration
 	httpClient  *http.Client // per-attempt timeout and signing transport applied
+	// issuingHTTPClient serves ApplyCard, Binding and CardTopUp: the same, with a per-attempt
+	// timeout of at least MinIssuingRequestTimeout.
+	issuingHTTPClient *http.Client
+	requestTimeout    time.Duration
+
+	programs programCache
 
 	// Retry backoff bounds; unexported so tests can shrink them.
 	retryWaitMin  time.Duration // first backoff
@@ -188,26 +202,49 @@ func New(cfg Config) (*Client, error) {
 	// signature covers what was sent. A redirect surfaces as an error naming the target.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.httpClient = &hc
+	c.requestTimeout = timeout
+	issuing := hc
+	issuing.Timeout = cfg.IssuingRequestTimeout
+	if issuing.Timeout <= 0 {
+		issuing.Timeout = max(timeout, MinIssuingRequestTimeout)
+	}
+	c.issuingHTTPClient = &issuing
 	return c, nil
 }
 
 func validateBaseURL(raw string) (string, error) {
+	// shown is raw fit for an error: credentials (everything up to the last @ after the
+	// scheme) become ***@ and a query or fragment ?*** or #***. Errors never quote raw itself,
+	// nor url.Parse's error, which does.
+	shown := func() string {
+		prefix, rest := "", raw
+		if i := strings.Index(raw, "://"); i >= 0 {
+			prefix, rest = raw[:i+3], raw[i+3:]
+		}
+		if at := strings.LastIndex(rest, "@"); at >= 0 {
+			prefix, rest = prefix+"***@", rest[at+1:]
+		}
+		if i := strings.IndexAny(rest, "?#"); i >= 0 {
+			rest = rest[:i+1] + "***"
+		}
+		return prefix + rest
+	}
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return "", errors.New("cards API client: base URL is empty")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("cards API client: base URL %q is not a URL: %w", raw, err)
+		return "", fmt.Errorf("cards API client: base URL %q is not a URL", shown())
 	}
 	if !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("cards API client: base URL %q must be an absolute http(s) URL, e.g. https://tstapi.artha.work/api/v1", raw)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("cards API client: base URL %q must not have a query or fragment", raw)
+		return "", fmt.Errorf("cards API client: base URL %q must be an absolute http(s) URL, e.g. https://tstapi.artha.work/api/v1", shown())
 	}
 	if u.User != nil {
-		return "", errors.New("cards API client: base URL must not contain credentials")
+		return "", fmt.Errorf("cards API client: base URL %q must not contain credentials", shown())
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
+		return "", fmt.Errorf("cards API client: base URL %q must not have a query or fragment", shown())
 	}
 	return strings.TrimRight(u.String(), "/"), nil
 }
@@ -252,8 +289,12 @@ func (c *Client) call(ctx context.Context, op operation, body any, out any) erro
 		return &Error{Kind: KindTransport, Operation: op.Name, Err: err}
 	}
 
+	httpClient := c.httpClient
+	if op.Retry == retryOnlyIfUnprocessed {
+		httpClient = c.issuingHTTPClient
+	}
 	rc := &retryablehttp.Client{
-		HTTPClient:   c.httpClient,
+		HTTPClient:   httpClient,
 		RetryWaitMin: c.retryWaitMin,
 		RetryWaitMax: c.retryWaitMax,
 		RetryMax:     c.maxRetries,
@@ -286,6 +327,13 @@ func (c *Client) transportError(ctx context.Context, st *callState, resp *http.R
 	}
 	if resp != nil { // headers arrived, the body did not
 		apiErr.HTTPStatus = resp.StatusCode
+	}
+	if ctx.Err() == nil && isTimeout(err) {
+		timeout := c.requestTimeout
+		if st.op.Retry == retryOnlyIfUnprocessed {
+			timeout = c.issuingHTTPClient.Timeout
+		}
+		apiErr.Err = fmt.Errorf("%w (no answer within the per-request timeout of %s: the provider setting request_timeout)", apiErr.Err, timeout)
 	}
 	if st.op.Retry == retryOnlyIfUnprocessed && !st.notProcessed() {
 		apiErr.Kind = KindOutcomeUnknown

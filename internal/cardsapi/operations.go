@@ -62,10 +62,17 @@ func (c *Client) MerchantInformation(ctx context.Context) (*Merchant, error) {
 	return &out, c.call(ctx, opMerchantInformation, nil, &out)
 }
 
-// ProgramDetails returns one program.
+// ProgramDetails returns one program, read once per Client (programs are configuration on
+// the merchant platform, not state that changes during a run). The result is shared: do not
+// modify it.
 func (c *Client) ProgramDetails(ctx context.Context, programID string) (*Program, error) {
-	var out Program
-	return &out, c.call(ctx, opProgramDetails.withID(programID), nil, &out)
+	return c.programs.get(ctx, programID, func(ctx context.Context) (*Program, error) {
+		var out Program
+		if err := c.call(ctx, opProgramDetails.withID(programID), nil, &out); err != nil {
+			return nil, err
+		}
+		return &out, nil
+	})
 }
 
 // ApplyCard applies for a card. An error of kind KindOutcomeUnknown means the card may exist.

@@ -100,6 +100,7 @@ func TestRetryPolicy(t *testing.T) {
 					cfg.HTTPClient = dialer.httpClient()
 					if f.timeout {
 						cfg.RequestTimeout = time.Second // generous: the retry must fit in it on a busy machine
+						cfg.IssuingRequestTimeout = time.Second
 					}
 				})
 				err := callByName(context.Background(), c, op.name)

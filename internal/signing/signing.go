@@ -143,6 +143,18 @@ func ParsePrivateKey(pemText []byte) (*rsa.PrivateKey, error) {
 	if block == nil {
 		return nil, errors.New("no PEM block found: expected an RSA private key in PEM (PKCS#1 or PKCS#8)")
 	}
+	// An encrypted key would fail below as "not a valid key": say what it is and how to fix it.
+	if procType := block.Headers["Proc-Type"]; strings.Contains(strings.ToUpper(procType), "ENCRYPTED") {
+		return nil, fmt.Errorf("PEM block %q is encrypted with a passphrase (header \"Proc-Type: %s\"), and the provider "+
+			"needs an unencrypted key. Decrypt it into a new file that only you can read, for example with "+
+			"`openssl rsa -in key.pem -out key-plain.pem` (it asks for the passphrase), and use that file", block.Type, procType)
+	}
+	if block.Type == "ENCRYPTED PRIVATE KEY" {
+		return nil, errors.New("PEM block \"ENCRYPTED PRIVATE KEY\" is a PKCS#8 key encrypted with a passphrase, and the " +
+			"provider needs an unencrypted key. Decrypt it into a new file that only you can read, for example with " +
+			"`openssl pkcs8 -topk8 -nocrypt -in key.pem -out key-plain.pem` or `openssl rsa -in key.pem -out key-plain.pem` " +
+			"(both ask for the passphrase), and use that file")
+	}
 	var key *rsa.PrivateKey
 	switch block.Type {
 	case "RSA PRIVATE KEY":
