@@ -67,7 +67,9 @@ resource "cards_card_topup" "platform_budget" {
 
 # ---------------------------------------------------------------------------------------------
 # A physical card: KYC reviewed when applying, then the printed card is bound to it.
-# kyc and binding are write-only: sent to the platform, never stored in plan or state.
+# kyc and binding are write-only: sent to the platform, never stored in plan or state. Their
+# values come from ephemeral variables (variables.tf), because a saved plan would store the
+# values of ordinary variables.
 # ---------------------------------------------------------------------------------------------
 
 resource "cards_card" "traveller" {
@@ -88,7 +90,7 @@ resource "cards_card" "traveller" {
     state        = var.traveller.state
     zip_code     = var.traveller.zip_code
     country_id   = local.home_country_id
-    country_iso3 = var.traveller_home.country_iso3
+    country_iso3 = one(data.cards_countries.home.countries[*].iso3)
 
     doc_type          = 1 # passport
     doc_id            = var.traveller.passport_number

@@ -28,8 +28,12 @@ variable "platform_budget" {
   default     = "250.00"
 }
 
+# The variables that feed the write-only kyc and binding are ephemeral as well as sensitive: a
+# saved plan (terraform plan -out) stores the values of ordinary variables, sensitive or not,
+# while ephemeral values are never written to a plan or state file (Terraform 1.10 or later).
+# Pass them with TF_VAR_traveller / TF_VAR_traveller_card or -var, again when applying a saved plan.
 variable "traveller" {
-  description = "KYC data of the physical card's holder. Write-only: never stored in state."
+  description = "KYC data of the physical card's holder. Write-only and ephemeral: never stored in a plan or state."
   type = object({
     first_name       = string
     last_name        = string
@@ -48,6 +52,7 @@ variable "traveller" {
     passport_expires = string
   })
   sensitive = true
+  ephemeral = true
   # Sample data the sandbox accepts. Never put a real person's data in a default.
   default = {
     first_name       = "Mei Ling"
@@ -68,6 +73,8 @@ variable "traveller" {
   }
 }
 
+# Not ephemeral: data sources cannot take ephemeral values. The kyc gets the country's id and
+# code and the town's id from the look-ups, not from this variable.
 variable "traveller_home" {
   description = "Country (ISO 3166-1 alpha-3) and town of the traveller, looked up in data.cards_countries and data.cards_towns."
   type = object({
@@ -81,12 +88,13 @@ variable "traveller_home" {
 }
 
 variable "traveller_card" {
-  description = "The physical card in the traveller's envelope. The default is a sandbox card number on the program's BIN."
+  description = "The physical card in the traveller's envelope, for the write-only binding. The default is a sandbox card number on the program's BIN."
   type = object({
     number      = string
     envelope_no = string
   })
   sensitive = true
+  ephemeral = true
   default = {
     number      = "5355220042187306"
     envelope_no = "ENV-000123"

@@ -37,6 +37,9 @@ variable "cards_base_url" {
   type        = string
 }
 
+# A saved plan (terraform plan -out) stores the values of ordinary variables, sensitive or not.
+# On Terraform 1.10 or later also set ephemeral = true here: ephemeral values are never written
+# to a plan or state file. (The environment variables above avoid the question.)
 variable "cards_customer_token" {
   description = "The merchant's customer token from the merchant platform."
   type        = string

@@ -24,9 +24,19 @@ import (
 // testAccPollInitial keeps acceptance tests quick: the sandbox settles in milliseconds.
 const testAccPollInitial = 20 * time.Millisecond
 
-// testAccProviders serves the provider in-process to the Terraform CLI under test.
-var testAccProviders = map[string]func() (tfprotov6.ProviderServer, error){
-	"cards": providerserver.NewProtocol6WithError(&CardsProvider{version: "test", pollInitial: testAccPollInitial}),
+// testAccProviders serves the provider in-process to the Terraform CLI under test, with a
+// journal of its own for each test (the in-process provider does not run in Terraform's
+// working directory, and tests run in parallel).
+func testAccProviders(t *testing.T) map[string]func() (tfprotov6.ProviderServer, error) {
+	return testAccProvidersWithJournal(t.TempDir())
+}
+
+// testAccProvidersWithJournal is testAccProviders with a given journal folder, so a test can
+// look into it or share it between runs.
+func testAccProvidersWithJournal(dir string) map[string]func() (tfprotov6.ProviderServer, error) {
+	return map[string]func() (tfprotov6.ProviderServer, error){
+		"cards": providerserver.NewProtocol6WithError(&CardsProvider{version: "test", pollInitial: testAccPollInitial, journalDir: dir}),
+	}
 }
 
 // testSandbox is a sandbox running in this test process and the provider block that points at it.

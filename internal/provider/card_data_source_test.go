@@ -41,7 +41,7 @@ func TestAccCardDataSource_activeCard(t *testing.T) {
 	info, _ := sb.Card(cardID)
 	const name = "data.cards_card.this"
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			Config: sb.ProviderConfig + fmt.Sprintf(`
 data "cards_card" "this" {
@@ -74,7 +74,7 @@ func TestAccCardDataSource_unknownCard(t *testing.T) {
 	sb := startTestSandbox(t)
 	const missing = "0b4d1a52-1111-4222-8333-944455556666"
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			Config: sb.ProviderConfig + fmt.Sprintf(`
 data "cards_card" "this" {

@@ -21,7 +21,7 @@ func TestAccCardEphemeralResources_returnSecrets(t *testing.T) {
 	sb := startTestSandbox(t)
 	client := sb.client(t)
 	providers := map[string]func() (tfprotov6.ProviderServer, error){
-		"cards": testAccProviders["cards"],
+		"cards": testAccProviders(t)["cards"],
 		"echo":  echoprovider.NewProviderServer(),
 	}
 	card := sb.ProviderConfig + fmt.Sprintf(`

@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
+	"github.com/arthawork/terraform-provider-cards/internal/journal"
 )
 
 const (
@@ -41,7 +42,8 @@ var (
 func NewCardResource() resource.Resource { return &cardResource{} }
 
 type cardResource struct {
-	client *cardsapi.Client
+	client  *cardsapi.Client
+	journal *journal.Journal
 }
 
 // cardResourceModel is the state of cards_card. Write-only attributes (kyc, binding,
@@ -79,9 +81,11 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			"read them with the `cards_card_secrets` and `cards_card_pin` ephemeral resources.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "The card id assigned by the platform.",
-				Computed:            true,
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				MarkdownDescription: "The card id assigned by the platform. `unconfirmed-…` is a placeholder for an `ApplyCard` " +
+					"whose answer was lost: the plan stops on it until you import the card or remove the placeholder (see the " +
+					"provider's *Failure handling*).",
+				Computed:      true,
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"program_id": schema.StringAttribute{
 				MarkdownDescription: "The program the card is issued from (`data.cards_merchant` lists them). Changing it issues a new " +
@@ -171,7 +175,8 @@ func requiresReplaceUnlessImported(_ context.Context, req planmodifier.StringReq
 }
 
 func (r *cardResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	data := resourceDataFrom(req.ProviderData, &resp.Diagnostics)
+	r.client, r.journal = data.client, data.journal
 }
 
 func (r *cardResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -206,8 +211,17 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		return
 	}
 
-	rotating, resumingBinding := false, false
+	rotating, resumingBinding, resumingCreate := false, false, false
 	if !creating {
+		if resumingCreate = stillSettling(state); resumingCreate {
+			// An interrupted create left the card being issued: apply waits for it in place.
+			for _, attr := range []string{"status", "card_last4", "expiration_date"} {
+				resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attr), types.StringUnknown())...)
+			}
+			resp.Diagnostics.AddWarning("This plan resumes issuing a card",
+				fmt.Sprintf("Card %s was still being issued (status %s) when an earlier run stopped: apply waits for it and "+
+					"finishes what create started. No new card is applied for.", state.ID.ValueString(), state.Status.ValueString()))
+		}
 		if !plan.Frozen.Equal(state.Frozen) {
 			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
 		}
@@ -225,11 +239,14 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		}
 	}
 	operating := (creating && plan.Frozen.ValueBool()) || (!creating && (!plan.Frozen.Equal(state.Frozen) || rotating))
-	if r.client == nil || plan.ProgramID.IsUnknown() || (!creating && !operating && !resumingBinding) {
+	if r.client == nil || plan.ProgramID.IsUnknown() || (!creating && !operating && !resumingBinding && !resumingCreate) {
 		return // nothing to check, or the provider is not configured (validate)
 	}
 	program, err := r.client.ProgramDetails(ctx, plan.ProgramID.ValueString())
 	if err != nil {
+		if addWrongBaseURL(ctx, r.client, err, &resp.Diagnostics) {
+			return
+		}
 		if cardsapi.IsNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("program_id"), "Program not found",
 				fmt.Sprintf("No program %q exists for this merchant.%s", plan.ProgramID.ValueString(), r.programList(ctx)))
@@ -238,8 +255,11 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		resp.Diagnostics.AddError("Cannot read the card's program", err.Error())
 		return
 	}
-	if creating || resumingBinding {
-		resp.Diagnostics.Append(checkCreateInputs(program, wo, resumingBinding)...)
+	if creating || resumingBinding || resumingCreate {
+		resp.Diagnostics.Append(checkCreateInputs(program, wo, resumingBinding || resumingCreate)...)
+	}
+	if creating && !wo.kycUnknown {
+		r.planJournaledCard(program, wo, &resp.Diagnostics)
 	}
 	if operating && program.NeedPhotoForOperateCard && wo.signImage == "" && !wo.signImageUnknown {
 		resp.Diagnostics.AddAttributeError(path.Root("sign_image"), "Missing sign_image",
@@ -401,6 +421,7 @@ func (r *cardResource) Create(ctx context.Context, req resource.CreateRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	terraformCtx := ctx // ends when Terraform is interrupted; ctx also ends at the create timeout
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -415,25 +436,11 @@ func (r *cardResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 
-	apply := cardsapi.ApplyCardRequest{ProgramID: programID}
-	if program.KYCAtApply() {
-		apply.KYC = wo.kyc
-	}
-	applied, err := r.client.ApplyCard(ctx, apply)
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot apply for a card", applyCardErrorDetail(programID, err))
+	cardID := r.applyForCard(ctx, program, wo, &plan, resp)
+	if cardID == "" {
 		return
 	}
-	if applied.CardID == "" {
-		resp.Diagnostics.AddError("Cannot apply for a card",
-			fmt.Sprintf("ApplyCard for program %q was accepted (%s) but returned no card id. Check the merchant platform "+
-				"for a new card before applying again.", programID, applied.Remarks))
-		return
-	}
-	cardID := applied.CardID
-	tflog.Info(ctx, "card applied for", map[string]any{"card_id": cardID, "program_id": programID})
-
-	// Write the id at once: from here on, a failure leaves the card in state, tainted, never lost.
+	// Write the id at once: from here on, a failure leaves the card in state, never lost.
 	plan.ID = types.StringValue(cardID)
 	plan.Status = types.StringValue(cardsapi.CardStatusPending)
 	plan.CardLast4 = types.StringValue("")
@@ -442,43 +449,136 @@ func (r *cardResource) Create(ctx context.Context, req resource.CreateRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
-
-	details, err := r.client.WaitForCardStatus(ctx, cardID,
-		[]string{cardsapi.CardStatusAwaitingBinding, cardsapi.CardStatusActive},
-		[]string{cardsapi.CardStatusKYCRejected, cardsapi.CardStatusCancelled})
+	details, summary, err := r.finishIssuing(ctx, cardID, program, wo, &plan)
 	if err != nil {
-		r.failCreate(ctx, resp, &plan, err, "The card did not become ready")
+		r.failCreate(ctx, terraformCtx, resp, &plan, err, summary)
 		return
-	}
-	if strings.EqualFold(details.CardStatus, cardsapi.CardStatusAwaitingBinding) {
-		plan.setFromDetails(details)
-		if details, err = r.bind(ctx, cardID, program, wo); err != nil {
-			r.failCreate(ctx, resp, &plan, err, "The physical card could not be bound")
-			return
-		}
-	}
-	if plan.Frozen.ValueBool() {
-		if details, err = r.setFrozen(ctx, cardID, true, wo.signImage); err != nil {
-			r.failCreate(ctx, resp, &plan, err, "The card could not be frozen")
-			return
-		}
 	}
 	plan.setFromDetails(details)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
-// failCreate keeps the applied card in state (Terraform then marks it tainted) and explains.
-func (r *cardResource) failCreate(ctx context.Context, resp *resource.CreateResponse, plan *cardResourceModel, err error, summary string) {
+// applyForCard returns the id of the card this resource gets: one an earlier killed run was
+// issued (from the journal), or a new one. "" means it stopped, with diagnostics (and, for an
+// unknown outcome, a placeholder in state).
+func (r *cardResource) applyForCard(ctx context.Context, program *cardsapi.Program, wo writeOnlyInputs,
+	plan *cardResourceModel, resp *resource.CreateResponse) string {
+	programID := plan.ProgramID.ValueString()
+	apply := cardsapi.ApplyCardRequest{ProgramID: programID, KYC: applyKYC(program, wo)}
+	fingerprint := cardFingerprint(programID, apply.KYC)
+	if blocked := cardAttemptsInFlight(r.journal, fingerprint, programID); blocked != "" {
+		resp.Diagnostics.AddError("A card may already exist", blocked)
+		return ""
+	}
+	if cardID := r.adoptJournaledCard(ctx, fingerprint, &resp.Diagnostics); cardID != "" {
+		return cardID
+	}
+	attempt, err := r.journal.Begin(journal.KindCard, fingerprint, programID, "")
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot apply for a card", fmt.Sprintf("Nothing was sent: %s. %s", err, journalAdvice))
+		return ""
+	}
+	applied, err := r.client.ApplyCard(ctx, apply)
+	switch {
+	case cardsapi.IsOutcomeUnknown(err):
+		r.recordUnconfirmedCard(ctx, &resp.State, resp.Private, plan, attempt, err, &resp.Diagnostics)
+		return ""
+	case err != nil:
+		attempt.Drop()
+		resp.Diagnostics.AddError("Cannot apply for a card", applyCardErrorDetail(programID, err))
+		return ""
+	case applied.CardID == "":
+		r.recordUnconfirmedCard(ctx, &resp.State, resp.Private, plan, attempt,
+			fmt.Errorf("ApplyCard for program %q was accepted (%s) but returned no card id", programID, applied.Remarks), &resp.Diagnostics)
+		return ""
+	}
+	if err := attempt.Answered(applied.CardID); err != nil {
+		tflog.Warn(ctx, "could not journal the issued card", map[string]any{"card_id": applied.CardID, "error": err.Error()})
+	}
+	tflog.Info(ctx, "card applied for", map[string]any{"card_id": applied.CardID, "program_id": programID})
+	return applied.CardID
+}
+
+// journalAdvice explains a journal that cannot be written.
+const journalAdvice = "The provider records every card application in its journal (in Terraform's data directory) " +
+	"before sending it, so that a killed run loses nothing; make that folder writable"
+
+// applyKYC is the KYC that goes with ApplyCard (nil when the program takes it at binding).
+func applyKYC(program *cardsapi.Program, wo writeOnlyInputs) *cardsapi.KYC {
+	if program.KYCAtApply() {
+		return wo.kyc
+	}
+	return nil
+}
+
+// finishIssuing takes an applied card to where the configuration wants it: past the KYC
+// review, bound when physical, frozen when asked. On failure it names what failed.
+func (r *cardResource) finishIssuing(ctx context.Context, cardID string, program *cardsapi.Program, wo writeOnlyInputs,
+	plan *cardResourceModel) (*cardsapi.CardDetails, string, error) {
+	details, err := r.client.WaitForCardStatus(ctx, cardID,
+		[]string{cardsapi.CardStatusAwaitingBinding, cardsapi.CardStatusActive},
+		[]string{cardsapi.CardStatusKYCRejected, cardsapi.CardStatusCancelled})
+	if err != nil {
+		return nil, "The card did not become ready", err
+	}
+	if strings.EqualFold(details.CardStatus, cardsapi.CardStatusAwaitingBinding) {
+		plan.setFromDetails(details)
+		if details, err = r.bind(ctx, cardID, program, wo); err != nil {
+			return nil, "The physical card could not be bound", err
+		}
+	}
+	if plan.Frozen.ValueBool() && !strings.EqualFold(details.CardStatus, cardsapi.CardStatusFrozen) {
+		plan.setFromDetails(details)
+		if details, err = r.setFrozen(ctx, cardID, true, wo.signImage); err != nil {
+			return nil, "The card could not be frozen", err
+		}
+	}
+	return details, "", nil
+}
+
+// planJournaledCard says in the plan what the journal changes about a new card: an earlier
+// killed run's card is adopted, or an application in flight when it was killed stops the plan.
+func (r *cardResource) planJournaledCard(program *cardsapi.Program, wo writeOnlyInputs, diags *diag.Diagnostics) {
+	fingerprint := cardFingerprint(program.ProgramID, applyKYC(program, wo))
+	if blocked := cardAttemptsInFlight(r.journal, fingerprint, program.ProgramID); blocked != "" {
+		diags.AddError("A card may already exist", blocked)
+		return
+	}
+	if n := len(r.journal.Adoptable(journal.KindCard, fingerprint)); n > 0 {
+		diags.AddWarning("Cards from an earlier run will be adopted",
+			fmt.Sprintf("An earlier run in this working directory was stopped after the platform issued %d card(s) of program %q "+
+				"that no state holds. Apply adopts them for new cards of this program instead of applying again.", n, program.ProgramID))
+	}
+}
+
+// stillSettling reports whether a card in state is still being issued (an interrupted create).
+func stillSettling(m cardResourceModel) bool {
+	return containsStatus([]string{cardsapi.CardStatusPending, cardsapi.CardStatusKYCReview}, m.Status.ValueString())
+}
+
+// failCreate keeps the applied card in state and explains. Interrupted by Terraform, the card
+// is saved as it is, without an error, so it is not tainted: the next apply resumes it. Any
+// other failure is an error, and Terraform marks the card tainted.
+func (r *cardResource) failCreate(ctx, terraformCtx context.Context, resp *resource.CreateResponse, plan *cardResourceModel, err error, summary string) {
 	cardID := plan.ID.ValueString()
+	var timeout *cardsapi.WaitTimeoutError
+	if errors.As(err, &timeout) && timeout.LastStatus != "" {
+		plan.Status = types.StringValue(timeout.LastStatus)
+	}
+	if interrupted(terraformCtx) {
+		// frozen stays as planned (Terraform requires the planned value); the next refresh reads the truth.
+		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+		resp.Diagnostics.AddWarning("Card saved unfinished: "+interruptedByRunNote,
+			fmt.Sprintf("Card %s was applied for and is saved in the state with status %s. It is not tainted: the next apply "+
+				"waits for it and finishes what create started (binding, freezing). No second card is issued.",
+				cardID, plan.Status.ValueString()))
+		return
+	}
 	advice := fmt.Sprintf("Card %s exists on the platform and stays in the Terraform state, marked tainted: the next apply "+
 		"cancels it and issues a new card. To keep it instead, fix the cause and run `terraform untaint` on this resource.", cardID)
-	var timeout *cardsapi.WaitTimeoutError
 	var settled *cardsapi.UnexpectedStatusError
 	switch {
-	case errors.As(err, &timeout):
-		if timeout.LastStatus != "" {
-			plan.Status = types.StringValue(timeout.LastStatus)
-		}
+	case timeout != nil:
 		createTimeout, _ := plan.Timeouts.Create(ctx, cardCreateTimeout)
 		advice += fmt.Sprintf(" The create timeout is %s; if the platform needs longer (a KYC review can take hours), "+
 			"raise it with timeouts { create = \"...\" } and untaint the card rather than issue a new one.", createTimeout)
@@ -554,6 +654,14 @@ func (r *cardResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if isUnconfirmedID(state.ID.ValueString()) {
+		record := readUnconfirmed(ctx, req.Private)
+		resp.Diagnostics.AddError("Card application outcome unknown",
+			fmt.Sprintf("An earlier apply sent ApplyCard for program %q at %s and never got the answer, so a card may have "+
+				"been issued. This resource holds a placeholder (%s) until you decide. %s", state.ProgramID.ValueString(),
+				record.SentAt.Format(time.RFC3339), state.ID.ValueString(), unconfirmedCardWaysOut))
+		return
+	}
 	details, err := r.client.CardDetails(ctx, state.ID.ValueString())
 	gone := cardsapi.IsNotFound(err)
 	if gone {
@@ -572,6 +680,7 @@ func (r *cardResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	}
 	state.setFromDetails(details)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	r.journal.Confirm(state.ID.ValueString()) // this id is in a state Terraform saved: never adopt it again
 }
 
 func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -584,6 +693,7 @@ func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	terraformCtx := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cardID := state.ID.ValueString()
@@ -602,27 +712,32 @@ func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, r
 
 	var details *cardsapi.CardDetails
 	var err error
-	if awaitsBinding(state) {
+	if stillSettling(state) || awaitsBinding(state) {
+		// An interrupted create, or a card waiting for its physical card: finish issuing it.
 		program, err := r.client.ProgramDetails(ctx, plan.ProgramID.ValueString())
+		summary := "Cannot read the card's program"
 		if err == nil {
-			details, err = r.bind(ctx, cardID, program, wo)
+			issuing := progress
+			issuing.Frozen = types.BoolValue(false) // freezing is the update's own step below
+			details, summary, err = r.finishIssuing(ctx, cardID, program, wo, &issuing)
+			progress.Status = issuing.Status
 		}
 		if err != nil {
-			r.failUpdate(ctx, resp, &progress, err, "The physical card could not be bound")
+			r.failUpdate(ctx, terraformCtx, resp, &progress, err, summary)
 			return
 		}
 		progress.setFromDetails(details)
 	}
 	if unfreezing { // a PIN is set on an active card, so unfreeze first and freeze last
 		if details, err = r.setFrozen(ctx, cardID, false, wo.signImage); err != nil {
-			r.failUpdate(ctx, resp, &progress, err, "The card could not be unfrozen")
+			r.failUpdate(ctx, terraformCtx, resp, &progress, err, "The card could not be unfrozen")
 			return
 		}
 		progress.setFromDetails(details)
 	}
 	if rotate {
 		if err = r.client.RotatePin(ctx, cardID, wo.signImage); err != nil {
-			r.failUpdate(ctx, resp, &progress, err, "The PIN could not be rotated")
+			r.failUpdate(ctx, terraformCtx, resp, &progress, err, "The PIN could not be rotated")
 			return
 		}
 		progress.PinVersion = plan.PinVersion
@@ -630,13 +745,13 @@ func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	}
 	if freezeChange && !unfreezing {
 		if details, err = r.setFrozen(ctx, cardID, true, wo.signImage); err != nil {
-			r.failUpdate(ctx, resp, &progress, err, "The card could not be frozen")
+			r.failUpdate(ctx, terraformCtx, resp, &progress, err, "The card could not be frozen")
 			return
 		}
 	}
 	if details == nil {
 		if details, err = r.client.CardDetails(ctx, cardID); err != nil {
-			r.failUpdate(ctx, resp, &progress, err, "Cannot read the card")
+			r.failUpdate(ctx, terraformCtx, resp, &progress, err, "Cannot read the card")
 			return
 		}
 	}
@@ -645,9 +760,15 @@ func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyImported, nil)...)
 }
 
-func (r *cardResource) failUpdate(ctx context.Context, resp *resource.UpdateResponse, progress *cardResourceModel, err error, summary string) {
+// failUpdate records the progress made (an update's error never taints) and explains.
+func (r *cardResource) failUpdate(ctx, terraformCtx context.Context, resp *resource.UpdateResponse, progress *cardResourceModel, err error, summary string) {
 	resp.Diagnostics.Append(resp.State.Set(ctx, progress)...)
-	resp.Diagnostics.AddError(summary, fmt.Sprintf("Card %s: %s", progress.ID.ValueString(), err))
+	detail := fmt.Sprintf("Card %s: %s", progress.ID.ValueString(), err)
+	if interrupted(terraformCtx) {
+		summary = "Card update stopped: " + interruptedByRunNote
+		detail += "\n\nWhat was done is saved in the state; the next apply continues from there."
+	}
+	resp.Diagnostics.AddError(summary, detail)
 }
 
 func (r *cardResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -658,9 +779,17 @@ func (r *cardResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	terraformCtx := ctx
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	cardID := state.ID.ValueString()
+	if isUnconfirmedID(cardID) {
+		resp.Diagnostics.AddWarning("Placeholder removed; a card may exist",
+			fmt.Sprintf("This resource held only a placeholder (%s) for an ApplyCard whose answer never arrived. It was removed "+
+				"from the state. If the platform issued that card, it is live and no state holds it: look on the merchant platform "+
+				"for a card of program %q issued at that time and cancel or import it.", cardID, state.ProgramID.ValueString()))
+		return
+	}
 
 	// A card still being issued (e.g. tainted after a timed-out create) cannot be cancelled
 	// yet: wait until it settles, bounded by the delete timeout.
@@ -671,6 +800,10 @@ func (r *cardResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		}
 	}
 	switch {
+	case err != nil && interrupted(terraformCtx):
+		resp.Diagnostics.AddError("Card not cancelled: "+interruptedByRunNote,
+			fmt.Sprintf("Card %s was not cancelled yet and stays in the state; destroy again to cancel it. (%s)", cardID, err))
+		return
 	case err != nil:
 		resp.Diagnostics.AddError("Cannot cancel the card", fmt.Sprintf("Card %s: %s", cardID, err))
 		return
@@ -697,9 +830,16 @@ func (r *cardResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		return
 	}
 	if err := r.client.WaitForCardCancelled(ctx, cardID); err != nil {
-		resp.Diagnostics.AddError("The card was not cancelled in time",
-			fmt.Sprintf("Card %s: CancelCard was accepted, but %s. It stays in the state; destroy again to keep waiting.", cardID, err))
+		summary := "The card was not cancelled in time"
+		if interrupted(terraformCtx) {
+			summary = "Card cancellation not confirmed: " + interruptedByRunNote
+		}
+		resp.Diagnostics.AddError(summary,
+			fmt.Sprintf("Card %s: CancelCard was accepted, but %s. It stays in the state; destroy again to continue: "+
+				"the card is not cancelled twice.", cardID, err))
+		return
 	}
+	r.journal.Confirm(cardID)
 }
 
 // cancellableOrFinal are the statuses in which a card can be cancelled, or needs no cancelling.

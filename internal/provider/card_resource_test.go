@@ -36,7 +36,7 @@ func TestAccCard_virtualLifecycle(t *testing.T) {
 	const name = "cards_card.test"
 	var cardID string
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{
 			{
@@ -96,7 +96,7 @@ func TestAccCard_physicalWithKYCAndBinding(t *testing.T) {
 	const name = "cards_card.physical"
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{{
 			Config: sb.ProviderConfig + physicalCardConfig("Jane"),
@@ -150,7 +150,7 @@ func TestAccCard_missingKYCFailsBeforeAnyCard(t *testing.T) {
 	sb := startTestSandbox(t)
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			Config: sb.ProviderConfig + fmt.Sprintf(`
 resource "cards_card" "physical" {
@@ -181,7 +181,7 @@ func TestAccCard_cancelledOutOfBandIsRecreated(t *testing.T) {
 	const name = "cards_card.test"
 	var firstID string
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{
 			{
@@ -215,7 +215,7 @@ func TestAccCard_frozenOutOfBandShowsDrift(t *testing.T) {
 	const name = "cards_card.test"
 	var cardID string
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{
 			{
@@ -252,7 +252,7 @@ resource "cards_card" "test" {
 }
 `, sandbox.ProgramVirtual)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{
 			{
@@ -280,7 +280,7 @@ func TestAccCard_kycRejectionIsAnError(t *testing.T) {
 	sb := startTestSandbox(t)
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			Config:      sb.ProviderConfig + physicalCardConfig("REJECT"),
 			ExpectError: regexp.MustCompile(`(?s)KYC review rejected.*KycRejected.*Correct\s+the\s+kyc`),
@@ -294,16 +294,16 @@ func TestAccCard_refusedOperationShowsRemarks(t *testing.T) {
 	const name = "cards_card.test"
 	var cardID string
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{
 			{
 				Config: testAccVirtualCardConfig(sb, false, 0),
 				Check:  captureID(name, &cardID),
 			},
 			{
-				// Out of band the card goes back to Pending; freezing it is refused by the platform.
+				// Out of band the card is rejected; freezing it is refused by the platform.
 				PreConfig: func() {
-					if err := sb.ForceCardStatus(cardID, "Pending"); err != nil {
+					if err := sb.ForceCardStatus(cardID, "KycRejected"); err != nil {
 						t.Fatal(err)
 					}
 				},
@@ -329,7 +329,7 @@ func TestAccCard_wrongBaseURLNeverDropsCard(t *testing.T) {
 	good := testAccVirtualCardConfig(sb, false, 0)
 	wrong := strings.Replace(good, sb.URL, sb.URL+"/not-the-api", 1)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{
 			{Config: good},
@@ -352,7 +352,7 @@ func TestAccCard_lostAnswersToConvergingOperations(t *testing.T) {
 	sb := startTestSandbox(t)
 	const name = "cards_card.test"
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy: func(s *terraform.State) error {
 			if n := sb.Counters()["CancelCard.processed"]; n < 1 {
 				return fmt.Errorf("CancelCard processed %d times, want at least 1", n)
@@ -388,7 +388,7 @@ func TestAccCard_writeOnlyOnOlderTerraformNamesVersion(t *testing.T) {
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{
 			tfversion.SkipBetween(tfversion.Version1_11_0, version.Must(version.NewVersion("2.0.0"))),
 		},
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			Config:      sb.ProviderConfig + physicalCardConfig("Jane"),
 			ExpectError: regexp.MustCompile(`(?s)Write-only attributes are only supported in Terraform\s+1\.11`),
@@ -413,7 +413,7 @@ resource "cards_card" "test" {
 }
 `, sandbox.ProgramVirtual)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{
 			{
@@ -488,7 +488,7 @@ resource "cards_card" "physical" {
 `, sandbox.ProgramPhysicalKYCAtBinding)
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{
 			{
@@ -524,7 +524,7 @@ func TestAccCard_bindingFailureKeepsCardInState(t *testing.T) {
 	var cardID string
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{
 			{
@@ -571,7 +571,7 @@ func TestAccCard_bindingFailureKeepsCardInState(t *testing.T) {
 func TestAccCard_unknownProgramListsPrograms(t *testing.T) {
 	sb := startTestSandbox(t)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			Config: sb.ProviderConfig + `
 resource "cards_card" "test" {

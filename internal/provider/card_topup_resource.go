@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -21,6 +22,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
+	"github.com/arthawork/terraform-provider-cards/internal/journal"
 )
 
 // cardTopUpCreateTimeout bounds the wait for a top-up to settle unless timeouts.create says otherwise.
@@ -41,7 +43,9 @@ var (
 func NewCardTopUpResource() resource.Resource { return &cardTopUpResource{} }
 
 type cardTopUpResource struct {
-	client *cardsapi.Client
+	client     *cardsapi.Client
+	journal    *journal.Journal
+	topUpTasks *sync.Map
 }
 
 // cardTopUpResourceModel is the state of cards_card_topup. Inputs keep the configured text
@@ -76,13 +80,16 @@ func (r *cardTopUpResource) Schema(ctx context.Context, _ resource.SchemaRequest
 			"again; the earlier top-up stays on its card.\n\n" +
 			"`terraform plan` shows what the top-up will cost (`estimated_fee`, `estimated_receive_amount`, from " +
 			"`EstimateCardTopUpFee`) and fails before any money moves when the estimate exceeds `max_fee`. The final `fee` " +
-			"and `receive_amount` come from the platform's `TopUpStatus` once the top-up has settled. A top-up whose answer " +
-			"was lost is never sent again: the error explains how to check whether it went through.",
+			"and `receive_amount` come from the platform's `TopUpStatus` once the top-up has settled.\n\n" +
+			"A top-up is never made twice: one whose answer was lost is looked up in the card's transactions and adopted " +
+			"(or, when none appears within `timeouts.create`, reported as not made); one still pending when Terraform is " +
+			"interrupted or the create timeout passes is saved as pending, not tainted. See the provider's *Failure handling*.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				MarkdownDescription: "The top-up's task id assigned by the platform; import a top-up with it.",
-				Computed:            true,
-				PlanModifiers:       keep,
+				MarkdownDescription: "The top-up's task id assigned by the platform; import a top-up with it. `unconfirmed-…` " +
+					"while the outcome of a `CardTopUp` whose answer was lost is still being decided.",
+				Computed:      true,
+				PlanModifiers: keep,
 			},
 			"card_id": schema.StringAttribute{
 				MarkdownDescription: "The card to load (`cards_card.<name>.id`). Changing it makes a **new** top-up onto the other card.",
@@ -150,8 +157,9 @@ func (r *cardTopUpResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				PlanModifiers:       keep,
 			},
 			"status": schema.StringAttribute{
-				MarkdownDescription: "The top-up's status on the platform: `Success` after a successful apply; `Pending` or `Failed` " +
-					"on a top-up left tainted by a failed apply.",
+				MarkdownDescription: "The top-up's status on the platform: `Success` once it settled; `Pending` while the platform " +
+					"still processes it; `Failed` when it failed (the next plan makes it again); `Unconfirmed` while the outcome of a " +
+					"lost answer is being decided.",
 				Computed:      true,
 				PlanModifiers: keep,
 			},
@@ -191,7 +199,8 @@ func amountChanged(_ context.Context, req planmodifier.StringRequest, resp *stri
 }
 
 func (r *cardTopUpResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	data := resourceDataFrom(req.ProviderData, &resp.Diagnostics)
+	r.client, r.journal, r.topUpTasks = data.client, data.journal, data.topUpTasks
 }
 
 // ModifyPlan estimates the fee of a new top-up so the plan shows it, and stops the plan when
@@ -213,6 +222,14 @@ func (r *cardTopUpResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 		// resp.RequiresReplace is not filled in yet when ModifyPlan runs: decide as the plan modifiers do.
+		if strings.EqualFold(state.Status.ValueString(), cardsapi.StatusFailed) && !topUpReplaced(state, plan) {
+			// A top-up that failed moved no money (the platform refunds it): make it again.
+			resp.RequiresReplace = append(resp.RequiresReplace, path.Root("amount"))
+			resp.Diagnostics.AddWarning("This plan makes the failed top-up again",
+				fmt.Sprintf("Top-up %s of %s onto card %s failed on the platform (%s), so no money moved. Apply makes a new top-up.",
+					state.ID.ValueString(), state.Amount.ValueString(), state.CardID.ValueString(), state.Remarks.ValueString()))
+			return
+		}
 		if topUpReplaced(state, plan) {
 			resp.Diagnostics.AddWarning("This plan makes a new top-up",
 				fmt.Sprintf("Top-up %s (%s onto card %s) cannot be changed or taken back: it is forgotten, its money stays on the card, "+
@@ -317,6 +334,7 @@ func (r *cardTopUpResource) Create(ctx context.Context, req resource.CreateReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	terraformCtx := ctx // ends when Terraform is interrupted; ctx also ends at the create timeout
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
@@ -352,29 +370,23 @@ func (r *cardTopUpResource) Create(ctx context.Context, req resource.CreateReque
 		}
 	}
 
-	task, err := r.client.TopUp(ctx, cardID, amount)
-	if err != nil {
-		resp.Diagnostics.AddError("The top-up was not made", topUpRequestErrorDetail(cardID, amount, err))
+	taskID, remarks, stop := r.sendTopUp(ctx, terraformCtx, resp, &plan, amount, timeout)
+	if stop {
 		return
 	}
-	if strings.TrimSpace(task.TaskID) == "" {
-		resp.Diagnostics.AddError("The top-up may have gone through",
-			fmt.Sprintf("CardTopUp accepted the top-up of %s onto card %s (remarks %q) but returned no task id, so Terraform cannot "+
-				"follow it. Nothing was written to the state. %s", formatMoney(amount), cardID, task.Remarks, topUpCheckAdvice(cardID, amount)))
-		return
-	}
+	r.own(taskID)
 
 	// Record the top-up at once: whatever happens while waiting, the state knows it exists.
 	state := plan
-	state.ID = types.StringValue(task.TaskID)
+	state.ID = types.StringValue(taskID)
 	state.Status = types.StringValue(topUpStatusPending)
-	state.Remarks = stringOrNull(task.Remarks)
+	state.Remarks = stringOrNull(remarks)
 	state.Fee, state.ReceiveAmount, state.SettlementAmount = types.StringNull(), types.StringNull(), types.StringNull()
 	state.Currency, state.CompletedAt = types.StringNull(), types.StringNull()
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-	tflog.Info(ctx, "card top-up accepted", map[string]any{"task_id": task.TaskID, "card_id": cardID, "amount": formatMoney(amount)})
+	tflog.Info(ctx, "card top-up accepted", map[string]any{"task_id": taskID, "card_id": cardID, "amount": formatMoney(amount)})
 
-	status, err := r.client.WaitForTopUp(ctx, task.TaskID)
+	status, err := r.client.WaitForTopUp(ctx, taskID)
 	if err != nil {
 		r.failCreate(ctx, resp, &state, amount, err)
 		return
@@ -385,13 +397,47 @@ func (r *cardTopUpResource) Create(ctx context.Context, req resource.CreateReque
 		if limit, err := parseMoney(state.MaxFee.ValueString()); err == nil && !state.MaxFee.IsNull() && fee.GreaterThan(limit) {
 			resp.Diagnostics.AddWarning("The final fee exceeds max_fee",
 				fmt.Sprintf("Top-up %s was estimated within max_fee %s, but the platform charged a fee of %s.",
-					task.TaskID, formatMoney(limit), formatMoney(fee)))
+					taskID, formatMoney(limit), formatMoney(fee)))
 		}
 	}
 }
 
-// failCreate reports a top-up that was accepted but did not succeed. The resource stays in
-// state and Terraform taints it.
+// sendTopUp makes the top-up, or finds the one an earlier attempt made: it returns the task
+// to follow, or stop (with diagnostics, and a record in state when the outcome is unknown).
+func (r *cardTopUpResource) sendTopUp(ctx, terraformCtx context.Context, resp *resource.CreateResponse,
+	plan *cardTopUpResourceModel, amount decimal.Decimal, window time.Duration) (taskID, remarks string, stop bool) {
+	cardID := plan.CardID.ValueString()
+	if taskID, stop = r.recoverJournaledTopUp(ctx, cardID, amount, window, &resp.Diagnostics); taskID != "" || stop {
+		return taskID, "", stop
+	}
+	attempt, err := r.journal.Begin(journal.KindTopUp, topUpFingerprint(cardID, amount), cardID, formatMoney(amount))
+	if err != nil {
+		resp.Diagnostics.AddError("The top-up was not made", fmt.Sprintf("Nothing was sent: %s. %s", err, journalAdvice))
+		return "", "", true
+	}
+	task, err := r.client.TopUp(ctx, cardID, amount)
+	if err == nil && strings.TrimSpace(task.TaskID) == "" {
+		err = fmt.Errorf("CardTopUp was accepted (remarks %q) but returned no task id", task.Remarks)
+	} else if err != nil && !cardsapi.IsOutcomeUnknown(err) {
+		attempt.Drop()
+		resp.Diagnostics.AddError("The top-up was not made", topUpRequestErrorDetail(cardID, amount, err))
+		return "", "", true
+	}
+	if err != nil {
+		taskID = r.reconcileLostAnswer(ctx, terraformCtx, resp, plan, attempt, amount, window, err)
+		return taskID, "", taskID == ""
+	}
+	if err := attempt.Answered(task.TaskID); err != nil {
+		tflog.Warn(ctx, "could not journal the accepted top-up", map[string]any{"task_id": task.TaskID, "error": err.Error()})
+	}
+	return task.TaskID, task.Remarks, false
+}
+
+// failCreate reports a top-up that was accepted but did not succeed. One the platform says
+// failed moved no money: it stays in state, tainted, and the next apply makes it again. One
+// whose wait ended otherwise (interrupted, timed out, unreadable) may still complete: it is
+// saved as pending, without an error, so Terraform does not taint (and replace) it; the next
+// refresh reads its outcome.
 func (r *cardTopUpResource) failCreate(ctx context.Context, resp *resource.CreateResponse, state *cardTopUpResourceModel, amount decimal.Decimal, err error) {
 	taskID, cardID := state.ID.ValueString(), state.CardID.ValueString()
 	if cardsapi.IsRefused(err) {
@@ -414,24 +460,23 @@ func (r *cardTopUpResource) failCreate(ctx context.Context, resp *resource.Creat
 	}
 	var timeoutErr *cardsapi.WaitTimeoutError
 	what := "could not be followed to its end: " + err.Error()
-	if errors.As(err, &timeoutErr) {
+	switch {
+	case errors.Is(err, context.Canceled):
+		what = "was not followed to its end because " + interruptedByRunNote
+	case errors.As(err, &timeoutErr):
 		what = "did not settle within the create timeout: " + err.Error()
 	}
-	resp.Diagnostics.AddError("The top-up did not complete",
+	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
+	resp.Diagnostics.AddWarning("Top-up saved while still pending",
 		fmt.Sprintf("Top-up %s of %s onto card %s was accepted by the platform but %s.\n\n"+
-			"It may still complete. It stays in the Terraform state, tainted, and the next apply would replace it with a "+
-			"NEW top-up, moving money again. To keep this one instead, wait until `terraform plan -refresh-only` shows its "+
-			"status as Success, then run `terraform untaint` on this resource.",
+			"It is saved in the state as pending, not tainted, so it is never made twice: the next refresh reads its outcome. "+
+			"If it fails, the next plan makes it again (a failed top-up moves no money).",
 			taskID, formatMoney(amount), cardID, what))
 }
 
 // topUpRequestErrorDetail explains a CardTopUp that did not return a task.
 func topUpRequestErrorDetail(cardID string, amount decimal.Decimal, err error) string {
 	switch {
-	case cardsapi.IsOutcomeUnknown(err):
-		return fmt.Sprintf("The top-up of %s onto card %s MAY HAVE GONE THROUGH: the request reached the platform but no answer "+
-			"arrived (%s).\n\nThe request was not sent again, because that could move the money twice, and nothing was written "+
-			"to the Terraform state. %s", formatMoney(amount), cardID, err, topUpCheckAdvice(cardID, amount))
 	case cardsapi.IsNotFound(err):
 		return cardLookupError(cardID, err) + " No money was moved."
 	case cardsapi.IsRefused(err):
@@ -441,15 +486,6 @@ func topUpRequestErrorDetail(cardID string, amount decimal.Decimal, err error) s
 	return fmt.Sprintf("Top-up of %s onto card %s: %s", formatMoney(amount), cardID, err)
 }
 
-// topUpCheckAdvice says how to find out whether an unconfirmed top-up happened.
-func topUpCheckAdvice(cardID string, amount decimal.Decimal) string {
-	return fmt.Sprintf("Before applying again, check whether it happened: look for a `recharge` of %s in the card's "+
-		"transactions (data source `cards_card_transactions` with card_id = %q; a pending top-up appears once it settles), "+
-		"the card's balance (data source `cards_card`), or the top-ups on the merchant platform. If it went through, "+
-		"import it (`terraform import <address> <task id>`, the task id is the transaction's task_id) instead of applying; "+
-		"if it did not, apply again.", formatMoney(amount), cardID)
-}
-
 func (r *cardTopUpResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state cardTopUpResourceModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -457,6 +493,11 @@ func (r *cardTopUpResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	taskID := state.ID.ValueString()
+	if isUnconfirmedID(taskID) {
+		r.readUnconfirmedTopUp(ctx, req, resp, &state)
+		return
+	}
+	r.own(taskID)
 	status, err := r.client.TopUpStatus(ctx, taskID)
 	if cardsapi.IsNotFound(err) {
 		resp.Diagnostics.AddWarning("Top-up not found",
@@ -468,11 +509,15 @@ func (r *cardTopUpResource) Read(ctx context.Context, req resource.ReadRequest, 
 		return
 	}
 	if err != nil {
-		resp.Diagnostics.AddError("Cannot read the top-up", fmt.Sprintf("Top-up %s: %s", taskID, err))
+		// A top-up's state only reports what happened; a failed read must not block the rest
+		// of the run (say, cancelling cards), so the last known state stays.
+		resp.Diagnostics.AddWarning("Top-up not refreshed",
+			fmt.Sprintf("Top-up %s could not be read (%s); its last known state is kept.", taskID, err))
 		return
 	}
 	state.setFromStatus(status, true)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	r.journal.Confirm(taskID)
 }
 
 // Update only records what changes nothing on the platform: max_fee, timeouts, or the

@@ -102,7 +102,7 @@ func TestAccCardTopup_lifecycle(t *testing.T) {
 	}
 
 	tfresource.ParallelTest(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []tfresource.TestStep{
 			{
 				PreConfig: func() { snapshot(&merchantBefore, &cardBefore) },
@@ -249,7 +249,7 @@ func TestAccCardTopup_maxFeeTooLowFailsPlan(t *testing.T) {
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	merchantBefore := sb.MerchantBalance("USD")
 	tfresource.ParallelTest(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []tfresource.TestStep{{
 			// 100.00 × 0.015 = 1.50 > 1.49.
 			Config:      topUpConfig(sb, cardID, "100", `  max_fee = "1.49"`),
@@ -265,7 +265,7 @@ func TestAccCardTopup_maxFeeCheckedAtApply(t *testing.T) {
 	sb := startTestSandbox(t)
 	merchantBefore := sb.MerchantBalance("USD")
 	tfresource.ParallelTest(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []tfresource.TestStep{{
 			Config: sb.ProviderConfig + fmt.Sprintf(`
@@ -315,7 +315,7 @@ func TestAccCardTopup_overSingleRechargeLimitFailsBeforeMoneyMoves(t *testing.T)
 	merchantBefore := sb.MerchantBalance("USD")
 	// Seed: ProgramVirtual's singleRechargeLimit is 5000.00.
 	tfresource.ParallelTest(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []tfresource.TestStep{
 			{
 				Config:      topUpConfig(sb, cardID, "5000.01", ""),
@@ -352,7 +352,7 @@ func TestAccCardTopup_platformRefusalShowsRemarks(t *testing.T) {
 	sb.SetMerchantBalance("USD", decimal.RequireFromString("50.00"))
 	config := topUpConfig(sb, cardID, "100", "")
 	tfresource.ParallelTest(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []tfresource.TestStep{
 			{
 				Config:      config,
@@ -381,44 +381,6 @@ func TestAccCardTopup_platformRefusalShowsRemarks(t *testing.T) {
 }
 
 // A CardTopUp whose answer is lost is not retried: the error says the top-up may have gone
-// through and how to check, nothing is written to state, and the platform has exactly one top-up.
-func TestAccCardTopup_lostAnswerIsNotRetried(t *testing.T) {
-	sb := startTestSandbox(t)
-	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
-	config := topUpConfig(sb, cardID, "100", "")
-	tfresource.ParallelTest(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
-		Steps: []tfresource.TestStep{
-			{
-				PreConfig: func() {
-					sb.SetFaults(sandbox.Faults{Next: []sandbox.NextFault{{Operation: sandbox.OpCardTopUp, Mode: sandbox.ModeLoseResponse, Count: 1}}})
-				},
-				Config: config,
-				ExpectError: errorText(`The top-up was not made`, `The top-up of 100\.00 onto card `+cardID+` MAY HAVE GONE THROUGH`,
-					`not sent again`, `nothing was written to the Terraform state`, `cards_card_transactions`, `merchant platform`),
-			},
-			{
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(topUpName, plancheck.ResourceActionCreate),
-				}},
-			},
-		},
-	})
-	if n := sb.Counters()["CardTopUp"]; n != 1 {
-		t.Errorf("sandbox received %d CardTopUp requests, want exactly 1", n)
-	}
-	topUps := sb.TopUps()
-	if len(topUps) != 1 {
-		t.Fatalf("sandbox has %d top-ups, want exactly 1", len(topUps))
-	}
-	if err := expectMoney("top-up amount", topUps[0].Amount, "100"); err != nil {
-		t.Error(err)
-	}
-}
-
 // A top-up that the platform accepts and then fails is an error with the platform's remarks;
 // it stays in state, tainted, so the next plan replaces it.
 func TestAccCardTopup_asyncFailureTaints(t *testing.T) {
@@ -427,7 +389,7 @@ func TestAccCardTopup_asyncFailureTaints(t *testing.T) {
 	merchantBefore := sb.MerchantBalance("USD")
 	config := topUpConfig(sb, cardID, "100", "")
 	tfresource.ParallelTest(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []tfresource.TestStep{
 			{
 				PreConfig: func() {
@@ -460,65 +422,150 @@ func TestAccCardTopup_asyncFailureTaints(t *testing.T) {
 	}
 }
 
-// A top-up that outlasts the create timeout was recorded in state as soon as the platform
-// accepted it: it stays there, tainted, and a later refresh shows how it ended.
-func TestAccCardTopup_timeoutKeepsTopUpInState(t *testing.T) {
+// oneTopUpMade checks, from the sandbox's own records, that exactly one top-up of amount
+// exists and that the state follows it.
+func (sb *testSandbox) oneTopUpMade(t *testing.T, amount string) func(*terraform.State) error {
+	return func(s *terraform.State) error {
+		topUps := sb.TopUps()
+		if len(topUps) != 1 {
+			return fmt.Errorf("sandbox has %d top-ups, want exactly 1", len(topUps))
+		}
+		if err := expectMoney("top-up amount", topUps[0].Amount, amount); err != nil {
+			return err
+		}
+		rs, ok := s.RootModule().Resources[topUpName]
+		if !ok {
+			return fmt.Errorf("%s not in state", topUpName)
+		}
+		if rs.Primary.ID != topUps[0].TaskID {
+			return fmt.Errorf("state follows top-up %q, the sandbox made %q", rs.Primary.ID, topUps[0].TaskID)
+		}
+		return nil
+	}
+}
+
+// A CardTopUp processed by the platform whose answer is lost (the connection drops, or a 500
+// after processing) is not sent again: the provider finds it in the card's transactions and
+// follows it. One apply, one top-up, nothing left to do.
+func TestAccCardTopup_lostAnswerIsFoundNotRepeated(t *testing.T) {
+	for _, mode := range []string{sandbox.ModeLoseResponse, sandbox.Mode500AfterProcessing} {
+		t.Run(mode, func(t *testing.T) {
+			sb := startTestSandbox(t)
+			cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
+			config := topUpConfig(sb, cardID, "100", "")
+			tfresource.ParallelTest(t, tfresource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders(t),
+				Steps: []tfresource.TestStep{
+					{
+						PreConfig: func() {
+							sb.SetFaults(sandbox.Faults{Next: []sandbox.NextFault{{Operation: sandbox.OpCardTopUp, Mode: mode}}})
+						},
+						Config: config,
+						Check: tfresource.ComposeTestCheckFunc(sb.oneTopUpMade(t, "100"),
+							tfresource.TestCheckResourceAttr(topUpName, "status", sandbox.StatusSuccess)),
+					},
+					{Config: config, PlanOnly: true}, // nothing left: no second top-up planned
+				},
+			})
+			if n := sb.Counters()["CardTopUp"]; n != 1 {
+				t.Errorf("sandbox received %d CardTopUp requests, want exactly 1", n)
+			}
+		})
+	}
+}
+
+// A CardTopUp that got a 500 before the platform processed it looks the same to the provider
+// as one processed and then lost. No recharge appears in the card's transactions within the
+// create timeout: the provider says the top-up did not happen, and the next apply makes it.
+func TestAccCardTopup_unprocessedTopUpIsDecidedAndMadeOnce(t *testing.T) {
+	sb := startTestSandbox(t)
+	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
+	config := topUpConfig(sb, cardID, "100", `
+  timeouts {
+    create = "2s"
+  }`)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(t),
+		Steps: []tfresource.TestStep{
+			{
+				PreConfig: func() {
+					sb.SetFaults(sandbox.Faults{Next: []sandbox.NextFault{{Operation: sandbox.OpCardTopUp, Mode: sandbox.Mode500}}})
+				},
+				Config: config,
+				ExpectError: errorText(`The top-up did not happen`, `not sent again`, `no recharge of that amount appeared`,
+					`No money was moved`, `apply again`),
+			},
+			{
+				Config: config,
+				Check:  sb.oneTopUpMade(t, "100"),
+			},
+		},
+	})
+	if n := sb.Counters()["CardTopUp"]; n != 2 {
+		t.Errorf("sandbox received %d CardTopUp requests, want 2 (the unprocessed one and the real one)", n)
+	}
+}
+
+// A top-up that outlasts the create timeout was accepted: it may still complete, so it is
+// saved as pending and NOT tainted (a replacement would move money twice). The next refresh
+// shows how it ended, and nothing is planned.
+func TestAccCardTopup_timeoutSavesPendingTopUp(t *testing.T) {
 	sb := startTestSandbox(t, func(o *sandbox.Options) { o.TaskDelay = 3 * time.Second })
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	config := topUpConfig(sb, cardID, "100", `
   timeouts {
     create = "1s"
   }`)
-	taskID := func() string {
-		topUps := sb.TopUps()
-		if len(topUps) != 1 {
-			t.Fatalf("sandbox has %d top-ups, want exactly 1", len(topUps))
-		}
-		return topUps[0].TaskID
-	}
 	tfresource.ParallelTest(t, tfresource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []tfresource.TestStep{
 			{
-				Config:      config,
-				ExpectError: errorText(`The top-up did not complete`, `was accepted by the platform but did not settle within the create timeout`, `tainted`, `NEW top-up`, `terraform untaint`),
-			},
-			{
-				// It is in state and tainted: the plan replaces it rather than creating one beside it.
-				Config:             config,
-				PlanOnly:           true,
-				ExpectNonEmptyPlan: true,
-				ConfigPlanChecks: tfresource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
-					plancheck.ExpectResourceAction(topUpName, plancheck.ResourceActionDestroyBeforeCreate),
-				}},
+				Config: config,
+				Check: tfresource.ComposeTestCheckFunc(sb.oneTopUpMade(t, "100"),
+					tfresource.TestCheckResourceAttr(topUpName, "status", "Pending")),
 			},
 			{
 				PreConfig:    sb.Settle,
 				RefreshState: true,
-				// Still tainted: until `terraform untaint`, the plan replaces it.
-				ExpectNonEmptyPlan: true,
-				Check: func(s *terraform.State) error {
-					rs, ok := s.RootModule().Resources[topUpName]
-					if !ok {
-						return fmt.Errorf("%s not in state", topUpName)
-					}
-					if want := taskID(); rs.Primary.ID != want {
-						return fmt.Errorf("state holds top-up %q, the sandbox %q", rs.Primary.ID, want)
-					}
-					if got := rs.Primary.Attributes["status"]; got != sandbox.StatusSuccess {
-						return fmt.Errorf("refreshed status %q, want Success", got)
-					}
-					if got := rs.Primary.Attributes["receive_amount"]; got != "98.50" {
-						return fmt.Errorf("refreshed receive_amount %q, want 98.50", got)
-					}
-					return nil
-				},
+				Check: tfresource.ComposeTestCheckFunc(sb.oneTopUpMade(t, "100"),
+					tfresource.TestCheckResourceAttr(topUpName, "status", sandbox.StatusSuccess),
+					tfresource.TestCheckResourceAttr(topUpName, "receive_amount", "98.50")),
 			},
+			{Config: config, PlanOnly: true},
 		},
 	})
 	if n := sb.Counters()["CardTopUp"]; n != 1 {
 		t.Errorf("sandbox received %d CardTopUp requests, want exactly 1", n)
 	}
+}
+
+// A failed refresh of a top-up keeps its last state with a warning: it must not stop the rest
+// of a run, such as the destroy that cancels cards.
+func TestAccCardTopup_failedRefreshDoesNotBlockDestroy(t *testing.T) {
+	sb := startTestSandbox(t)
+	config := sb.ProviderConfig + fmt.Sprintf(`
+resource "cards_card" "test" {
+  program_id = %q
+}
+resource "cards_card_topup" "test" {
+  card_id = cards_card.test.id
+  amount  = "10"
+}
+`, sandbox.ProgramVirtual)
+	tfresource.ParallelTest(t, tfresource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(t),
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []tfresource.TestStep{
+			{Config: config},
+			{
+				PreConfig: func() {
+					sb.SetFaults(sandbox.Faults{Next: []sandbox.NextFault{{Operation: sandbox.OpTopUpStatus, Mode: sandbox.Mode500, Count: 50}}})
+				},
+				Config:  config,
+				Destroy: true,
+			},
+		},
+	})
 }
 
 // topUpResourceState builds a cards_card_topup state for the unit tests below.

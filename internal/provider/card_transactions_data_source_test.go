@@ -68,7 +68,7 @@ func TestAccCardTransactionsDataSource_pagination(t *testing.T) {
 	}
 	const all, newest = "data.cards_card_transactions.all", "data.cards_card_transactions.newest"
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			PreConfig: sb.ResetCounters,
 			Config: sb.ProviderConfig + fmt.Sprintf(`
@@ -115,7 +115,7 @@ func TestAccCardTransactionsDataSource_errors(t *testing.T) {
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	const missing = "7f6e5d4c-3b2a-4190-8877-665544332211"
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{
 			{
 				Config: sb.ProviderConfig + fmt.Sprintf(`

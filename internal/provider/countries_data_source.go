@@ -44,23 +44,22 @@ func (d *countriesDataSource) Metadata(_ context.Context, req datasource.Metadat
 }
 
 func (d *countriesDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	nonEmpty := []validator.String{stringvalidator.LengthAtLeast(1)}
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "The countries of the platform (`/Countries`), whose ids the `cards_card.kyc` attributes " +
 			"`nationality_id` and `country_id` take. The optional filters match exactly, ignoring case, and combine; " +
 			"a filter that matches nothing gives an empty list.",
 		Attributes: map[string]schema.Attribute{
 			"iso2": schema.StringAttribute{
-				MarkdownDescription: "Only the country with this ISO 3166-1 alpha-2 code, e.g. `SG`.",
-				Optional:            true, Validators: nonEmpty,
+				MarkdownDescription: "Only the country with this ISO 3166-1 alpha-2 code, e.g. `SG`: exactly two letters, checked at plan time.",
+				Optional:            true, Validators: []validator.String{countryCodeValidator{letters: 2}},
 			},
 			"iso3": schema.StringAttribute{
-				MarkdownDescription: "Only the country with this ISO 3166-1 alpha-3 code, e.g. `SGP`.",
-				Optional:            true, Validators: nonEmpty,
+				MarkdownDescription: "Only the country with this ISO 3166-1 alpha-3 code, e.g. `SGP`: exactly three letters, checked at plan time.",
+				Optional:            true, Validators: []validator.String{countryCodeValidator{letters: 3}},
 			},
 			"name": schema.StringAttribute{
 				MarkdownDescription: "Only the country with this name, e.g. `Singapore`.",
-				Optional:            true, Validators: nonEmpty,
+				Optional:            true, Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
 			"countries": schema.ListNestedAttribute{
 				MarkdownDescription: "The matching countries, in the platform's order.",
@@ -86,6 +85,9 @@ func (d *countriesDataSource) Read(ctx context.Context, req datasource.ReadReque
 	}
 	countries, err := d.client.Countries(ctx)
 	if err != nil {
+		if addWrongBaseURL(ctx, d.client, err, &resp.Diagnostics) {
+			return // the list always exists: a "not found" is a wrong base_url
+		}
 		resp.Diagnostics.AddError("Cannot list the countries", err.Error())
 		return
 	}

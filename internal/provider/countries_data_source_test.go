@@ -1,7 +1,14 @@
 package provider
 
 import (
+	"fmt"
+	"regexp"
+	"strings"
 	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -18,7 +25,7 @@ func TestAccCountriesDataSource_seed(t *testing.T) {
 		"id": "25", "name": "Singapore", "nationality": "Singaporean", "iso2": "SG", "iso3": "SGP", "iso_number": "702",
 	}))
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			Config: sb.ProviderConfig + `
 data "cards_countries" "all" {}
@@ -73,5 +80,71 @@ func TestFilterCountries(t *testing.T) {
 	}
 	if got := filterCountries(all, "", "", "United"); got == nil || len(got) != 0 {
 		t.Errorf("a name filter must match exactly, got %v", got)
+	}
+}
+
+// iso2 and iso3 are judged at plan time: a code of the wrong length (iso2 = "SGP") would match
+// no country and give a silently empty list.
+func TestCountryCodeValidator(t *testing.T) {
+	cases := []struct {
+		letters int
+		value   string
+		want    string // "" when valid
+	}{
+		{2, "SG", ""},
+		{2, "sg", ""},
+		{2, "SGP", `iso2 must be an ISO 3166-1 alpha-2 code: exactly two letters, such as "SG"; got "SGP". That is an alpha-3 code: filter with iso3 = "SGP" instead.`},
+		{2, "S1", `iso2 must be an ISO 3166-1 alpha-2 code: exactly two letters, such as "SG"; got "S1".`},
+		{2, " SG", `got " SG"`},
+		{2, "", `got ""`},
+		{2, "ÉS", `got "ÉS"`},
+		{3, "SGP", ""},
+		{3, "SG", `iso3 must be an ISO 3166-1 alpha-3 code: exactly three letters, such as "SGP"; got "SG". That is an alpha-2 code: filter with iso2 = "SG" instead.`},
+		{3, "702", `got "702"`},
+	}
+	for _, tc := range cases {
+		attr := map[int]string{2: "iso2", 3: "iso3"}[tc.letters]
+		resp := &validator.StringResponse{}
+		countryCodeValidator{letters: tc.letters}.ValidateString(t.Context(), validator.StringRequest{
+			Path: path.Root(attr), ConfigValue: types.StringValue(tc.value),
+		}, resp)
+		switch {
+		case tc.want == "" && resp.Diagnostics.HasError():
+			t.Errorf("%s = %q rejected: %v", attr, tc.value, resp.Diagnostics)
+		case tc.want != "" && (!resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics[0].Detail(), tc.want)):
+			t.Errorf("%s = %q: want an error containing %q, got %v", attr, tc.value, tc.want, resp.Diagnostics)
+		}
+	}
+}
+
+func TestAccCountriesDataSource_codeOfWrongLengthFailsAtPlan(t *testing.T) {
+	sb := startTestSandbox(t)
+	for name, tc := range map[string]struct {
+		filter string
+		want   *regexp.Regexp
+	}{
+		"alpha-3 code in iso2": {`iso2 = "SGP"`, loose(`(?s)Invalid country code.*with data\.cards_countries\.test.*iso2 must be an ISO 3166-1 alpha-2 code: exactly two letters.*got "SGP".*filter with iso3 = "SGP" instead`)},
+		"alpha-2 code in iso3": {`iso3 = "SG"`, loose(`(?s)Invalid country code.*iso3 must be an ISO 3166-1 alpha-3 code: exactly three letters.*got "SG".*filter with iso2 = "SG" instead`)},
+		"digits in iso2":       {`iso2 = "65"`, loose(`(?s)Invalid country code.*iso2 must be an ISO 3166-1 alpha-2 code`)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			resource.Test(t, resource.TestCase{
+				ProtoV6ProviderFactories: testAccProviders(t),
+				Steps: []resource.TestStep{{
+					Config: sb.ProviderConfig + fmt.Sprintf(`
+data "cards_countries" "test" {
+  %s
+}
+`, tc.filter),
+					PlanOnly:    true,
+					ExpectError: tc.want,
+				}},
+			})
+		})
+	}
+	for op, n := range sb.Counters() {
+		if n != 0 {
+			t.Errorf("sandbox received %d %s requests; a filter judged at plan time must send nothing", n, op)
+		}
 	}
 }

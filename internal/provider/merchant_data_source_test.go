@@ -30,7 +30,7 @@ func TestAccMerchantDataSource_seed(t *testing.T) {
 	})
 	virtual["bin"] = knownvalue.Int64Exact(428852)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			Config: sb.ProviderConfig + `data "cards_merchant" "this" {}`,
 			ConfigStateChecks: []statecheck.StateCheck{

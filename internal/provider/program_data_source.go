@@ -190,6 +190,9 @@ func (d *programDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	programID := data.ProgramID.ValueString()
 	p, err := d.client.ProgramDetails(ctx, programID)
 	if err != nil {
+		if addWrongBaseURL(ctx, d.client, err, &resp.Diagnostics) {
+			return
+		}
 		if cardsapi.IsNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("program_id"), "Program not found",
 				fmt.Sprintf("No program %q exists for this merchant. data.cards_merchant lists the merchant's programs.", programID))

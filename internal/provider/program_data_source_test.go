@@ -93,7 +93,7 @@ data "cards_program" "virtual" {
 		statecheck.ExpectKnownValue(virtual, tfjsonpath.New("bin"), knownvalue.Int64Exact(428852)),
 	)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
 	})
 }
@@ -103,7 +103,7 @@ func TestAccProgramDataSource_unknownProgram(t *testing.T) {
 	sb := startTestSandbox(t)
 	const missing = "00000000-0000-4000-8000-000000000000"
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			Config: sb.ProviderConfig + fmt.Sprintf(`
 data "cards_program" "missing" {

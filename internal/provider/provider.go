@@ -3,12 +3,15 @@ package provider
 import (
 	"context"
 	"crypto/rsa"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -56,6 +59,9 @@ type CardsProvider struct {
 	version string
 	// pollInitial overrides the client's first polling interval; acceptance tests shorten it.
 	pollInitial time.Duration
+	// journalDir overrides where the journal of issued cards and top-ups lives (tests: one per
+	// test); "" means Terraform's data directory (journalDirectory).
+	journalDir string
 }
 
 // providerModel maps the provider block.
@@ -88,26 +94,33 @@ func (p *CardsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 		Attributes: map[string]schema.Attribute{
 			"base_url": schema.StringAttribute{
 				MarkdownDescription: "Base URL of the Cards API, e.g. `" + DefaultBaseURL + "` (the default, the test environment). " +
-					"Must be `https`, except for loopback hosts such as a local sandbox. Env: `" + EnvBaseURL + "`.",
+					"Must be `https`, except for loopback hosts such as a local sandbox, with no credentials, query or fragment " +
+					"(diagnostics show a refused URL with those parts as `***`). Env: `" + EnvBaseURL + "`.",
 				Optional:   true,
 				Validators: []validator.String{baseURLValidator{}},
 			},
 			"customer_token": schema.StringAttribute{
-				MarkdownDescription: "The merchant's customer token from the merchant platform. Env: `" + EnvCustomerToken + "`.",
-				Optional:            true,
-				Sensitive:           true,
+				MarkdownDescription: "The merchant's customer token from the merchant platform. Env: `" + EnvCustomerToken + "`. " +
+					"An empty string is an error: leave the attribute out to use the environment variable.",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{credentialValidator{required: true, noControlChars: true, envs: []string{EnvCustomerToken}}},
 			},
 			"private_key": schema.StringAttribute{
 				MarkdownDescription: "The merchant's RSA private key (PEM, PKCS#1 or PKCS#8, at least 1024 bits) that signs every request; " +
 					"its public key is uploaded to the merchant platform. Env: `" + EnvPrivateKey + "` (PEM text) or `" +
-					EnvPrivateKeyFile + "` (a file path).",
-				Optional:  true,
-				Sensitive: true,
+					EnvPrivateKeyFile + "` (a file path). The key must not be encrypted with a passphrase. An empty string is an error: " +
+					"leave the attribute out to use the environment variables.",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{credentialValidator{required: true, envs: []string{EnvPrivateKey, EnvPrivateKeyFile}}},
 			},
 			"bearer_token": schema.StringAttribute{
-				MarkdownDescription: "Optional token sent as `Authorization: Bearer`. Env: `" + EnvBearerToken + "`.",
-				Optional:            true,
-				Sensitive:           true,
+				MarkdownDescription: "Optional token sent as `Authorization: Bearer`. Env: `" + EnvBearerToken + "`. " +
+					"An empty string while the environment variable is set is an error: leave the attribute out to use it.",
+				Optional:   true,
+				Sensitive:  true,
+				Validators: []validator.String{credentialValidator{noControlChars: true, envs: []string{EnvBearerToken}}},
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How often a failed request is retried where that is safe (default %d). "+
@@ -149,19 +162,38 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 
-	baseURL := stringOrEnv(config.BaseURL, EnvBaseURL)
+	baseURL, baseURLSource := stringOrEnv(config.BaseURL, EnvBaseURL), "the base_url attribute"
+	if config.BaseURL.IsNull() {
+		baseURLSource = "the " + EnvBaseURL + " environment variable"
+	}
 	if baseURL == "" {
-		baseURL = DefaultBaseURL
+		baseURL, baseURLSource = DefaultBaseURL, "the default"
 	}
 	if err := checkBaseURL(baseURL); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid base_url",
-			fmt.Sprintf("%s (from the provider attribute or %s).", err, EnvBaseURL))
+			fmt.Sprintf("%s (from %s).", err, baseURLSource))
 	}
 
 	token := stringOrEnv(config.CustomerToken, EnvCustomerToken)
-	if token == "" {
+	switch {
+	case !config.CustomerToken.IsNull() && strings.TrimSpace(token) == "":
+		resp.Diagnostics.AddAttributeError(path.Root("customer_token"), "Empty customer_token",
+			emptyCredentialProblem("customer_token", true, EnvCustomerToken))
+	case strings.TrimSpace(token) == "":
 		resp.Diagnostics.AddAttributeError(path.Root("customer_token"), "Missing customer token",
 			"Set customer_token in the provider block or the "+EnvCustomerToken+" environment variable to the merchant's customer token.")
+	case config.CustomerToken.IsNull() && strings.ContainsFunc(token, unicode.IsControl):
+		resp.Diagnostics.AddAttributeError(path.Root("customer_token"), "Invalid customer token",
+			"The "+EnvCustomerToken+" environment variable "+controlCharsProblem)
+	}
+	bearer := stringOrEnv(config.BearerToken, EnvBearerToken)
+	switch {
+	case !config.BearerToken.IsNull() && strings.TrimSpace(bearer) == "" && os.Getenv(EnvBearerToken) != "":
+		resp.Diagnostics.AddAttributeError(path.Root("bearer_token"), "Empty bearer_token",
+			emptyCredentialProblem("bearer_token", false, EnvBearerToken))
+	case config.BearerToken.IsNull() && strings.ContainsFunc(bearer, unicode.IsControl):
+		resp.Diagnostics.AddAttributeError(path.Root("bearer_token"), "Invalid bearer token",
+			"The "+EnvBearerToken+" environment variable "+controlCharsProblem)
 	}
 
 	key, keyDiag := loadPrivateKey(config.PrivateKey)
@@ -192,7 +224,7 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		BaseURL:           baseURL,
 		CustomerToken:     token,
 		PrivateKey:        key,
-		BearerToken:       stringOrEnv(config.BearerToken, EnvBearerToken),
+		BearerToken:       bearer,
 		MaxRetries:        maxRetries,
 		RequestsPerSecond: rps,
 		RequestTimeout:    timeout,
@@ -204,8 +236,9 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		resp.Diagnostics.AddError("Cannot configure the Cards API client", err.Error())
 		return
 	}
+	registerBaseURL(client, baseURL) // names it when a lookup finds nothing (base_url_check.go)
 	resp.DataSourceData = client
-	resp.ResourceData = client
+	resp.ResourceData = &resourceData{client: client, journal: p.openJournal(&resp.Diagnostics), topUpTasks: &sync.Map{}}
 	resp.EphemeralResourceData = client
 }
 
@@ -252,6 +285,8 @@ func loadPrivateKey(attr types.String) (key *rsa.PrivateKey, problem string) {
 	source := "private_key"
 	pemText := attr.ValueString()
 	switch {
+	case !attr.IsNull() && strings.TrimSpace(pemText) == "":
+		return nil, emptyCredentialProblem("private_key", true, EnvPrivateKey, EnvPrivateKeyFile)
 	case !attr.IsNull():
 	case os.Getenv(EnvPrivateKey) != "":
 		source, pemText = EnvPrivateKey, os.Getenv(EnvPrivateKey)
@@ -274,16 +309,57 @@ func loadPrivateKey(attr types.String) (key *rsa.PrivateKey, problem string) {
 	return parsed, ""
 }
 
-// checkBaseURL requires an absolute https URL, or http on a loopback host (a local sandbox).
+// checkBaseURL requires an absolute https URL, or http on a loopback host (a local sandbox),
+// without credentials, query or fragment (surrounding white space is ignored). Its errors show the URL only as redactURL shows it:
+// diagnostics end up in CI logs.
 func checkBaseURL(raw string) error {
+	raw = strings.TrimSpace(raw) // as the client does
+	shown := redactURL(raw)
 	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("%q is not an absolute http(s) URL such as %s", raw, DefaultBaseURL)
+	if err != nil {
+		detail := ""
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) && shown == raw { // the reason may quote the URL's text
+			detail = ": " + urlErr.Err.Error()
+		}
+		if strings.Contains(shown, "***@") {
+			detail += " (and base_url must not contain credentials, user:password@, anyway)"
+		}
+		return fmt.Errorf("%q is not a valid URL%s; expected an absolute https URL such as %s", shown, detail, DefaultBaseURL)
+	}
+	if !u.IsAbs() || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%q is not an absolute http(s) URL such as %s", shown, DefaultBaseURL)
+	}
+	if u.User != nil {
+		return fmt.Errorf("%q must not contain credentials (user:password@): the Cards API authenticates with "+
+			"customer_token and the private key, so remove them from the URL", shown)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
+		return fmt.Errorf("%q must not have a query (?...) or fragment (#...); the base URL is the path the "+
+			"operations are appended to, such as %s", shown, DefaultBaseURL)
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("%q must use https: plain http is only allowed for loopback hosts (a local sandbox)", raw)
+		return fmt.Errorf("%q must use https: plain http is only allowed for loopback hosts (a local sandbox)", shown)
 	}
 	return nil
+}
+
+// redactURL returns raw fit for a diagnostic or a log: credentials (user:password@, or a
+// user name alone, which is often a token) become ***@, and a query or fragment, which can
+// carry keys, becomes ?*** or #***. It works on text that does not parse as a URL, too, and
+// errs on the side of hiding: everything up to the last @ counts as credentials.
+func redactURL(raw string) string {
+	prefix, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
+	}
+	if at := strings.LastIndex(rest, "@"); at >= 0 {
+		prefix, rest = prefix+"***@", rest[at+1:]
+	}
+	if i := strings.IndexAny(rest, "?#"); i >= 0 {
+		rest = rest[:i+1] + "***"
+	}
+	return prefix + rest
 }
 
 func isLoopback(host string) bool {

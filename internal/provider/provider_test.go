@@ -70,7 +70,7 @@ resource "cards_card" "test" {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			resource.Test(t, resource.TestCase{
-				ProtoV6ProviderFactories: testAccProviders,
+				ProtoV6ProviderFactories: testAccProviders(t),
 				Steps: []resource.TestStep{{
 					Config:      tc.provider + card,
 					PlanOnly:    true,
@@ -96,7 +96,7 @@ func TestAccProvider_credentialsFromEnvironment(t *testing.T) {
 	t.Setenv(EnvPrivateKeyFile, keyFile)
 	t.Setenv(EnvPrivateKey, "")
 	resource.Test(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{{
 			Config: fmt.Sprintf(`

@@ -85,7 +85,7 @@ ephemeral "cards_card_pin" "signed" {
 	}
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		WorkingDir:               workDir,
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{

@@ -45,7 +45,7 @@ data "cards_topup_fee" %q {
 	}
 	merchantBefore := sb.MerchantBalance("USD")
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
 	})
 	if n := sb.Counters()["CardTopUp"]; n != 0 {
@@ -62,7 +62,7 @@ func TestAccTopupFeeDataSource_errors(t *testing.T) {
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	const missing = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{
 			{
 				Config: sb.ProviderConfig + fmt.Sprintf(`

@@ -13,7 +13,7 @@ import (
 func TestAccTownsDataSource_seed(t *testing.T) {
 	sb := startTestSandbox(t)
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			Config: sb.ProviderConfig + `
 data "cards_towns" "all" {}

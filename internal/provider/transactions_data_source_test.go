@@ -30,7 +30,7 @@ func TestAccTransactionsDataSource_allCards(t *testing.T) {
 	sb.topUpDirect(t, second, "100")
 	const name = "data.cards_transactions.all"
 	resource.ParallelTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProviders,
+		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
 			Config: sb.ProviderConfig + `
 data "cards_transactions" "all" {}

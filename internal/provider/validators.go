@@ -3,8 +3,11 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
 	"regexp"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/shopspring/decimal"
@@ -26,6 +29,123 @@ func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRe
 	if err := checkBaseURL(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid base_url", err.Error()+".")
 	}
+}
+
+// credentialValidator judges a credential attribute at plan time without ever repeating its
+// value. An empty (or blank) string is refused rather than used: it would silently win over
+// the environment variables the attribute falls back to (for an optional credential only when
+// one of them is set, since then the empty string hides it).
+type credentialValidator struct {
+	envs           []string // the environment variables the attribute overrides
+	required       bool     // the provider cannot work without a value
+	noControlChars bool     // the value goes into an HTTP header
+}
+
+func (v credentialValidator) Description(context.Context) string {
+	return "must not be an empty string (leave the attribute out to use " + strings.Join(v.envs, " or ") + ")"
+}
+
+func (v credentialValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v credentialValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	name := req.Path.String()
+	value := req.ConfigValue.ValueString()
+	switch {
+	case strings.TrimSpace(value) == "":
+		if v.required || anyEnvSet(v.envs) {
+			resp.Diagnostics.AddAttributeError(req.Path, "Empty "+name, emptyCredentialProblem(name, v.required, v.envs...))
+		}
+	case v.noControlChars && strings.ContainsFunc(value, unicode.IsControl):
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+name, name+" "+controlCharsProblem)
+	}
+}
+
+// controlCharsProblem completes "<where the token came from> ..." (the value is not shown).
+const controlCharsProblem = "contains a control character, such as a trailing newline: a token goes into an HTTP header, " +
+	"which cannot carry one. If it is read from a file, use trimspace(file(...)). (The value is not repeated here.)"
+
+// emptyCredentialProblem explains an attribute set to an empty string: it overrides envs.
+func emptyCredentialProblem(attr string, required bool, envs ...string) string {
+	var set []string
+	for _, env := range envs {
+		if os.Getenv(env) != "" {
+			set = append(set, env)
+		}
+	}
+	them, it := "the "+envs[0]+" environment variable", envs[0]
+	if len(envs) > 1 {
+		them, it = "the "+strings.Join(envs, " and ")+" environment variables", "them"
+	}
+	msg := fmt.Sprintf("%s is set to an empty string (perhaps from a variable that is empty), and an attribute set in the "+
+		"provider block overrides %s, even with an empty value. ", attr, them)
+	if len(set) > 0 {
+		msg += fmt.Sprintf("%s is set in this environment but is not used. ", strings.Join(set, " and "))
+	}
+	msg += fmt.Sprintf("Remove %s from the provider block to use %s, or set it to a value.", attr, it)
+	if !required {
+		msg += fmt.Sprintf(" (Left out with no environment variable set, no %s is sent.)", attr)
+	}
+	return msg
+}
+
+func anyEnvSet(envs []string) bool {
+	for _, env := range envs {
+		if os.Getenv(env) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// countryCodeValidator checks an ISO 3166-1 filter: exactly n ASCII letters, any case. A code of
+// the other length is named as such, since iso2 = "SGP" would otherwise match no country.
+type countryCodeValidator struct{ letters int }
+
+func (v countryCodeValidator) Description(context.Context) string {
+	if v.letters == 2 {
+		return `must be an ISO 3166-1 alpha-2 code: exactly two letters, such as "SG"`
+	}
+	return `must be an ISO 3166-1 alpha-3 code: exactly three letters, such as "SGP"`
+}
+
+func (v countryCodeValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
+
+func (v countryCodeValidator) ValidateString(ctx context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	value := req.ConfigValue.ValueString()
+	if isLetters(value, v.letters) {
+		return
+	}
+	detail := fmt.Sprintf("%s %s; got %q.", req.Path, v.Description(ctx), value)
+	switch {
+	case v.letters == 2 && isLetters(value, 3):
+		detail += fmt.Sprintf(" That is an alpha-3 code: filter with iso3 = %q instead.", value)
+	case v.letters == 3 && isLetters(value, 2):
+		detail += fmt.Sprintf(" That is an alpha-2 code: filter with iso2 = %q instead.", value)
+	}
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid country code", detail)
+}
+
+// isLetters reports whether s is exactly n ASCII letters.
+func isLetters(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, c := range s {
+		if (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // durationValidator checks a Go duration string such as "30s".

@@ -58,8 +58,11 @@ resource "cards_card" "physical" {
   }
 }
 
+# Variables that feed kyc, binding or sign_image are ephemeral (Terraform 1.10 or later) as well
+# as sensitive: a saved plan (terraform plan -out) stores the values of ordinary variables, even
+# sensitive ones, while ephemeral values are never written to a plan or state file.
 variable "cardholder" {
-  description = "Personal data of the cardholder. Sent once, never stored in state."
+  description = "Personal data of the cardholder. Sent once, never stored in a plan or state."
   type = object({
     first_name          = string
     last_name           = string
@@ -70,12 +73,14 @@ variable "cardholder" {
     passport_back_path  = string
   })
   sensitive = true
+  ephemeral = true
 }
 
 variable "physical_card_number" {
   description = "The number printed on the physical card to bind."
   type        = string
   sensitive   = true
+  ephemeral   = true
 }
 
 output "virtual_card" {
