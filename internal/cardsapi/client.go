@@ -44,6 +44,13 @@ type Config struct {
 	PollInitial           time.Duration // first wait interval, default 500ms
 	PollMax               time.Duration // cap of backed-off interval, default 10s
 	HTTPClient            *http.Client  // optional base client (tests); retryablehttp wraps it
+
+	// CardStatusMap and TopUpStatusMap translate the platform's status names into this
+	// client's (platform name -> one of CardStatuses / TopUpStatuses, without case).
+	CardStatusMap, TopUpStatusMap map[string]string
+	// UnknownStatusGrace is how long a wait tolerates an unknown status; default
+	// DefaultUnknownStatusGrace.
+	UnknownStatusGrace time.Duration
 }
 
 // Logger receives the client's log lines. Fields never hold bodies, headers, tokens or card
@@ -100,6 +107,9 @@ type Client struct {
 
 	programs programCache
 
+	statusNames        statusNames
+	unknownStatusGrace time.Duration
+
 	// Retry backoff bounds; unexported so tests can shrink them.
 	retryWaitMin  time.Duration // first backoff
 	retryWaitMax  time.Duration // cap of the exponential backoff
@@ -137,26 +147,35 @@ func New(cfg Config) (*Client, error) {
 		return nil, errors.New("cards API client: durations must not be negative")
 	}
 
+	names, err := newStatusNames(cfg.CardStatusMap, cfg.TopUpStatusMap)
+	if err != nil {
+		return nil, fmt.Errorf("cards API client: %w", err)
+	}
 	c := &Client{
-		baseURL:       base,
-		token:         cfg.CustomerToken,
-		bearer:        cfg.BearerToken,
-		key:           cfg.PrivateKey,
-		maxRetries:    cfg.MaxRetries,
-		userAgent:     cfg.UserAgent,
-		log:           cfg.Logger,
-		clock:         cfg.Clock,
-		pollInitial:   cfg.PollInitial,
-		pollMax:       cfg.PollMax,
-		retryWaitMin:  500 * time.Millisecond,
-		retryWaitMax:  8 * time.Second,
-		retryAfterMax: 30 * time.Second,
+		statusNames:        names,
+		unknownStatusGrace: cfg.UnknownStatusGrace,
+		baseURL:            base,
+		token:              cfg.CustomerToken,
+		bearer:             cfg.BearerToken,
+		key:                cfg.PrivateKey,
+		maxRetries:         cfg.MaxRetries,
+		userAgent:          cfg.UserAgent,
+		log:                cfg.Logger,
+		clock:              cfg.Clock,
+		pollInitial:        cfg.PollInitial,
+		pollMax:            cfg.PollMax,
+		retryWaitMin:       500 * time.Millisecond,
+		retryWaitMax:       8 * time.Second,
+		retryAfterMax:      30 * time.Second,
 	}
 	switch {
 	case c.maxRetries == 0:
 		c.maxRetries = DefaultMaxRetries
 	case c.maxRetries < 0:
 		c.maxRetries = 0
+	}
+	if c.unknownStatusGrace <= 0 {
+		c.unknownStatusGrace = DefaultUnknownStatusGrace
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent

@@ -90,7 +90,9 @@ func (c *Client) BindCard(ctx context.Context, req BindCardRequest) (*BindCardRe
 // CardDetails returns the card's full number, CVV, expiry and status. The result is secret.
 func (c *Client) CardDetails(ctx context.Context, cardID string) (*CardDetails, error) {
 	var out CardDetails
-	return &out, c.call(ctx, opCardDetails.withID(cardID), nil, &out)
+	err := c.call(ctx, opCardDetails.withID(cardID), nil, &out)
+	out.CardStatus = c.statusNames.cardStatus(out.CardStatus)
+	return &out, err
 }
 
 // PinDetails returns the card's PIN. The result is secret.
@@ -108,14 +110,26 @@ func (c *Client) CardBalance(ctx context.Context, cardID string) (*CardBalance, 
 // CardTransactions returns one page of one card's transactions (req.CardID required).
 func (c *Client) CardTransactions(ctx context.Context, req TransactionsRequest) (*TransactionPage, error) {
 	var out TransactionPage
-	return &out, c.call(ctx, opCardTransactions, req, &out)
+	err := c.call(ctx, opCardTransactions, req, &out)
+	c.translateTransactions(&out)
+	return &out, err
+}
+
+// translateTransactions gives transactions the client's status names (a recharge's status is
+// its top-up's).
+func (c *Client) translateTransactions(p *TransactionPage) {
+	for i := range p.Items {
+		p.Items[i].Status = c.statusNames.topUpStatus(p.Items[i].Status)
+	}
 }
 
 // Transactions returns one page of all cards' transactions (req.CardID ignored).
 func (c *Client) Transactions(ctx context.Context, req TransactionsRequest) (*TransactionPage, error) {
 	req.CardID = ""
 	var out TransactionPage
-	return &out, c.call(ctx, opTransactions, req, &out)
+	err := c.call(ctx, opTransactions, req, &out)
+	c.translateTransactions(&out)
+	return &out, err
 }
 
 // Countries lists the countries whose ids KYC fields refer to.
@@ -150,7 +164,9 @@ func (c *Client) TopUp(ctx context.Context, cardID string, amount decimal.Decima
 // TopUpStatus returns the state of a top-up task.
 func (c *Client) TopUpStatus(ctx context.Context, taskID string) (*TopUpStatus, error) {
 	var out TopUpStatus
-	return &out, c.call(ctx, opTopUpStatus.withID(taskID), nil, &out)
+	err := c.call(ctx, opTopUpStatus.withID(taskID), nil, &out)
+	out.Status = c.statusNames.topUpStatus(out.Status)
+	return &out, err
 }
 
 // FreezeCard freezes a card; signImage is required by programs that need a signature image.

@@ -60,14 +60,7 @@ func (e *UnexpectedStatusError) Error() string {
 	return fmt.Sprintf("card %q reached status %q instead of %s", e.ID, e.Status, strings.Join(e.Target, " or "))
 }
 
-var knownCardStatuses = []string{
-	CardStatusPending, CardStatusKYCReview, CardStatusKYCRejected, CardStatusAwaitingBinding,
-	CardStatusActive, CardStatusFrozen, CardStatusCancelled,
-}
-
-// Top-up statuses besides Success and Failed are not published; these in-progress names are
-// recognised so that timeout messages do not call them unknown.
-var knownTopUpStatuses = []string{StatusSuccess, StatusFailed, "Pending", "Processing", "InProgress"}
+var knownCardStatuses = CardStatuses
 
 // WaitForCardStatus polls CardDetails until the card's status is one of target (returning
 // the details; they are secret) or one of failure (an error naming card and status). Unknown
@@ -144,6 +137,7 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 	interval := c.pollInitial
 	lastStatus := ""
 	announced := false
+	var unknownSince time.Time // when the status became one the client does not know
 	fields := func(extra map[string]any) map[string]any {
 		f := map[string]any{"object": what, "id": id, "target": strings.Join(target, ","), "last_status": lastStatus}
 		for k, v := range extra {
@@ -172,6 +166,10 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 			lastStatus = status
 		}
 		elapsed := c.clock.Now().Sub(start)
+		if err := c.unknownTooLong(what, id, status, target, known, settled, &unknownSince); err != nil {
+			c.log.Warn(ctx, "unknown status for "+what, fields(map[string]any{"status": status}))
+			return err
+		}
 		switch {
 		case settled:
 			f := fields(map[string]any{"elapsed_ms": elapsed.Milliseconds()})
@@ -215,4 +213,25 @@ func isTransient(err error) bool {
 
 func containsFold(list []string, s string) bool {
 	return slices.ContainsFunc(list, func(v string) bool { return strings.EqualFold(v, s) })
+}
+
+// unknownTooLong returns an *UnknownStatusError once the status has been one the client does
+// not know for longer than the grace; since tracks when that began.
+func (c *Client) unknownTooLong(what, id, status string, target, known []string, settled bool, since *time.Time) error {
+	if settled || status == "" || containsFold(known, status) {
+		*since = time.Time{}
+		return nil
+	}
+	now := c.clock.Now()
+	if since.IsZero() {
+		*since = now
+	}
+	if now.Sub(*since) < c.unknownStatusGrace {
+		return nil
+	}
+	setting := "card_status_map"
+	if what == "top-up" {
+		setting = "topup_status_map"
+	}
+	return &UnknownStatusError{What: what, ID: id, Status: status, Target: target, Known: known, Setting: setting}
 }

@@ -36,7 +36,7 @@ func answer(code int, body string) func(http.ResponseWriter) {
 	return func(w http.ResponseWriter) { writeJSON(w, code, body) }
 }
 
-func newWaitClient(t *testing.T, url string) (*Client, *captureLogger, *fakeClock) {
+func newWaitClient(t *testing.T, url string, mutate ...func(*Config)) (*Client, *captureLogger, *fakeClock) {
 	t.Helper()
 	clock := newFakeClock()
 	c, logs := newTestClient(t, url, func(cfg *Config) {
@@ -44,6 +44,9 @@ func newWaitClient(t *testing.T, url string) (*Client, *captureLogger, *fakeCloc
 		cfg.MaxRetries = -1 // each poll sees errors directly
 		cfg.PollInitial = 500 * time.Millisecond
 		cfg.PollMax = 4 * time.Second
+		for _, m := range mutate {
+			m(cfg)
+		}
 	})
 	return c, logs, clock
 }
@@ -56,7 +59,7 @@ func TestWaitForCardStatusReachesTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.CardStatus != "ACTIVE" || d.CardNumber != testPAN {
+	if d.CardStatus != CardStatusActive || d.CardNumber != testPAN { // the client's spelling of the status
 		t.Errorf("details %+v", d)
 	}
 	if srv.requests() != 6 {
@@ -70,7 +73,7 @@ func TestWaitForCardStatusReachesTarget(t *testing.T) {
 	// Progress at INFO: the start, each change of status, and the end with the elapsed time.
 	last := len(info) - 1
 	if len(info) != 4 || info[0].Msg != "waiting for card" || info[0].Fields["last_status"] != "Pending" ||
-		info[1].Msg != "card status now SomethingNew" || info[2].Msg != "card status now pending" ||
+		info[1].Msg != "card status now SomethingNew" || info[2].Msg != "card status now Pending" ||
 		!strings.Contains(info[last].Msg, "settled") || info[last].Fields["elapsed_ms"] != int64(11500) {
 		t.Errorf("info lines:\n%s", logs)
 	}
@@ -95,7 +98,7 @@ func TestWaitForCardStatusFailureStatus(t *testing.T) {
 
 func TestWaitForCardStatusTimesOut(t *testing.T) {
 	srv := statusServer(t, cardStatus("Pending"), cardStatus("Weird"))
-	c, logs, clock := newWaitClient(t, srv.URL)
+	c, logs, clock := newWaitClient(t, srv.URL, func(cfg *Config) { cfg.UnknownStatusGrace = time.Hour })
 	ctx := clock.withDeadline(2 * time.Minute)
 	_, err := c.WaitForCardStatus(ctx, "x", []string{CardStatusActive}, nil)
 	var timeout *WaitTimeoutError
@@ -113,6 +116,48 @@ func TestWaitForCardStatusTimesOut(t *testing.T) {
 	}
 	if len(logs.byLevel("warn")) == 0 {
 		t.Errorf("timeout not logged")
+	}
+}
+
+// A status the client neither knows nor has mapped stops the wait after the grace, with an
+// error that names it, what was expected and the setting that maps it; a mapped name settles.
+func TestWaitForCardStatusUnknownStatus(t *testing.T) {
+	srv := statusServer(t, cardStatus("Pending"), cardStatus("Normal"))
+	c, _, clock := newWaitClient(t, srv.URL, func(cfg *Config) { cfg.UnknownStatusGrace = 10 * time.Second })
+	start := clock.Now()
+	_, err := c.WaitForCardStatus(clock.withDeadline(time.Hour), "c7", []string{CardStatusActive}, nil)
+	var unknown *UnknownStatusError
+	if !errors.As(err, &unknown) || unknown.Status != "Normal" || unknown.Setting != "card_status_map" {
+		t.Fatalf("got %T %v", err, err)
+	}
+	for _, part := range []string{`"Normal"`, "was waiting for Active", `card_status_map = { "Normal" = "<the status it means>" }`} {
+		if !strings.Contains(err.Error(), part) {
+			t.Errorf("message lacks %q: %s", part, err)
+		}
+	}
+	if waited := clock.Now().Sub(start); waited > 30*time.Second {
+		t.Errorf("gave up after %s, want shortly after the 10s grace", waited)
+	}
+
+	mapped, _, _ := newWaitClient(t, statusServer(t, cardStatus("Pending"), cardStatus("normal")).URL,
+		func(cfg *Config) { cfg.CardStatusMap = map[string]string{"Normal": "active"} })
+	d, err := mapped.WaitForCardStatus(context.Background(), "c7", []string{CardStatusActive}, nil)
+	if err != nil || d.CardStatus != CardStatusActive {
+		t.Fatalf("with a map: %+v, %v", d, err)
+	}
+}
+
+func TestStatusMapsAreValidated(t *testing.T) {
+	for name, mutate := range map[string]func(*Config){
+		"card target":   func(c *Config) { c.CardStatusMap = map[string]string{"Normal": "Enabled"} },
+		"top-up target": func(c *Config) { c.TopUpStatusMap = map[string]string{"Done": "Active"} },
+		"empty name":    func(c *Config) { c.CardStatusMap = map[string]string{" ": "Active"} },
+	} {
+		cfg := Config{BaseURL: "https://example.test/api/v1", CustomerToken: "t", PrivateKey: testKey(t)}
+		mutate(&cfg)
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%s: New accepted %v / %v", name, cfg.CardStatusMap, cfg.TopUpStatusMap)
+		}
 	}
 }
 

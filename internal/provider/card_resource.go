@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -44,6 +45,7 @@ func NewCardResource() resource.Resource { return &cardResource{} }
 type cardResource struct {
 	client  *cardsapi.Client
 	journal *journal.Journal
+	warned  *sync.Map // unknown statuses already warned about in this run
 }
 
 // cardResourceModel is the state of cards_card. Write-only attributes (kyc, binding,
@@ -176,7 +178,7 @@ func requiresReplaceUnlessImported(_ context.Context, req planmodifier.StringReq
 
 func (r *cardResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	data := resourceDataFrom(req.ProviderData, &resp.Diagnostics)
-	r.client, r.journal = data.client, data.journal
+	r.client, r.journal, r.warned = data.client, data.journal, data.warnedStatuses
 }
 
 func (r *cardResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -551,9 +553,24 @@ func (r *cardResource) planJournaledCard(program *cardsapi.Program, wo writeOnly
 	}
 }
 
-// stillSettling reports whether a card in state is still being issued (an interrupted create).
+// stillSettling reports whether a card in state is still being issued (an interrupted create),
+// or in a status the provider does not understand (apply waits again and, until it is mapped,
+// stops with an error naming card_status_map).
 func stillSettling(m cardResourceModel) bool {
-	return containsStatus([]string{cardsapi.CardStatusPending, cardsapi.CardStatusKYCReview}, m.Status.ValueString())
+	status := m.Status.ValueString()
+	return containsStatus([]string{cardsapi.CardStatusPending, cardsapi.CardStatusKYCReview}, status) ||
+		(status != "" && !isUnconfirmedID(m.ID.ValueString()) && !cardsapi.IsKnownCardStatus(status))
+}
+
+// warnUnknownStatus says once per run that a card's status is not one the provider knows.
+func (r *cardResource) warnUnknownStatus(status string, diags *diag.Diagnostics) {
+	if _, seen := r.warned.LoadOrStore(strings.ToLower(status), true); seen {
+		return
+	}
+	diags.AddWarning("Card status not understood",
+		fmt.Sprintf("The platform reports a card status %q, which the provider does not know. It is shown as it is, and nothing "+
+			"(such as frozen) is read from it. If it is one of the lifecycle statuses under another name, map it in the provider "+
+			"block: card_status_map = { %q = \"Active\" } (or Frozen, Pending, ...).", status, status))
 }
 
 // failCreate keeps the applied card in state and explains. Interrupted by Terraform, the card
@@ -577,7 +594,15 @@ func (r *cardResource) failCreate(ctx, terraformCtx context.Context, resp *resou
 	advice := fmt.Sprintf("Card %s exists on the platform and stays in the Terraform state, marked tainted: the next apply "+
 		"cancels it and issues a new card. To keep it instead, fix the cause and run `terraform untaint` on this resource.", cardID)
 	var settled *cardsapi.UnexpectedStatusError
+	var unknown *cardsapi.UnknownStatusError
 	switch {
+	case errors.As(err, &unknown):
+		plan.Status = types.StringValue(unknown.Status)
+		summary = "The card's status is not understood"
+		advice = fmt.Sprintf("Card %s exists on the platform and stays in the Terraform state, marked tainted; while its status "+
+			"is not understood it is neither cancelled nor replaced. Set card_status_map in the provider block, then run "+
+			"`terraform untaint` on this resource: the next apply finishes this card instead of cancelling it and issuing "+
+			"another.", cardID)
 	case timeout != nil:
 		createTimeout, _ := plan.Timeouts.Create(ctx, cardCreateTimeout)
 		advice += fmt.Sprintf(" The create timeout is %s; if the platform needs longer (a KYC review can take hours), "+
@@ -681,6 +706,9 @@ func (r *cardResource) Read(ctx context.Context, req resource.ReadRequest, resp 
 	state.setFromDetails(details)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	r.journal.Confirm(state.ID.ValueString()) // this id is in a state Terraform saved: never adopt it again
+	if !cardsapi.IsKnownCardStatus(details.CardStatus) {
+		r.warnUnknownStatus(details.CardStatus, &resp.Diagnostics)
+	}
 }
 
 func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -870,7 +898,9 @@ const privateKeyImported = "imported"
 // setFromDetails copies what state may hold of a card: never the number or CVV.
 func (m *cardResourceModel) setFromDetails(d *cardsapi.CardDetails) {
 	m.Status = types.StringValue(d.CardStatus)
-	m.Frozen = types.BoolValue(strings.EqualFold(d.CardStatus, cardsapi.CardStatusFrozen))
+	if cardsapi.IsKnownCardStatus(d.CardStatus) { // nothing is guessed from a status the provider does not know
+		m.Frozen = types.BoolValue(strings.EqualFold(d.CardStatus, cardsapi.CardStatusFrozen))
+	}
 	m.CardLast4 = types.StringValue(d.Last4())
 	m.ExpirationDate = types.StringValue(d.ExpirationDate)
 }

@@ -518,6 +518,12 @@ func (r *cardTopUpResource) Read(ctx context.Context, req resource.ReadRequest, 
 	state.setFromStatus(status, true)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	r.journal.Confirm(taskID)
+	if !cardsapi.IsKnownTopUpStatus(status.Status) {
+		resp.Diagnostics.AddWarning("Top-up status not understood",
+			fmt.Sprintf("The platform reports top-up %s as %q, which the provider does not know; it is shown as it is. If it means "+
+				"Success, Failed or Pending, map it in the provider block: topup_status_map = { %q = \"<the status it means>\" }.",
+				taskID, status.Status, status.Status))
+	}
 }
 
 // Update only records what changes nothing on the platform: max_fee, timeouts, or the

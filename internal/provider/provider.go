@@ -62,6 +62,8 @@ type CardsProvider struct {
 	// journalDir overrides where the journal of issued cards and top-ups lives (tests: one per
 	// test); "" means Terraform's data directory (journalDirectory).
 	journalDir string
+	// unknownStatusGrace overrides how long a wait tolerates an unknown status (tests).
+	unknownStatusGrace time.Duration
 }
 
 // providerModel maps the provider block.
@@ -73,6 +75,8 @@ type providerModel struct {
 	MaxRetries        types.Int64   `tfsdk:"max_retries"`
 	RequestsPerSecond types.Float64 `tfsdk:"requests_per_second"`
 	RequestTimeout    types.String  `tfsdk:"request_timeout"`
+	CardStatusMap     types.Map     `tfsdk:"card_status_map"`
+	TopUpStatusMap    types.Map     `tfsdk:"topup_status_map"`
 }
 
 // New returns a constructor of the provider, as providerserver.Serve wants.
@@ -138,6 +142,8 @@ func (p *CardsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Optional:            true,
 				Validators:          []validator.String{durationValidator{}},
 			},
+			"card_status_map":  statusMapAttribute("card", cardsapi.CardStatuses),
+			"topup_status_map": statusMapAttribute("top-up", cardsapi.TopUpStatuses),
 		},
 	}
 }
@@ -231,6 +237,10 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		UserAgent:         "terraform-provider-cards/" + p.version,
 		Logger:            tflogLogger{},
 		PollInitial:       p.pollInitial,
+		CardStatusMap:     stringMap(ctx, config.CardStatusMap, &resp.Diagnostics),
+		TopUpStatusMap:    stringMap(ctx, config.TopUpStatusMap, &resp.Diagnostics),
+		// unknownStatusGrace is zero (the client's default) outside tests.
+		UnknownStatusGrace: p.unknownStatusGrace,
 	})
 	if err != nil {
 		resp.Diagnostics.AddError("Cannot configure the Cards API client", err.Error())
@@ -238,7 +248,7 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	}
 	registerBaseURL(client, baseURL) // names it when a lookup finds nothing (base_url_check.go)
 	resp.DataSourceData = client
-	resp.ResourceData = &resourceData{client: client, journal: p.openJournal(&resp.Diagnostics), topUpTasks: &sync.Map{}}
+	resp.ResourceData = &resourceData{client: client, journal: p.openJournal(&resp.Diagnostics), topUpTasks: &sync.Map{}, warnedStatuses: &sync.Map{}}
 	resp.EphemeralResourceData = client
 }
 

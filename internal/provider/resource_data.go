@@ -20,18 +20,20 @@ type resourceData struct {
 	// topUpTasks holds the task ids of top-ups this process knows to belong to a resource, so
 	// that reconciling a lost answer never takes another resource's top-up for its own.
 	topUpTasks *sync.Map
+	// warnedStatuses holds the unknown statuses already warned about, once per run.
+	warnedStatuses *sync.Map
 }
 
 // resourceDataFrom unpacks resourceData; nil values before the provider is configured.
 func resourceDataFrom(providerData any, diags *diag.Diagnostics) *resourceData {
 	if providerData == nil {
-		return &resourceData{topUpTasks: &sync.Map{}}
+		return &resourceData{topUpTasks: &sync.Map{}, warnedStatuses: &sync.Map{}}
 	}
 	data, ok := providerData.(*resourceData)
 	if !ok {
 		diags.AddError("Unexpected provider data",
 			fmt.Sprintf("Expected *resourceData, got %T. This is a bug in the provider.", providerData))
-		return &resourceData{topUpTasks: &sync.Map{}}
+		return &resourceData{topUpTasks: &sync.Map{}, warnedStatuses: &sync.Map{}}
 	}
 	return data
 }
