@@ -26,9 +26,10 @@ provider "cards" {
   customer_token = var.cards_customer_token
   private_key    = file(var.cards_private_key_path)
 
-  # Transport knobs, shown with their defaults.
+  # Transport knobs: max_retries and request_timeout are shown with their defaults;
+  # requests_per_second has none (the rate adapts) unless you set a cap.
   max_retries         = 4     # only for requests that are safe to repeat
-  requests_per_second = 10    # shared by every resource, data source and ephemeral resource
+  requests_per_second = 20    # optional hard cap; unset, the rate adapts to the platform
   request_timeout     = "30s" # one HTTP request; waits for cards have their own timeouts
 }
 

@@ -21,7 +21,6 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
-	"golang.org/x/time/rate"
 
 	"github.com/arthawork/terraform-provider-cards/internal/signing"
 )
@@ -33,7 +32,7 @@ type Config struct {
 	PrivateKey        *rsa.PrivateKey // signs every request
 	BearerToken       string          // optional: sends Authorization: Bearer only when set
 	MaxRetries        int             // default 4 when 0; negative = no retries
-	RequestsPerSecond float64         // default 10 when 0; shared by every caller of one Client
+	RequestsPerSecond float64         // a hard cap of the shared, adaptive rate; 0 = no cap (adaptive_rate.go)
 	RequestTimeout    time.Duration   // per attempt, default 30s
 	// IssuingRequestTimeout is the per-attempt timeout of ApplyCard, Binding and CardTopUp;
 	// default max(RequestTimeout, MinIssuingRequestTimeout).
@@ -70,12 +69,11 @@ type Clock interface {
 
 // Defaults of Config.
 const (
-	DefaultMaxRetries        = 4
-	DefaultRequestsPerSecond = 10
-	DefaultRequestTimeout    = 30 * time.Second
-	DefaultPollInitial       = 500 * time.Millisecond
-	DefaultPollMax           = 10 * time.Second
-	DefaultUserAgent         = "terraform-provider-cards"
+	DefaultMaxRetries     = 4
+	DefaultRequestTimeout = 30 * time.Second
+	DefaultPollInitial    = 500 * time.Millisecond
+	DefaultPollMax        = 10 * time.Second
+	DefaultUserAgent      = "terraform-provider-cards"
 
 	// MinIssuingRequestTimeout is the least time an attempt of a request that issues a card or
 	// moves money may take, whatever RequestTimeout says: cutting such a request short turns a
@@ -93,7 +91,7 @@ type Client struct {
 	bearer      string
 	key         *rsa.PrivateKey
 	maxRetries  int
-	limiter     *rate.Limiter
+	rate        *adaptiveRate
 	userAgent   string
 	log         Logger
 	clock       Clock
@@ -109,6 +107,9 @@ type Client struct {
 
 	statusNames        statusNames
 	unknownStatusGrace time.Duration
+
+	settled settleLearner  // how soon each kind of wait settles (settle_learner.go)
+	jitter  func() float64 // spreads the polls of parallel waits; tests fix it
 
 	// Retry backoff bounds; unexported so tests can shrink them.
 	retryWaitMin  time.Duration // first backoff
@@ -174,6 +175,7 @@ func New(cfg Config) (*Client, error) {
 	case c.maxRetries < 0:
 		c.maxRetries = 0
 	}
+	c.jitter = randomJitter
 	if c.unknownStatusGrace <= 0 {
 		c.unknownStatusGrace = DefaultUnknownStatusGrace
 	}
@@ -195,13 +197,7 @@ func New(cfg Config) (*Client, error) {
 	if c.pollMax < c.pollInitial {
 		c.pollMax = c.pollInitial
 	}
-	rps := cfg.RequestsPerSecond
-	if rps == 0 {
-		rps = DefaultRequestsPerSecond
-	}
-	// Burst 1: requests are spread evenly rather than let through in bursts the server may
-	// throttle.
-	c.limiter = rate.NewLimiter(rate.Limit(rps), 1)
+	c.rate = newAdaptiveRate(cfg.RequestsPerSecond)
 
 	timeout := cfg.RequestTimeout
 	if timeout == 0 {
@@ -386,7 +382,7 @@ func (e *bodyReadError) Unwrap() error { return e.err }
 // waitRate blocks until the shared limiter lets one more request go, or ctx ends.
 func (c *Client) waitRate(ctx context.Context) error {
 	now := c.clock.Now()
-	r := c.limiter.ReserveN(now, 1)
+	r := c.rate.limiter.ReserveN(now, 1)
 	if !r.OK() {
 		return errors.New("rate limiter refused the request")
 	}

@@ -95,7 +95,71 @@ func TestRateLimitWaitHonoursContext(t *testing.T) {
 		t.Errorf("server saw %d requests", srv.requests())
 	}
 	// The cancelled reservation is given back: a later caller is not pushed further out.
-	if tokens := c.limiter.TokensAt(c.clock.Now().Add(1000 * time.Second)); tokens < 0.99 {
+	if tokens := c.rate.limiter.TokensAt(c.clock.Now().Add(1000 * time.Second)); tokens < 0.99 {
 		t.Errorf("cancelled wait kept its reservation: %v tokens", tokens)
+	}
+}
+
+// The shared rate adapts: it grows while answers come, is cut (once per burst) when the
+// platform throttles, never exceeds a configured cap, and never falls below the floor.
+func TestAdaptiveRate(t *testing.T) {
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	uncapped := newAdaptiveRate(0)
+	if uncapped.rate() != AdaptiveStartRate {
+		t.Fatalf("starts at %v, want %v", uncapped.rate(), AdaptiveStartRate)
+	}
+	for range 100 {
+		uncapped.answered(now)
+	}
+	grown := uncapped.rate()
+	if grown <= 4*AdaptiveStartRate {
+		t.Errorf("after 100 answers the rate is %v, want it well above %v", grown, AdaptiveStartRate)
+	}
+	for range 10 { // one burst of 429s to parallel requests: one cut
+		uncapped.throttled(now)
+	}
+	if got, want := uncapped.rate(), grown*adaptiveCut; got != want {
+		t.Errorf("after a burst of 429s the rate is %v, want %v (one cut)", got, want)
+	}
+	for i := range 100 {
+		uncapped.throttled(now.Add(time.Duration(i+1) * adaptiveCutSpacing))
+	}
+	if uncapped.rate() != adaptiveFloor {
+		t.Errorf("sustained throttling leaves %v, want the floor %v", uncapped.rate(), adaptiveFloor)
+	}
+	if got := float64(uncapped.limiter.Limit()); got != uncapped.rate() {
+		t.Errorf("the limiter runs at %v, the rate says %v", got, uncapped.rate())
+	}
+
+	capped := newAdaptiveRate(25)
+	for range 1000 {
+		capped.answered(now)
+	}
+	if capped.rate() != 25 {
+		t.Errorf("a capped rate grew to %v", capped.rate())
+	}
+	capped.throttled(now)
+	if capped.rate() >= 25 {
+		t.Errorf("a capped rate is not cut below its cap: %v", capped.rate())
+	}
+}
+
+// A throttling platform slows the whole client down: every 429 reaches the shared rate.
+func TestThrottlingCutsTheSharedRate(t *testing.T) {
+	srv := newScriptServer(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+		if n%2 == 0 {
+			w.Header().Set("Retry-After", "0")
+			writeJSON(w, http.StatusTooManyRequests, `{"status":"Failed","remarks":"slow down"}`)
+			return
+		}
+		writeJSON(w, 200, okBody)
+	})
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.RequestsPerSecond = 0 })
+	before := c.rate.rate()
+	if _, err := c.CardDetails(context.Background(), "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if after := c.rate.rate(); after >= before {
+		t.Errorf("rate %v after a 429, was %v", after, before)
 	}
 }

@@ -116,6 +116,11 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	st.unprocessed = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
+	if st.unprocessed {
+		c.rate.throttled(c.clock.Now())
+	} else {
+		c.rate.answered(c.clock.Now())
+	}
 	st.lastFailure = ""
 	fields["http_status"] = resp.StatusCode
 	c.log.Debug(req.Context(), "cards API request", fields)

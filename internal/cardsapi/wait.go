@@ -134,7 +134,8 @@ type pollFunc func(ctx context.Context) (status string, settled bool, err error)
 // settles, fails for good, or ctx ends.
 func (c *Client) poll(ctx context.Context, what, id string, target, known []string, check pollFunc) error {
 	start := c.clock.Now()
-	interval := c.pollInitial
+	kind := settleKind(what, target)
+	schedule := c.newSchedule(kind)
 	lastStatus := ""
 	announced := false
 	var unknownSince time.Time // when the status became one the client does not know
@@ -153,6 +154,13 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 		return e
 	}
 
+	if first := schedule.first(); first > 0 {
+		select {
+		case <-ctx.Done():
+			return timeout(ctx.Err())
+		case <-c.clock.After(first):
+		}
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return timeout(err)
@@ -179,6 +187,9 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 				return err
 			}
 			c.log.Info(ctx, what+" settled", f)
+			if elapsed > 0 { // an object settled at a look at once says nothing of the platform's time
+				c.settled.observe(kind, elapsed)
+			}
 			return nil
 		case err != nil && ctx.Err() != nil:
 			return timeout(ctx.Err())
@@ -197,9 +208,8 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 		select {
 		case <-ctx.Done():
 			return timeout(ctx.Err())
-		case <-c.clock.After(interval):
+		case <-c.clock.After(schedule.next(c.clock.Now().Sub(start))):
 		}
-		interval = min(interval*2, c.pollMax)
 	}
 }
 

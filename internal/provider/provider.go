@@ -45,7 +45,6 @@ const (
 
 const (
 	defaultMaxRetries        = 4
-	defaultRequestsPerSecond = 10.0
 	defaultRequestTimeout    = 30 * time.Second
 )
 
@@ -133,7 +132,10 @@ func (p *CardsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
 			"requests_per_second": schema.Float64Attribute{
-				MarkdownDescription: fmt.Sprintf("Client-side rate limit shared by every resource of this provider (default %g).", defaultRequestsPerSecond),
+				MarkdownDescription: fmt.Sprintf("A hard cap on the requests per second of this provider, shared by every resource. "+
+					"Unset, the rate adapts to the platform: it starts at %g, grows while answers come and is cut when the platform "+
+					"answers 429 (whose Retry-After is honoured). Set it to share one merchant's rate limit between pipelines.",
+					cardsapi.AdaptiveStartRate),
 				Optional:            true,
 				Validators:          []validator.Float64{float64validator.Between(0.1, 1000)},
 			},
@@ -218,7 +220,7 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 			maxRetries = -1 // the client reads 0 as "default"
 		}
 	}
-	rps := defaultRequestsPerSecond
+	rps := 0.0 // adaptive, no cap
 	if !config.RequestsPerSecond.IsNull() {
 		rps = config.RequestsPerSecond.ValueFloat64()
 	}
