@@ -44,8 +44,8 @@ const (
 )
 
 const (
-	defaultMaxRetries        = 4
-	defaultRequestTimeout    = 30 * time.Second
+	defaultMaxRetries     = 4
+	defaultRequestTimeout = 30 * time.Second
 )
 
 var (
@@ -136,8 +136,8 @@ func (p *CardsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 					"Unset, the rate adapts to the platform: it starts at %g, grows while answers come and is cut when the platform "+
 					"answers 429 (whose Retry-After is honoured). Set it to share one merchant's rate limit between pipelines.",
 					cardsapi.AdaptiveStartRate),
-				Optional:            true,
-				Validators:          []validator.Float64{float64validator.Between(0.1, 1000)},
+				Optional:   true,
+				Validators: []validator.Float64{float64validator.Between(0.1, 1000)},
 			},
 			"request_timeout": schema.StringAttribute{
 				MarkdownDescription: fmt.Sprintf("Timeout of one HTTP request, a Go duration such as `30s` (default %s).", defaultRequestTimeout),
