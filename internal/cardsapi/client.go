@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -31,7 +30,7 @@ type Config struct {
 	CustomerToken     string          // secret
 	PrivateKey        *rsa.PrivateKey // signs every request
 	BearerToken       string          // optional: sends Authorization: Bearer only when set
-	MaxRetries        int             // default 4 when 0; negative = no retries
+	MaxRetries        *int            // retries of requests safe to repeat; nil = DefaultMaxRetries (Retries builds one)
 	RequestsPerSecond float64         // a hard cap of the shared, adaptive rate; 0 = no cap (adaptive_rate.go)
 	RequestTimeout    time.Duration   // per attempt, default 30s
 	// IssuingRequestTimeout is the per-attempt timeout of ApplyCard, Binding and CardTopUp;
@@ -51,6 +50,9 @@ type Config struct {
 	// DefaultUnknownStatusGrace.
 	UnknownStatusGrace time.Duration
 }
+
+// Retries is a Config.MaxRetries of n (0: never retry).
+func Retries(n int) *int { return &n }
 
 // Logger receives the client's log lines. Fields never hold bodies, headers, tokens or card
 // numbers.
@@ -141,6 +143,9 @@ func New(cfg Config) (*Client, error) {
 	if bits := cfg.PrivateKey.N.BitLen(); bits < signing.MinKeyBits {
 		return nil, fmt.Errorf("cards API client: RSA key is %d bits; at least %d are required", bits, signing.MinKeyBits)
 	}
+	if cfg.MaxRetries != nil && *cfg.MaxRetries < 0 {
+		return nil, errors.New("cards API client: max retries must not be negative")
+	}
 	if cfg.RequestsPerSecond < 0 {
 		return nil, errors.New("cards API client: requests per second must not be negative")
 	}
@@ -159,7 +164,7 @@ func New(cfg Config) (*Client, error) {
 		token:              cfg.CustomerToken,
 		bearer:             cfg.BearerToken,
 		key:                cfg.PrivateKey,
-		maxRetries:         cfg.MaxRetries,
+		maxRetries:         DefaultMaxRetries,
 		userAgent:          cfg.UserAgent,
 		log:                cfg.Logger,
 		clock:              cfg.Clock,
@@ -169,11 +174,8 @@ func New(cfg Config) (*Client, error) {
 		retryWaitMax:       8 * time.Second,
 		retryAfterMax:      30 * time.Second,
 	}
-	switch {
-	case c.maxRetries == 0:
-		c.maxRetries = DefaultMaxRetries
-	case c.maxRetries < 0:
-		c.maxRetries = 0
+	if cfg.MaxRetries != nil {
+		c.maxRetries = *cfg.MaxRetries
 	}
 	c.jitter = randomJitter
 	if c.unknownStatusGrace <= 0 {
@@ -227,41 +229,16 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// validateBaseURL checks raw (CheckBaseURL) and returns it without a trailing slash.
 func validateBaseURL(raw string) (string, error) {
-	// shown is raw fit for an error: credentials (everything up to the last @ after the
-	// scheme) become ***@ and a query or fragment ?*** or #***. Errors never quote raw itself,
-	// nor url.Parse's error, which does.
-	shown := func() string {
-		prefix, rest := "", raw
-		if i := strings.Index(raw, "://"); i >= 0 {
-			prefix, rest = raw[:i+3], raw[i+3:]
-		}
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			prefix, rest = prefix+"***@", rest[at+1:]
-		}
-		if i := strings.IndexAny(rest, "?#"); i >= 0 {
-			rest = rest[:i+1] + "***"
-		}
-		return prefix + rest
-	}
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return "", errors.New("cards API client: base URL is empty")
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("cards API client: base URL %q is not a URL", shown())
+	if err := CheckBaseURL(raw); err != nil {
+		return "", fmt.Errorf("cards API client: base URL %w", err)
 	}
-	if !u.IsAbs() || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("cards API client: base URL %q must be an absolute http(s) URL, e.g. https://tstapi.artha.work/api/v1", shown())
-	}
-	if u.User != nil {
-		return "", fmt.Errorf("cards API client: base URL %q must not contain credentials", shown())
-	}
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
-		return "", fmt.Errorf("cards API client: base URL %q must not have a query or fragment", shown())
-	}
-	return strings.TrimRight(u.String(), "/"), nil
+	return strings.TrimRight(raw, "/"), nil
 }
 
 // call performs one operation: it encodes body (nil for GET), sends it signed and rate

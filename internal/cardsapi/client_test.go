@@ -34,22 +34,23 @@ func TestNewValidates(t *testing.T) {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 	noRetry := good
-	noRetry.MaxRetries = -1
+	noRetry.MaxRetries = Retries(0)
 	if c, _ := New(noRetry); c.maxRetries != 0 {
-		t.Errorf("negative MaxRetries gives %d retries", c.maxRetries)
+		t.Errorf("MaxRetries 0 gives %d retries", c.maxRetries)
 	}
 
 	bad := map[string]func(*Config){
-		"empty URL":      func(c *Config) { c.BaseURL = "" },
-		"relative URL":   func(c *Config) { c.BaseURL = "/api/v1" },
-		"ftp URL":        func(c *Config) { c.BaseURL = "ftp://example.com" },
-		"no host":        func(c *Config) { c.BaseURL = "https://" },
-		"query":          func(c *Config) { c.BaseURL = "https://example.com/api?x=1" },
-		"credentials":    func(c *Config) { c.BaseURL = "https://u:p@example.com/api" },
-		"empty token":    func(c *Config) { c.CustomerToken = "  " },
-		"token newline":  func(c *Config) { c.CustomerToken = "tok\n" },
-		"bearer newline": func(c *Config) { c.BearerToken = "b\r\n" },
-		"nil key":        func(c *Config) { c.PrivateKey = nil },
+		"empty URL":        func(c *Config) { c.BaseURL = "" },
+		"negative retries": func(c *Config) { c.MaxRetries = Retries(-1) },
+		"relative URL":     func(c *Config) { c.BaseURL = "/api/v1" },
+		"ftp URL":          func(c *Config) { c.BaseURL = "ftp://example.com" },
+		"no host":          func(c *Config) { c.BaseURL = "https://" },
+		"query":            func(c *Config) { c.BaseURL = "https://example.com/api?x=1" },
+		"credentials":      func(c *Config) { c.BaseURL = "https://u:p@example.com/api" },
+		"empty token":      func(c *Config) { c.CustomerToken = "  " },
+		"token newline":    func(c *Config) { c.CustomerToken = "tok\n" },
+		"bearer newline":   func(c *Config) { c.BearerToken = "b\r\n" },
+		"nil key":          func(c *Config) { c.PrivateKey = nil },
 		"small key": func(c *Config) {
 			c.PrivateKey = &rsa.PrivateKey{PublicKey: rsa.PublicKey{N: big.NewInt(1 << 40), E: 65537}}
 		},
@@ -250,7 +251,7 @@ func TestErrorKinds(t *testing.T) {
 				w.WriteHeader(tc.answer.code)
 				_, _ = w.Write([]byte(tc.answer.body))
 			})
-			c, logs := newTestClient(t, srv.URL, func(cfg *Config) { cfg.MaxRetries = 2 })
+			c, logs := newTestClient(t, srv.URL, func(cfg *Config) { cfg.MaxRetries = Retries(2) })
 			var err error
 			switch tc.op {
 			case "apply":

@@ -87,7 +87,7 @@ func TestAwaitTopUpRecord(t *testing.T) {
 func TestIssuingRequestsOutlastShortRequestTimeout(t *testing.T) {
 	sb, c := startSandbox(t, sandbox.Options{TaskDelay: taskDelay}, func(cfg *cardsapi.Config) {
 		cfg.RequestTimeout = 300 * time.Millisecond
-		cfg.MaxRetries = -1
+		cfg.MaxRetries = cardsapi.Retries(0)
 	})
 	sb.SetFaults(sandbox.Faults{Latency: 600 * time.Millisecond})
 	applied, err := c.ApplyCard(waitCtx(t), cardsapi.ApplyCardRequest{ProgramID: sandbox.ProgramVirtual})

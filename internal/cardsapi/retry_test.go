@@ -167,7 +167,7 @@ func TestRetriesExhausted(t *testing.T) {
 			srv := newScriptServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 				writeJSON(w, tc.code, `{"status":"Failed","remarks":"nope"}`)
 			})
-			c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.MaxRetries = 3 })
+			c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.MaxRetries = Retries(3) })
 			err := callByName(context.Background(), c, tc.op)
 			if KindOf(err) != tc.kind || RemarksOf(err) != "nope" {
 				t.Errorf("got %v (kind %q), want kind %q", err, KindOf(err), tc.kind)
@@ -182,7 +182,7 @@ func TestRetriesExhausted(t *testing.T) {
 		srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, okBody) })
 		for _, op := range []string{"GET CardDetails", "ApplyCard", "CardTopUp"} {
 			dialer := newRefusingDialer(t, 100)
-			c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.MaxRetries = 2; cfg.HTTPClient = dialer.httpClient() })
+			c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.MaxRetries = Retries(2); cfg.HTTPClient = dialer.httpClient() })
 			err := callByName(context.Background(), c, op)
 			// Nothing was ever sent: a plain network error, not "outcome unknown".
 			if KindOf(err) != KindTransport {
@@ -197,9 +197,9 @@ func TestRetriesExhausted(t *testing.T) {
 		}
 	})
 
-	t.Run("no retries when MaxRetries is negative", func(t *testing.T) {
+	t.Run("no retries when MaxRetries is 0", func(t *testing.T) {
 		srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeJSON(w, 503, ``) })
-		c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.MaxRetries = -1 })
+		c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.MaxRetries = Retries(0) })
 		if err := callByName(context.Background(), c, "GET CardDetails"); KindOf(err) != KindServer {
 			t.Errorf("got %v", err)
 		}
@@ -258,7 +258,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 }
 
 func TestBackoffIsCappedExponentialWithJitter(t *testing.T) {
-	c, _ := newTestClient(t, "http://example.invalid")
+	c, _ := newTestClient(t, "https://example.invalid")
 	c.retryWaitMin, c.retryWaitMax = 100*time.Millisecond, 1600*time.Millisecond
 	ms := time.Millisecond
 	for attempt, base := range []time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 1600 * ms, 1600 * ms} {

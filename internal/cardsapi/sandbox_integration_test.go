@@ -655,7 +655,7 @@ func TestSandboxTopUpFailsWhenSettling(t *testing.T) {
 
 // Random faults on reads: with enough retries every call succeeds.
 func TestSandboxRandomFaultsOnReads(t *testing.T) {
-	sb, c := startSandbox(t, sandbox.Options{TaskDelay: taskDelay}, func(cfg *cardsapi.Config) { cfg.MaxRetries = 10 })
+	sb, c := startSandbox(t, sandbox.Options{TaskDelay: taskDelay}, func(cfg *cardsapi.Config) { cfg.MaxRetries = cardsapi.Retries(10) })
 	ctx := waitCtx(t)
 	card := activeVirtualCard(t, c, sandbox.ProgramVirtual)
 	sb.SetFaults(sandbox.Faults{ErrorRate: 0.2, ThrottleRate: 0.1, LoseResponseRate: 0.1})

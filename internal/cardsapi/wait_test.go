@@ -41,7 +41,7 @@ func newWaitClient(t *testing.T, url string, mutate ...func(*Config)) (*Client, 
 	clock := newFakeClock()
 	c, logs := newTestClient(t, url, func(cfg *Config) {
 		cfg.Clock = clock
-		cfg.MaxRetries = -1 // each poll sees errors directly
+		cfg.MaxRetries = Retries(0) // each poll sees errors directly
 		cfg.PollInitial = 500 * time.Millisecond
 		cfg.PollMax = 4 * time.Second
 		for _, m := range mutate {

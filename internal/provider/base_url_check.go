@@ -24,7 +24,7 @@ import (
 
 // baseURLCheck is the remembered verdict about one client's base URL.
 type baseURLCheck struct {
-	baseURL string // as shown in diagnostics (redactURL); "" when unknown
+	baseURL string // as shown in diagnostics (cardsapi.RedactURL); "" when unknown
 
 	once    sync.Once
 	problem string // "" when the base URL answers as the Cards API (or the check was inconclusive)
@@ -36,7 +36,7 @@ var baseURLChecks sync.Map
 // registerBaseURL records the base URL of a client configured by the provider, so that a later
 // check can name it.
 func registerBaseURL(client *cardsapi.Client, baseURL string) {
-	baseURLChecks.Store(client, &baseURLCheck{baseURL: redactURL(baseURL)})
+	baseURLChecks.Store(client, &baseURLCheck{baseURL: cardsapi.RedactURL(baseURL)})
 }
 
 func baseURLCheckOf(client *cardsapi.Client) *baseURLCheck {

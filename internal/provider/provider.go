@@ -3,10 +3,7 @@ package provider
 import (
 	"context"
 	"crypto/rsa"
-	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -31,8 +28,8 @@ import (
 // Address is the provider's registry address.
 const Address = "registry.terraform.io/arthawork/cards"
 
-// DefaultBaseURL is the Cards API test environment (SPEC §1).
-const DefaultBaseURL = "https://tstapi.artha.work/api/v1"
+// DefaultBaseURL is the Cards API test environment.
+const DefaultBaseURL = cardsapi.DefaultBaseURL
 
 // Environment variables read when an attribute is not set in configuration.
 const (
@@ -43,10 +40,7 @@ const (
 	EnvBearerToken    = "CARDS_BEARER_TOKEN"
 )
 
-const (
-	defaultMaxRetries     = 4
-	defaultRequestTimeout = 30 * time.Second
-)
+const ()
 
 var (
 	_ provider.Provider                       = (*CardsProvider)(nil)
@@ -127,7 +121,7 @@ func (p *CardsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"max_retries": schema.Int64Attribute{
 				MarkdownDescription: fmt.Sprintf("How often a failed request is retried where that is safe (default %d). "+
-					"Requests that create cards or move money are never retried after an ambiguous failure.", defaultMaxRetries),
+					"Requests that create cards or move money are never retried after an ambiguous failure.", cardsapi.DefaultMaxRetries),
 				Optional:   true,
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
@@ -140,7 +134,7 @@ func (p *CardsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Validators: []validator.Float64{float64validator.Between(0.1, 1000)},
 			},
 			"request_timeout": schema.StringAttribute{
-				MarkdownDescription: fmt.Sprintf("Timeout of one HTTP request, a Go duration such as `30s` (default %s).", defaultRequestTimeout),
+				MarkdownDescription: fmt.Sprintf("Timeout of one HTTP request, a Go duration such as `30s` (default %s).", cardsapi.DefaultRequestTimeout),
 				Optional:            true,
 				Validators:          []validator.String{durationValidator{}},
 			},
@@ -177,7 +171,7 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if baseURL == "" {
 		baseURL, baseURLSource = DefaultBaseURL, "the default"
 	}
-	if err := checkBaseURL(baseURL); err != nil {
+	if err := cardsapi.CheckBaseURL(baseURL); err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid base_url",
 			fmt.Sprintf("%s (from %s).", err, baseURLSource))
 	}
@@ -209,16 +203,13 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		resp.Diagnostics.AddAttributeError(path.Root("private_key"), "Invalid private key", keyDiag)
 	}
 
-	timeout := defaultRequestTimeout
+	var timeout time.Duration // zero: the client's default
 	if !config.RequestTimeout.IsNull() {
 		timeout, _ = time.ParseDuration(config.RequestTimeout.ValueString()) // validated by durationValidator
 	}
-	maxRetries := defaultMaxRetries
+	var maxRetries *int // nil: the client's default
 	if !config.MaxRetries.IsNull() {
-		maxRetries = int(config.MaxRetries.ValueInt64())
-		if maxRetries == 0 {
-			maxRetries = -1 // the client reads 0 as "default"
-		}
+		maxRetries = cardsapi.Retries(int(config.MaxRetries.ValueInt64()))
 	}
 	rps := 0.0 // adaptive, no cap
 	if !config.RequestsPerSecond.IsNull() {
@@ -319,65 +310,4 @@ func loadPrivateKey(attr types.String) (key *rsa.PrivateKey, problem string) {
 		return nil, fmt.Sprintf("The key from %s cannot be used: %v.", source, err)
 	}
 	return parsed, ""
-}
-
-// checkBaseURL requires an absolute https URL, or http on a loopback host (a local sandbox),
-// without credentials, query or fragment (surrounding white space is ignored). Its errors show the URL only as redactURL shows it:
-// diagnostics end up in CI logs.
-func checkBaseURL(raw string) error {
-	raw = strings.TrimSpace(raw) // as the client does
-	shown := redactURL(raw)
-	u, err := url.Parse(raw)
-	if err != nil {
-		detail := ""
-		var urlErr *url.Error
-		if errors.As(err, &urlErr) && shown == raw { // the reason may quote the URL's text
-			detail = ": " + urlErr.Err.Error()
-		}
-		if strings.Contains(shown, "***@") {
-			detail += " (and base_url must not contain credentials, user:password@, anyway)"
-		}
-		return fmt.Errorf("%q is not a valid URL%s; expected an absolute https URL such as %s", shown, detail, DefaultBaseURL)
-	}
-	if !u.IsAbs() || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return fmt.Errorf("%q is not an absolute http(s) URL such as %s", shown, DefaultBaseURL)
-	}
-	if u.User != nil {
-		return fmt.Errorf("%q must not contain credentials (user:password@): the Cards API authenticates with "+
-			"customer_token and the private key, so remove them from the URL", shown)
-	}
-	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#") {
-		return fmt.Errorf("%q must not have a query (?...) or fragment (#...); the base URL is the path the "+
-			"operations are appended to, such as %s", shown, DefaultBaseURL)
-	}
-	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("%q must use https: plain http is only allowed for loopback hosts (a local sandbox)", shown)
-	}
-	return nil
-}
-
-// redactURL returns raw fit for a diagnostic or a log: credentials (user:password@, or a
-// user name alone, which is often a token) become ***@, and a query or fragment, which can
-// carry keys, becomes ?*** or #***. It works on text that does not parse as a URL, too, and
-// errs on the side of hiding: everything up to the last @ counts as credentials.
-func redactURL(raw string) string {
-	prefix, rest := "", raw
-	if i := strings.Index(raw, "://"); i >= 0 {
-		prefix, rest = raw[:i+3], raw[i+3:]
-	}
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		prefix, rest = prefix+"***@", rest[at+1:]
-	}
-	if i := strings.IndexAny(rest, "?#"); i >= 0 {
-		rest = rest[:i+1] + "***"
-	}
-	return prefix + rest
-}
-
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -47,14 +47,14 @@ func TestBaseURLErrorsHideCredentials(t *testing.T) {
 	key, _ := testMerchantKey(t)
 	for name, raw := range secretBaseURLs {
 		t.Run(name, func(t *testing.T) {
-			err := checkBaseURL(raw)
+			err := cardsapi.CheckBaseURL(raw)
 			if err == nil {
 				t.Fatalf("checkBaseURL accepted %s", name)
 			}
 			if strings.Contains(err.Error(), leakMarker) {
 				t.Errorf("checkBaseURL repeats the secret: %v", err)
 			}
-			if shown := redactURL(raw); strings.Contains(shown, leakMarker) {
+			if shown := cardsapi.RedactURL(raw); strings.Contains(shown, leakMarker) {
 				t.Errorf("redactURL keeps the secret: %s", shown)
 			}
 			_, err = cardsapi.New(cardsapi.Config{BaseURL: raw, CustomerToken: "token", PrivateKey: key})
@@ -85,8 +85,8 @@ func TestRedactURL(t *testing.T) {
 		"user:pw@host.example":                         "***@host.example",
 		"https://host.example/api/v1/extra/some/thing": "https://host.example/api/v1/extra/some/thing",
 	} {
-		if got := redactURL(raw); got != want {
-			t.Errorf("redactURL(%q) = %q, want %q", raw, got, want)
+		if got := cardsapi.RedactURL(raw); got != want {
+			t.Errorf("cardsapi.RedactURL(%q) = %q, want %q", raw, got, want)
 		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/shopspring/decimal"
+
+	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
 )
 
 // baseURLValidator checks base_url at plan time when it is known.
@@ -26,7 +28,7 @@ func (baseURLValidator) ValidateString(_ context.Context, req validator.StringRe
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
-	if err := checkBaseURL(req.ConfigValue.ValueString()); err != nil {
+	if err := cardsapi.CheckBaseURL(req.ConfigValue.ValueString()); err != nil {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid base_url", err.Error()+".")
 	}
 }
