@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -241,220 +242,168 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, path strin
 		writeJSON(w, http.StatusForbidden, failure{StatusFailed, "sandbox controls answer loopback clients only"})
 		return
 	}
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	if parts[0] != "" {
-		parts[0] = strings.ToLower(parts[0])
-	}
-	method := r.Method
-	fail := func(code int, format string, args ...any) {
-		writeJSON(w, code, failure{StatusFailed, fmt.Sprintf(format, args...)})
-	}
-	decode := func(v any) bool {
-		if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(v); err != nil {
-			fail(http.StatusBadRequest, "request body must be a JSON object: %v", err)
-			return false
-		}
-		return true
-	}
-	wrong := func(allowed string) {
-		w.Header().Set("Allow", allowed)
-		fail(http.StatusMethodNotAllowed, "use %s", allowed)
-	}
+	r2 := r.Clone(r.Context())
+	r2.URL.Path = "/" + strings.Trim(path, "/")
+	s.controlsOnce.Do(func() { s.controls = s.controlMux() })
+	s.controls.ServeHTTP(w, r2)
+}
 
-	switch {
-	case len(parts) == 1 && parts[0] == "cards":
-		if method != http.MethodGet {
-			wrong(http.MethodGet)
+// controlMux routes /sandbox/... by method and path (the prefix already stripped).
+func (s *Server) controlMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /cards", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, orEmpty(s.Cards())) })
+	mux.HandleFunc("GET /cards/{id}", func(w http.ResponseWriter, r *http.Request) {
+		if info, found := s.Card(r.PathValue("id")); found {
+			writeJSON(w, http.StatusOK, info)
 			return
 		}
-		cards := s.Cards()
-		if cards == nil {
-			cards = []CardInfo{}
+		controlFail(w, http.StatusNotFound, "Record Not Found")
+	})
+	mux.HandleFunc("POST /cards/{id}/status", s.cardControl(func(id string, req cardControlJSON) error {
+		return s.ForceCardStatus(id, req.Status)
+	}))
+	mux.HandleFunc("POST /cards/{id}/kyc", s.cardControl(func(id string, req cardControlJSON) error {
+		if req.Approve == nil {
+			return errors.New(`body must be {"approve": true|false}`)
 		}
-		writeJSON(w, http.StatusOK, cards)
-
-	case len(parts) == 2 && parts[0] == "cards":
-		if method != http.MethodGet {
-			wrong(http.MethodGet)
+		return s.ReviewKYC(id, *req.Approve)
+	}))
+	mux.HandleFunc("POST /cards/{id}/transactions", s.cardControl(func(id string, req cardControlJSON) error {
+		return s.AddTransactions(id, req.Count)
+	}))
+	mux.HandleFunc("GET /counters", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Counters()) })
+	mux.HandleFunc("DELETE /counters", func(w http.ResponseWriter, _ *http.Request) {
+		s.ResetCounters()
+		writeJSON(w, http.StatusOK, map[string]int{})
+	})
+	mux.HandleFunc("GET /faults", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, toFaultsJSON(s.CurrentFaults()))
+	})
+	mux.HandleFunc("PUT /faults", func(w http.ResponseWriter, r *http.Request) {
+		var req faultsJSON
+		if !decodeControl(w, r, &req) {
 			return
 		}
-		info, found := s.Card(parts[1])
-		if !found {
-			fail(http.StatusNotFound, "Record Not Found")
-			return
-		}
-		writeJSON(w, http.StatusOK, info)
-
-	case len(parts) == 3 && parts[0] == "cards":
-		if method != http.MethodPost {
-			wrong(http.MethodPost)
-			return
-		}
-		id := parts[1]
-		var err error
-		switch strings.ToLower(parts[2]) {
-		case "status":
-			var req struct {
-				Status string `json:"status"`
-			}
-			if !decode(&req) {
-				return
-			}
-			err = s.ForceCardStatus(id, req.Status)
-		case "kyc":
-			var req struct {
-				Approve *bool `json:"approve"`
-			}
-			if !decode(&req) {
-				return
-			}
-			if req.Approve == nil {
-				fail(http.StatusBadRequest, `body must be {"approve": true|false}`)
-				return
-			}
-			err = s.ReviewKYC(id, *req.Approve)
-		case "transactions":
-			var req struct {
-				Count int `json:"count"`
-			}
-			if !decode(&req) {
-				return
-			}
-			err = s.AddTransactions(id, req.Count)
-		default:
-			fail(http.StatusNotFound, "no such control")
-			return
+		f, err := req.faults()
+		if err == nil {
+			err = f.Validate()
 		}
 		if err != nil {
+			controlFail(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		s.faults.set(f)
+		writeJSON(w, http.StatusOK, toFaultsJSON(s.CurrentFaults()))
+	})
+	mux.HandleFunc("GET /status-names", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.StatusNames()) })
+	mux.HandleFunc("PUT /status-names", func(w http.ResponseWriter, r *http.Request) {
+		var req map[string]string
+		if !decodeControl(w, r, &req) {
+			return
+		}
+		if err := s.SetStatusNames(req); err != nil {
+			controlFail(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		writeJSON(w, http.StatusOK, s.StatusNames())
+	})
+	mux.HandleFunc("GET /rate-limit", s.serveRateLimit)
+	mux.HandleFunc("PUT /rate-limit", func(w http.ResponseWriter, r *http.Request) {
+		var req rateLimitJSON
+		if !decodeControl(w, r, &req) {
+			return
+		}
+		if req.RateLimit == nil {
+			controlFail(w, http.StatusBadRequest, `body must be {"rateLimit": 5} (requests per second; 0 = unlimited)`)
+			return
+		}
+		if err := s.SetRateLimit(*req.RateLimit); err != nil {
+			controlFail(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		s.serveRateLimit(w, r)
+	})
+	mux.HandleFunc("GET /topups", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, orEmpty(s.TopUps())) })
+	mux.HandleFunc("GET /merchant", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.balances()) })
+	mux.HandleFunc("PUT /merchant", func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Currency string          `json:"currency"`
+			Amount   decimal.Decimal `json:"amount"`
+		}
+		if !decodeControl(w, r, &req) {
+			return
+		}
+		if req.Currency == "" || req.Amount.IsNegative() {
+			controlFail(w, http.StatusBadRequest, `body must be {"currency": "USD", "amount": "100.00"} with amount ≥ 0`)
+			return
+		}
+		s.SetMerchantBalance(req.Currency, req.Amount)
+		writeJSON(w, http.StatusOK, s.balances())
+	})
+	mux.HandleFunc("POST /settle", func(w http.ResponseWriter, _ *http.Request) {
+		s.Settle()
+		writeJSON(w, http.StatusOK, map[string]string{"status": StatusSuccess})
+	})
+	// Only GET: a catch-all for every method would answer 404 where the method is what is wrong.
+	mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) {
+		controlFail(w, http.StatusNotFound, "no such control: see GET /sandbox/cards, /sandbox/counters, /sandbox/faults, "+
+			"/sandbox/status-names, /sandbox/rate-limit, /sandbox/topups, /sandbox/merchant")
+	})
+	return mux
+}
+
+// cardControlJSON is the body of the POST /sandbox/cards/{id}/... controls.
+type cardControlJSON struct {
+	Status  string `json:"status"`
+	Approve *bool  `json:"approve"`
+	Count   int    `json:"count"`
+}
+
+// cardControl runs a control on one card and answers with the card.
+func (s *Server) cardControl(apply func(id string, req cardControlJSON) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req cardControlJSON
+		if !decodeControl(w, r, &req) {
+			return
+		}
+		id := r.PathValue("id")
+		if err := apply(id, req); err != nil {
 			code := http.StatusBadRequest
 			if strings.Contains(err.Error(), "not found") {
 				code = http.StatusNotFound
 			}
-			fail(code, "%v", err)
+			controlFail(w, code, err.Error())
 			return
 		}
 		info, _ := s.Card(id)
 		writeJSON(w, http.StatusOK, info)
-
-	case len(parts) == 1 && parts[0] == "counters":
-		switch method {
-		case http.MethodGet:
-			writeJSON(w, http.StatusOK, s.Counters())
-		case http.MethodDelete:
-			s.ResetCounters()
-			writeJSON(w, http.StatusOK, map[string]int{})
-		default:
-			wrong("GET, DELETE")
-		}
-
-	case len(parts) == 1 && parts[0] == "faults":
-		switch method {
-		case http.MethodGet:
-			writeJSON(w, http.StatusOK, toFaultsJSON(s.CurrentFaults()))
-		case http.MethodPut:
-			var req faultsJSON
-			if !decode(&req) {
-				return
-			}
-			f, err := req.faults()
-			if err == nil {
-				err = f.Validate()
-			}
-			if err != nil {
-				fail(http.StatusBadRequest, "%v", err)
-				return
-			}
-			s.faults.set(f)
-			writeJSON(w, http.StatusOK, toFaultsJSON(s.CurrentFaults()))
-		default:
-			wrong("GET, PUT")
-		}
-
-	case len(parts) == 1 && parts[0] == "status-names":
-		switch method {
-		case http.MethodGet:
-			writeJSON(w, http.StatusOK, s.StatusNames())
-		case http.MethodPut:
-			var req map[string]string
-			if !decode(&req) {
-				return
-			}
-			if err := s.SetStatusNames(req); err != nil {
-				fail(http.StatusBadRequest, "%v", err)
-				return
-			}
-			writeJSON(w, http.StatusOK, s.StatusNames())
-		default:
-			wrong("GET, PUT")
-		}
-
-	case len(parts) == 1 && parts[0] == "rate-limit":
-		switch method {
-		case http.MethodGet:
-		case http.MethodPut:
-			var req rateLimitJSON
-			if !decode(&req) {
-				return
-			}
-			if req.RateLimit == nil {
-				fail(http.StatusBadRequest, `body must be {"rateLimit": 5} (requests per second; 0 = unlimited)`)
-				return
-			}
-			if err := s.SetRateLimit(*req.RateLimit); err != nil {
-				fail(http.StatusBadRequest, "%v", err)
-				return
-			}
-		default:
-			wrong("GET, PUT")
-			return
-		}
-		limit := s.RateLimit()
-		writeJSON(w, http.StatusOK, rateLimitJSON{RateLimit: &limit})
-
-	case len(parts) == 1 && parts[0] == "topups":
-		if method != http.MethodGet {
-			wrong(http.MethodGet)
-			return
-		}
-		topUps := s.TopUps()
-		if topUps == nil {
-			topUps = []TopUpInfo{}
-		}
-		writeJSON(w, http.StatusOK, topUps)
-
-	case len(parts) == 1 && parts[0] == "merchant":
-		switch method {
-		case http.MethodGet:
-			writeJSON(w, http.StatusOK, s.balances())
-		case http.MethodPut:
-			var req struct {
-				Currency string          `json:"currency"`
-				Amount   decimal.Decimal `json:"amount"`
-			}
-			if !decode(&req) {
-				return
-			}
-			if req.Currency == "" || req.Amount.IsNegative() {
-				fail(http.StatusBadRequest, `body must be {"currency": "USD", "amount": "100.00"} with amount ≥ 0`)
-				return
-			}
-			s.SetMerchantBalance(req.Currency, req.Amount)
-			writeJSON(w, http.StatusOK, s.balances())
-		default:
-			wrong("GET, PUT")
-		}
-
-	case len(parts) == 1 && parts[0] == "settle":
-		if method != http.MethodPost {
-			wrong(http.MethodPost)
-			return
-		}
-		s.Settle()
-		writeJSON(w, http.StatusOK, map[string]string{"status": StatusSuccess})
-
-	default:
-		fail(http.StatusNotFound, "no such control: see GET /sandbox/cards, /sandbox/counters, /sandbox/faults, /sandbox/status-names, /sandbox/rate-limit, /sandbox/topups, /sandbox/merchant")
 	}
+}
+
+func (s *Server) serveRateLimit(w http.ResponseWriter, _ *http.Request) {
+	limit := s.RateLimit()
+	writeJSON(w, http.StatusOK, rateLimitJSON{RateLimit: &limit})
+}
+
+func controlFail(w http.ResponseWriter, code int, remarks string) {
+	writeJSON(w, code, failure{StatusFailed, remarks})
+}
+
+// decodeControl reads a control's JSON body, answering 400 when it is not one.
+func decodeControl(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(v); err != nil {
+		controlFail(w, http.StatusBadRequest, fmt.Sprintf("request body must be a JSON object: %v", err))
+		return false
+	}
+	return true
+}
+
+// orEmpty makes a nil list encode as [] rather than null.
+func orEmpty[T any](list []T) []T {
+	if list == nil {
+		return []T{}
+	}
+	return list
 }
 
 // balances returns the merchant balances as money strings, for the control API.

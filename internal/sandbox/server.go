@@ -89,6 +89,9 @@ type Server struct {
 
 	statusNames map[string]string // guarded by mu; keyed by the sandbox's own names
 
+	controls     *http.ServeMux // /sandbox/ routes, built once
+	controlsOnce sync.Once
+
 	nonces  nonceCache
 	stats   counters
 	faults  faultSet
