@@ -99,11 +99,10 @@ type Client struct {
 	clock       Clock
 	pollInitial time.Duration
 	pollMax     time.Duration
-	httpClient  *http.Client // per-attempt timeout and signing transport applied
-	// issuingHTTPClient serves ApplyCard, Binding and CardTopUp: the same, with a per-attempt
-	// timeout of at least MinIssuingRequestTimeout.
-	issuingHTTPClient *http.Client
-	requestTimeout    time.Duration
+	httpClient  *http.Client // the caller's base client (no redirects); each call wraps its transport
+	// requestTimeout bounds an attempt; issuingTimeout an attempt of ApplyCard, Binding and
+	// CardTopUp (at least MinIssuingRequestTimeout).
+	requestTimeout, issuingTimeout time.Duration
 
 	programs programCache
 
@@ -209,23 +208,18 @@ func New(cfg Config) (*Client, error) {
 	if cfg.HTTPClient != nil {
 		hc = *cfg.HTTPClient // copy: the caller's client stays untouched
 	}
-	base2 := hc.Transport
-	if base2 == nil {
-		base2 = cleanhttp.DefaultPooledTransport()
+	if hc.Transport == nil {
+		hc.Transport = cleanhttp.DefaultPooledTransport()
 	}
-	hc.Transport = &signingTransport{client: c, base: base2}
-	hc.Timeout = timeout // per attempt: retryablehttp calls Do once per attempt
 	// Never follow redirects: Go would turn a redirected POST into a body-less GET, and the
 	// signature covers what was sent. A redirect surfaces as an error naming the target.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.httpClient = &hc
 	c.requestTimeout = timeout
-	issuing := hc
-	issuing.Timeout = cfg.IssuingRequestTimeout
-	if issuing.Timeout <= 0 {
-		issuing.Timeout = max(timeout, MinIssuingRequestTimeout)
+	c.issuingTimeout = cfg.IssuingRequestTimeout
+	if c.issuingTimeout <= 0 {
+		c.issuingTimeout = max(timeout, MinIssuingRequestTimeout)
 	}
-	c.issuingHTTPClient = &issuing
 	return c, nil
 }
 
@@ -257,40 +251,26 @@ func (c *Client) call(ctx context.Context, op operation, body any, out any) erro
 		payload = b
 	}
 
+	// One call, step by step: the call's state (st) is written by its own transport (sign,
+	// send) and response handler (read), and read by its own retry policy (classify) and
+	// backoff, all bound to st here; go-retryablehttp runs the attempts in order.
 	st := &callState{op: op, body: payload, unprocessed: true}
-	ctx = withCallState(ctx, st)
-
 	req, err := retryablehttp.NewRequestWithContext(ctx, op.Method, c.baseURL+op.Path, bodyOrNil(payload))
 	if err != nil {
 		return &Error{Kind: KindTransport, Operation: op.Name, Err: err}
 	}
 	// Read the whole body inside the retry loop, so a connection lost mid-body counts as a
 	// failed attempt (retried only when the operation allows it).
-	req.SetResponseHandler(func(resp *http.Response) error {
-		b, err := readBody(resp)
-		st.respBody = b
-		if err != nil {
-			st.lastFailure = errorClass(&bodyReadError{err})
-			return &bodyReadError{err}
-		}
-		st.bodyRead = true
-		return nil
-	})
-
+	req.SetResponseHandler(st.readAnswer)
 	if err := c.waitRate(ctx); err != nil {
 		return &Error{Kind: KindTransport, Operation: op.Name, Err: err}
 	}
-
-	httpClient := c.httpClient
-	if op.Retry == retryOnlyIfUnprocessed {
-		httpClient = c.issuingHTTPClient
-	}
 	rc := &retryablehttp.Client{
-		HTTPClient:   httpClient,
+		HTTPClient:   c.attemptClient(st),
 		RetryWaitMin: c.retryWaitMin,
 		RetryWaitMax: c.retryWaitMax,
 		RetryMax:     c.maxRetries,
-		CheckRetry:   checkRetry,
+		CheckRetry:   st.checkRetry,
 		Backoff:      c.backoffFor(ctx, st),
 		ErrorHandler: retryablehttp.PassthroughErrorHandler, // we classify the last answer ourselves
 		PrepareRetry: func(r *http.Request) error { return c.waitRate(r.Context()) },
@@ -310,6 +290,24 @@ func (c *Client) call(ctx context.Context, op operation, body any, out any) erro
 	return c.decodeResponse(st, resp, respBody, out)
 }
 
+// attemptClient is the HTTP client of one call's attempts: the base client with a transport
+// that signs for this call, and the call's per-attempt timeout (retryablehttp calls Do once
+// per attempt).
+func (c *Client) attemptClient(st *callState) *http.Client {
+	hc := *c.httpClient
+	hc.Transport = &signingTransport{client: c, call: st, base: c.httpClient.Transport}
+	hc.Timeout = c.attemptTimeout(st.op)
+	return &hc
+}
+
+// attemptTimeout is the per-attempt timeout of op.
+func (c *Client) attemptTimeout(op operation) time.Duration {
+	if op.Retry == retryOnlyIfUnprocessed {
+		return c.issuingTimeout
+	}
+	return c.requestTimeout
+}
+
 // transportError classifies a call that ended without a usable answer.
 func (c *Client) transportError(ctx context.Context, st *callState, resp *http.Response, err error) error {
 	apiErr := &Error{Kind: KindTransport, Operation: st.op.Name, Err: c.redactedErr(err, st)}
@@ -321,11 +319,8 @@ func (c *Client) transportError(ctx context.Context, st *callState, resp *http.R
 		apiErr.HTTPStatus = resp.StatusCode
 	}
 	if ctx.Err() == nil && isTimeout(err) {
-		timeout := c.requestTimeout
-		if st.op.Retry == retryOnlyIfUnprocessed {
-			timeout = c.issuingHTTPClient.Timeout
-		}
-		apiErr.Err = fmt.Errorf("%w (no answer within the per-request timeout of %s: the provider setting request_timeout)", apiErr.Err, timeout)
+		apiErr.Err = fmt.Errorf("%w (no answer within the per-request timeout of %s: the provider setting request_timeout)",
+			apiErr.Err, c.attemptTimeout(st.op))
 	}
 	if st.op.Retry == retryOnlyIfUnprocessed && !st.notProcessed() {
 		apiErr.Kind = KindOutcomeUnknown

@@ -19,23 +19,18 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// checkRetry is the retryablehttp policy. It reads the operation's retry class from the
-// request context:
+// checkRetry is the call's retryablehttp policy, by the operation's retry class:
 //
 //   - retryIdempotent: network errors, 429, 500, 502, 503, 504.
 //   - retryOnlyIfUnprocessed (ApplyCard, Binding, CardTopUp): only answers that prove the
 //     request was not processed — a dial error (nothing was sent), 429 or 503. Never after a
 //     timeout, reset, EOF or 500/502/504: the card or top-up may exist, and a second request
 //     would make a second one.
-func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+func (st *callState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return false, ctxErr
 	}
-	st := callStateFrom(ctx)
-	class := retryIdempotent
-	if st != nil {
-		class = st.op.Retry
-	}
+	class := st.op.Retry
 	if err != nil {
 		var perm *permanentError
 		if errors.As(err, &perm) || isCertificateError(err) {
@@ -44,7 +39,7 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 		if class == retryIdempotent {
 			return true, nil
 		}
-		return st != nil && st.notProcessed() && isDialError(err), nil
+		return st.notProcessed() && isDialError(err), nil
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:

@@ -299,15 +299,15 @@ func TestCheckRetryTable(t *testing.T) {
 		{retryOnlyIfUnprocessed, 429, true}, {retryOnlyIfUnprocessed, 503, true},
 		{retryOnlyIfUnprocessed, 500, false}, {retryOnlyIfUnprocessed, 502, false}, {retryOnlyIfUnprocessed, 504, false},
 	} {
-		ctx := withCallState(context.Background(), &callState{op: operation{Name: "x", Retry: tc.class}})
-		got, err := checkRetry(ctx, &http.Response{StatusCode: tc.code}, nil)
+		st := &callState{op: operation{Name: "x", Retry: tc.class}}
+		got, err := st.checkRetry(context.Background(), &http.Response{StatusCode: tc.code}, nil)
 		if got != tc.want || err != nil {
 			t.Errorf("class %d, HTTP %d: retry %v, want %v", tc.class, tc.code, got, tc.want)
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if got, err := checkRetry(ctx, &http.Response{StatusCode: 503}, nil); got || !errors.Is(err, context.Canceled) {
+	if got, err := (&callState{op: opCardDetails}).checkRetry(ctx, &http.Response{StatusCode: 503}, nil); got || !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled context: %v %v", got, err)
 	}
 }

@@ -1,9 +1,7 @@
 package cardsapi
 
 import (
-	"context"
 	"crypto/rand"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptrace"
@@ -14,8 +12,9 @@ import (
 	"github.com/arthawork/terraform-provider-cards/internal/signing"
 )
 
-// callState follows one call through retryablehttp's attempts. It travels in the request
-// context, which is how the retry policy learns the operation's retry class.
+// callState follows one call through retryablehttp's attempts. The call's transport, response
+// handler, retry policy and backoff are all bound to it (Client.call), and retryablehttp runs
+// them one after the other in the caller's goroutine.
 type callState struct {
 	op   operation
 	body []byte // the exact bytes sent, and signed, on every attempt
@@ -38,30 +37,29 @@ type callState struct {
 // (a timeout, reset or EOF after connecting, a body cut off, a 5xx) may have been processed.
 func (s *callState) notProcessed() bool { return s.unprocessed }
 
-type callStateKey struct{}
-
-func withCallState(ctx context.Context, st *callState) context.Context {
-	return context.WithValue(ctx, callStateKey{}, st)
-}
-
-func callStateFrom(ctx context.Context) *callState {
-	st, _ := ctx.Value(callStateKey{}).(*callState)
-	return st
+// readAnswer is the call's response handler: it reads the whole body, so that a connection
+// lost mid-body fails the attempt.
+func (s *callState) readAnswer(resp *http.Response) error {
+	b, err := readBody(resp)
+	s.respBody = b
+	if err != nil {
+		s.lastFailure = errorClass(&bodyReadError{err})
+		return &bodyReadError{err}
+	}
+	s.bodyRead = true
+	return nil
 }
 
 // signingTransport signs every attempt afresh (new nonce and timestamp, so a retry is never
 // refused as a replay), records whether the attempt got a connection, and logs it.
 type signingTransport struct {
 	client *Client
+	call   *callState
 	base   http.RoundTripper
 }
 
 func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	st := callStateFrom(req.Context())
-	if st == nil {
-		return nil, &permanentError{errors.New("request not made by cardsapi.Client")}
-	}
-	c := t.client
+	st, c := t.call, t.client
 	attempt := st.attempts.Add(1)
 	st.connected.Store(false)
 
