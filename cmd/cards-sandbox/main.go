@@ -61,7 +61,7 @@ func run(args []string) error {
 		rateLimit     = fl.Float64("rate-limit", 0, "the platform's limit in API requests per second (burst ⌈R⌉), answered 429 with Retry-After beyond it; 0 = none")
 		statusNames   = fl.String("status-names", "", statusNamesHelp)
 		stateFile     = fl.String("state-file", "", "persist the state to this JSON file and reload it at start")
-		callbackURL   = fl.String("callback-url", "", "POST SPEC §7 webhooks to this URL")
+		callbackURL   = fl.String("callback-url", "", "POST the platform's webhooks (internal/cardsapi/API.md §7) to this URL")
 		readyFile     = fl.String("ready-file", "", "write the base URL to this file once listening (removed on exit)")
 		quiet         = fl.Bool("quiet", false, "do not log requests")
 	)

@@ -1,4 +1,4 @@
-// Package cardsapi is the client of the Cards API (the contract is SPEC.md): signed
+// Package cardsapi is the client of the Cards API (the contract as implemented: API.md in this package): signed
 // requests, a retry policy that never repeats a card-creating or money-moving call whose
 // answer was lost, tolerant decoding, typed errors and pollers for asynchronous work.
 // It holds no Terraform types.

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Tolerant decoding (SPEC §1). The backend is ASP.NET and the documented examples disagree
+// Tolerant decoding (API.md §1). The backend is ASP.NET and the documented examples disagree
 // on types, so fields whose type is in doubt (ids, codes, bin, dates, flags) accept a JSON
 // number or a string. The models keep friendly Go types; each model's UnmarshalJSON
 // overrides only its doubtful fields and lets encoding/json do the rest (field names stay
@@ -104,7 +104,7 @@ func (b *flexBool) UnmarshalJSON(data []byte) error {
 
 // flexUnix is a point in time as Unix seconds. It accepts seconds as a number or a string,
 // and the date-time texts an ASP.NET backend writes (RFC 3339, or without a zone = UTC,
-// SPEC §1); null and "" are 0.
+// API.md §1); null and "" are 0.
 type flexUnix int64
 
 var dateLayouts = []string{

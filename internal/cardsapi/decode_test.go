@@ -8,7 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Bodies shaped like the SPEC's documented examples (§3–§5) and the variants the SPEC
+// Bodies shaped like the documented examples (API.md §3–§5) and the variants API.md
 // warns about. They are also the fuzz seeds.
 var specBodies = map[string]string{
 	"task":            `{"taskId":"d55709b7-a56f-4bcc-b08a-00131bfc8bf1","status":"Success","remarks":"CardInProgress"}`,

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// kycFieldsByRequirement is SPEC §5.3: which KYC wire fields each kycRequirements key asks for.
+// kycFieldsByRequirement is API.md §5.3: which KYC wire fields each kycRequirements key asks for.
 var kycFieldsByRequirement = map[string][]string{
 	"passportonly":     {"doctype", "docid", "frontdoc", "backdoc"},
 	"passport":         {"doctype", "docid", "frontdoc", "backdoc", "docexpiredate", "docneveexpire"},

@@ -18,7 +18,7 @@ type Task struct {
 	Remarks string `json:"remarks"`
 }
 
-// Merchant is the merchant information of SPEC §5.1.
+// Merchant is the merchant information of API.md §5.1.
 type Merchant struct {
 	Name     string                     `json:"name"`
 	Email    string                     `json:"email"`
@@ -35,7 +35,7 @@ type MerchantBalance struct {
 	Amount       decimal.Decimal `json:"amount"`
 }
 
-// Program is a card program (SPEC §5.2).
+// Program is a card program (API.md §5.2).
 type Program struct {
 	ProgramID         string `json:"programId"`
 	BIN               int64  `json:"bin"`
@@ -89,7 +89,7 @@ type TopUpToken struct {
 	Address string `json:"address"`
 }
 
-// KYC is the personal data of SPEC §5.3. It is sent, never stored. Field names on the wire
+// KYC is the personal data of API.md §5.3. It is sent, never stored. Field names on the wire
 // are all lowercase; empty fields are left out.
 type KYC struct {
 	FirstName        string `json:"firstname,omitempty"`
@@ -185,7 +185,7 @@ type TransactionsRequest struct {
 	EndTime   int64  `json:"endTime,omitempty"`
 }
 
-// TransactionPage is one page of transactions (SPEC §5.4).
+// TransactionPage is one page of transactions (API.md §5.4).
 type TransactionPage struct {
 	Total int                    `json:"total"`
 	Page  int                    `json:"page"`
@@ -279,7 +279,7 @@ func lastFour(number string) string {
 	return number[len(number)-4:]
 }
 
-// Card statuses the sandbox uses (SPEC §6, not published by the vendor). Compare with
+// Card statuses the sandbox uses (API.md §6, not published by the vendor). Compare with
 // strings.EqualFold; any other value means "not yet settled".
 const (
 	CardStatusPending         = "Pending"

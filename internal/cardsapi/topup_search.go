@@ -9,7 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// TransactionTypeRecharge is the transaction type of a top-up (SPEC §5.4).
+// TransactionTypeRecharge is the transaction type of a top-up (API.md §5.4).
 const TransactionTypeRecharge = "recharge"
 
 // clockSkewAllowance widens a search back in time: the platform dates transactions by its

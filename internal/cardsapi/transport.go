@@ -87,7 +87,7 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	out.Header.Set("Content-Type", "application/json")
 	out.Header.Set("Accept", "application/json")
 	out.Header.Set("User-Agent", c.userAgent)
-	// The signed headers go out spelled as the SPEC spells them (not canonicalised); HTTP
+	// The signed headers go out spelled as API.md §2 spells them (not canonicalised); HTTP
 	// header names are case-insensitive, so this only matters to strict or curious readers.
 	out.Header[signing.HeaderTimestamp] = []string{timestamp}
 	out.Header[signing.HeaderNonce] = []string{nonce}

@@ -87,7 +87,7 @@ func (c *Client) WaitForCardStatus(ctx context.Context, cardID string, target, f
 }
 
 // WaitForCardCancelled polls until the card is Cancelled or no longer found (both mean done,
-// SPEC §6).
+// API.md §6).
 func (c *Client) WaitForCardCancelled(ctx context.Context, cardID string) error {
 	return c.poll(ctx, "card", cardID, []string{CardStatusCancelled}, knownCardStatuses, func(ctx context.Context) (string, bool, error) {
 		d, err := c.CardDetails(ctx, cardID)

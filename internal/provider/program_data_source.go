@@ -26,7 +26,7 @@ func NewProgramDataSource() datasource.DataSource { return &programDataSource{} 
 
 type programDataSource struct{ dataSourceClient }
 
-// programDataSourceModel is every field of SPEC §5.2 plus the KYC fields derived from §5.3.
+// programDataSourceModel is every field of internal/cardsapi/API.md §5.2 plus the KYC fields derived from §5.3.
 type programDataSourceModel struct {
 	ProgramID         types.String `tfsdk:"program_id"`
 	BIN               types.Int64  `tfsdk:"bin"`

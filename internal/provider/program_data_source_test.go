@@ -70,7 +70,7 @@ data "cards_program" "virtual" {
 			knownvalue.ObjectExact(stringChecks(map[string]string{"token": "USDT", "network": "TRC-20", "address": "TVjsyZ7fYF3qLF6BQgPmTEZy1xrNNyVAAA"})),
 			knownvalue.ObjectExact(stringChecks(map[string]string{"token": "USDT", "network": "ERC-20", "address": "0x5a1dbe4e6c0b8d2f9a7c3e1b4d6f8a0c2e4b6d8f"})),
 		})),
-		// FullName, Comms, FullAddress and Passport (SPEC §5.3) as cards_card.kyc attributes, sorted.
+		// FullName, Comms, FullAddress and Passport (internal/cardsapi/API.md §5.3) as cards_card.kyc attributes, sorted.
 		statecheck.ExpectKnownValue(kyc, tfjsonpath.New("kyc_required_fields_at_apply"), stringList(
 			"address", "back_doc", "city", "country_id", "country_iso3", "date_of_birth", "doc_expire_date", "doc_id",
 			"doc_never_expires", "doc_type", "email", "first_name", "front_doc", "gender", "last_name", "mobile",

@@ -12,12 +12,12 @@ import (
 )
 
 const (
-	maxClockSkew = 300 * time.Second // SPEC §2: timestamps further off are refused
-	nonceTTL     = 10 * time.Minute  // SPEC §2: a nonce may not repeat within this window
+	maxClockSkew = 300 * time.Second // internal/cardsapi/API.md §2: timestamps further off are refused
+	nonceTTL     = 10 * time.Minute  // internal/cardsapi/API.md §2: a nonce may not repeat within this window
 	maxNonceLen  = 64
 )
 
-// authenticate checks the SPEC §2 headers and signature. It returns 0 when the request may
+// authenticate checks the internal/cardsapi/API.md §2 headers and signature. It returns 0 when the request may
 // proceed, else the status (401, or 400 for a body that cannot be canonicalised) and a
 // reason safe to send back: it never echoes the token or the signature.
 func (s *Server) authenticate(h http.Header, body []byte, now time.Time) (int, string) {

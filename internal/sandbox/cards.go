@@ -43,7 +43,7 @@ func (s *Server) towns(c *call) result {
 	return ok(out)
 }
 
-// Card life cycle (SPEC §6).
+// Card life cycle (internal/cardsapi/API.md §6).
 
 func (s *Server) applyCard(c *call) result {
 	var req struct {

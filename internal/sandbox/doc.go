@@ -1,4 +1,4 @@
-// Package sandbox is an in-memory Cards API server (SPEC §1–§7) for client tests, Terraform
+// Package sandbox is an in-memory Cards API server (internal/cardsapi/API.md §1–§7) for client tests, Terraform
 // acceptance tests, the demo and benchmarks. It is a real HTTP server, not a mock: every
 // request must carry a valid SHA256withRSA signature made with the merchant key.
 //
@@ -7,7 +7,7 @@
 //
 // # Routes
 //
-// The API lives under /api/v1 with the SPEC §4 paths, routed case-insensitively (the
+// The API lives under /api/v1 with the internal/cardsapi/API.md §4 paths, routed case-insensitively (the
 // all-cards transactions are POST /Cards/Transactions; towns take ?countryId=). Controls live
 // under /sandbox/ and answer loopback clients only (403 otherwise):
 //
@@ -70,7 +70,7 @@
 //	CardSetPin (Active or Frozen) keeps the status and sets a new 4-digit PIN
 //
 // A KYC review approves unless the KYC firstname is "REJECT" (RejectFirstName, any case),
-// or ReviewKYC settles it first. KYC is validated (required fields per SPEC §5.3 for the
+// or ReviewKYC settles it first. KYC is validated (required fields per internal/cardsapi/API.md §5.3 for the
 // program's kycRequirements, plus plausible values: country ids, ISO3 matching countryid,
 // towns of that country, yyyy-MM-dd dates, base64 images ≤ 2 MB or http(s) URLs) and then
 // dropped: only the review outcome is kept.

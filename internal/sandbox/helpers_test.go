@@ -44,7 +44,7 @@ func startSandbox(t testing.TB, opts Options) (*Running, *client) {
 	return r, newClient(t, r.URL, r.CustomerToken, testKey)
 }
 
-// client signs requests with internal/signing directly, as SPEC §2 says: it is independent
+// client signs requests with internal/signing directly, as internal/cardsapi/API.md §2 says: it is independent
 // of internal/cardsapi on purpose.
 type client struct {
 	t     testing.TB

@@ -57,12 +57,12 @@ func (p *program) kycRequirements() string {
 	return *p.wire.KYCRequirements
 }
 
-// kycAtApply says whether ApplyCard carries KYC (SPEC §4 row 3).
+// kycAtApply says whether ApplyCard carries KYC (internal/cardsapi/API.md §4 row 3).
 func (p *program) kycAtApply() bool {
 	return p.wire.KYCRequiredWhileApplyCard && p.kycRequirements() != ""
 }
 
-// kycAtBinding says whether Binding carries KYC (SPEC §4 row 4).
+// kycAtBinding says whether Binding carries KYC (internal/cardsapi/API.md §4 row 4).
 func (p *program) kycAtBinding() bool {
 	return p.physical && !p.wire.KYCRequiredWhileApplyCard && p.kycRequirements() != ""
 }
@@ -342,7 +342,7 @@ func findCountryByISO3(code string) *country {
 	return nil
 }
 
-// findTown accepts a town id or its code, as SPEC §5.3 allows both.
+// findTown accepts a town id or its code, as internal/cardsapi/API.md §5.3 allows both.
 func findTown(idOrCode string) *town {
 	for i := range towns {
 		if towns[i].ID == idOrCode || strings.EqualFold(towns[i].Code, idOrCode) {

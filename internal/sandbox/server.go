@@ -61,7 +61,7 @@ type Options struct {
 
 	StateFile string // persist every change as JSON (atomic rename) and reload it at start
 
-	CallbackURL string // SPEC §7 webhooks are POSTed here, retried until acknowledged
+	CallbackURL string // internal/cardsapi/API.md §7 webhooks are POSTed here, retried until acknowledged
 	// WebhookRetryDelay is the first retry delay of an unacknowledged webhook; it doubles up
 	// to 30 s. 0 means 1 s.
 	WebhookRetryDelay time.Duration
@@ -461,7 +461,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 
 	now := time.Now()
 	if rt.method == http.MethodGet {
-		body = nil // a GET signs the three headers only (SPEC §2)
+		body = nil // a GET signs the three headers only (internal/cardsapi/API.md §2)
 	}
 	if code, remarks := s.authenticate(r.Header, body, now); code != 0 {
 		if code == http.StatusUnauthorized {

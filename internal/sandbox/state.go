@@ -8,7 +8,7 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// Card statuses (SPEC §6).
+// Card statuses (internal/cardsapi/API.md §6).
 const (
 	CardStatusPending         = "Pending"
 	CardStatusKYCReview       = "KycReview"
@@ -60,7 +60,7 @@ const (
 	opKYCReview = "KycReview" // KycReview → AwaitingBinding | KycRejected
 )
 
-// Transaction types (SPEC §5.4).
+// Transaction types (internal/cardsapi/API.md §5.4).
 const (
 	TxConsume  = "consume"
 	TxFee      = "fee"

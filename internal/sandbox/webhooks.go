@@ -15,7 +15,7 @@ const (
 	webhookTimeout       = 5 * time.Second
 )
 
-// notifyLocked queues a SPEC §7 webhook; without a CallbackURL it is dropped.
+// notifyLocked queues a internal/cardsapi/API.md §7 webhook; without a CallbackURL it is dropped.
 func (s *Server) notifyLocked(ev webhookJSON) {
 	if s.hooks != nil {
 		s.hooks.enqueue(ev)

@@ -8,7 +8,7 @@ import (
 // cannot hide the same bug on the other.
 
 // money is an amount on the wire as a quoted decimal with two places ("100.00"): exact, and
-// the form SPEC §1 says amounts may take.
+// the form internal/cardsapi/API.md §1 says amounts may take.
 type money decimal.Decimal
 
 func (m money) MarshalJSON() ([]byte, error) {
@@ -71,7 +71,7 @@ type topUpTokenJSON struct {
 	Address string `json:"address"`
 }
 
-// programJSON is SPEC §5.2, every field filled.
+// programJSON is internal/cardsapi/API.md §5.2, every field filled.
 type programJSON struct {
 	ProgramID         string `json:"programId"`
 	BIN               int    `json:"bin"`
@@ -178,7 +178,7 @@ type transactionJSON struct {
 	Date     int64  `json:"date"` // Unix seconds
 }
 
-// webhookJSON is a SPEC §7 notification; field names are as documented (mixed case).
+// webhookJSON is a internal/cardsapi/API.md §7 notification; field names are as documented (mixed case).
 type webhookJSON struct {
 	CardID     string `json:"CardId"`
 	TaskID     string `json:"TaskId"`

@@ -1,9 +1,9 @@
-// Package signing implements the Cards API request signature (SPEC §2): a canonical
+// Package signing implements the Cards API request signature (internal/cardsapi/API.md §2): a canonical
 // "name=value&..." string of the signed headers and top-level body fields, signed with
 // RSASSA-PKCS1-v1_5 over SHA-256 and base64-encoded.
 //
 // The client signs with it and the sandbox verifies with it; the canonical form is pinned by
-// a test against SPEC's worked example using only the standard library's verifier.
+// a test against the worked example of internal/cardsapi/API.md §2 using only the standard library's verifier.
 package signing
 
 import (

@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// The worked example of SPEC §2.
+// The worked example of internal/cardsapi/API.md §2.
 const specCanonical = "cardId=d55709b7-a56f-4bcc-b08a-00131bfc8bf1&customerToken=TOKEN&nonce=a1B2c3D4e5&timestamp=1764000000"
 
 func TestCanonicalStringMatchesSpecExample(t *testing.T) {
@@ -47,7 +47,7 @@ func TestCanonicalStringGETSignsHeadersOnly(t *testing.T) {
 	}
 }
 
-// The signature must verify with the standard library alone, over SPEC's literal canonical
+// The signature must verify with the standard library alone, over internal/cardsapi/API.md §2's literal canonical
 // string: this pins our signing to the documented algorithm, not to our own code path.
 func TestSignVerifiesWithStandardLibrary(t *testing.T) {
 	for _, encode := range []struct {
