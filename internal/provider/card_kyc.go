@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -12,11 +13,12 @@ import (
 	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
 )
 
-// kycField ties a cards_card.kyc attribute to its SPEC §5.3 wire name.
+// kycField ties a cards_card.kyc attribute to its internal/cardsapi/API.md §5.3 wire name.
 type kycField struct {
 	attr, wire, description string
 	kind                    kycKind
 	validators              []validator.String
+	intValidators           []validator.Int64 // for kycInt
 }
 
 type kycKind int
@@ -27,40 +29,53 @@ const (
 	kycBool
 )
 
-var dateValidator = matchesPrivately(`^\d{4}-\d{2}-\d{2}$`, "must be a date written yyyy-MM-dd")
+// imageValidators judge every image attribute at plan time.
+var imageValidators = []validator.String{imageValidator{}}
 
-// kycFields lists every KYC attribute, in the order of SPEC §5.3.
+// kycFields lists every KYC attribute, in the order of internal/cardsapi/API.md §5.3.
 var kycFields = []kycField{
 	{attr: "first_name", wire: "firstname", description: "First name."},
 	{attr: "last_name", wire: "lastname", description: "Last name."},
 	{attr: "gender", wire: "gender", description: "`male` or `female`.",
 		validators: []validator.String{matchesPrivately(`^(male|female)$`, `must be "male" or "female"`)}},
-	{attr: "date_of_birth", wire: "dob", description: "Date of birth, `yyyy-MM-dd`.", validators: []validator.String{dateValidator}},
-	{attr: "nationality_id", wire: "nationalityid", description: "Country id of the nationality, from `data.cards_countries`."},
+	{attr: "date_of_birth", wire: "dob", description: "Date of birth, `yyyy-MM-dd`: a real date before today and at most 120 years ago (checked at plan time).",
+		validators: []validator.String{dateOfBirthValidator{}}},
+	{attr: "nationality_id", wire: "nationalityid", description: "Country id of the nationality, from `data.cards_countries`; " +
+		"checked at plan time against the platform's list of countries."},
 	{attr: "email", wire: "email", description: "Email address.",
 		validators: []validator.String{matchesPrivately(`^[^@\s]+@[^@\s]+$`, "must be an email address")}},
 	{attr: "mobile_code", wire: "mobilecode", description: "Mobile country calling code, e.g. `+91`.",
 		validators: []validator.String{matchesPrivately(`^\+[0-9]{1,4}$`, "must be a calling code such as +91")}},
-	{attr: "mobile", wire: "mobile", description: "Mobile number without the country code."},
+	{attr: "mobile", wire: "mobile", description: "Mobile number without the country code: 4 to 15 digits, no spaces or signs.",
+		validators: []validator.String{matchesPrivately(`^[0-9]{4,15}$`, "must be the mobile number without the country code: 4 to 15 digits, no spaces or signs")}},
 	{attr: "address", wire: "address", description: "Street address."},
-	{attr: "town", wire: "town", description: "Town id or code, from `data.cards_towns`."},
+	{attr: "town", wire: "town", description: "Town id or code, from `data.cards_towns`; checked at plan time against the platform's " +
+		"list of towns and, with `country_id`, that the town is in that country."},
 	{attr: "city", wire: "city", description: "City."},
 	{attr: "state", wire: "state", description: "State or region."},
 	{attr: "zip_code", wire: "zipcode", description: "Postal code."},
-	{attr: "country_id", wire: "countryid", description: "Country id, from `data.cards_countries`."},
-	{attr: "country_iso3", wire: "countryisothree", description: "ISO 3166-1 alpha-3 country code, e.g. `IND`.",
+	{attr: "country_id", wire: "countryid", description: "Country id, from `data.cards_countries`; checked at plan time against the " +
+		"platform's list of countries."},
+	{attr: "country_iso3", wire: "countryisothree", description: "ISO 3166-1 alpha-3 country code, e.g. `IND`: three upper-case " +
+		"letters, checked at plan time against the platform's list of countries and, with `country_id`, that both name the same country.",
 		validators: []validator.String{matchesPrivately(`^[A-Z]{3}$`, "must be three upper-case letters (ISO 3166-1 alpha-3)")}},
 	{attr: "emergency_contact", wire: "emergencycontact", description: "Emergency contact."},
-	{attr: "doc_type", wire: "doctype", description: "Identity document type (a number defined by the platform).", kind: kycInt},
+	{attr: "doc_type", wire: "doctype", description: "Identity document type: a positive number defined by the platform.", kind: kycInt,
+		intValidators: []validator.Int64{int64validator.AtLeast(1)}},
 	{attr: "doc_id", wire: "docid", description: "Identity document number."},
-	{attr: "front_doc", wire: "frontdoc", description: "Front image of the document (base64)."},
-	{attr: "back_doc", wire: "backdoc", description: "Back image of the document (base64)."},
-	{attr: "doc_expire_date", wire: "docexpiredate", description: "Document expiry date, `yyyy-MM-dd`.", validators: []validator.String{dateValidator}},
+	{attr: "front_doc", wire: "frontdoc", description: "Front image of the document: " + imageRule + ".", validators: imageValidators},
+	{attr: "back_doc", wire: "backdoc", description: "Back image of the document: " + imageRule + ".", validators: imageValidators},
+	{attr: "doc_expire_date", wire: "docexpiredate", description: "Document expiry date, `yyyy-MM-dd`: a real date, today or later " +
+		"(the platform refuses an expired document) unless `doc_never_expires` is true; checked at plan time.",
+		validators: []validator.String{docExpireDateValidator{}}},
 	{attr: "doc_never_expires", wire: "docneveexpire", description: "Whether the document never expires.", kind: kycBool},
-	{attr: "hand_held_id_photo", wire: "handholdidphoto", description: "Photo of the holder holding the document (base64), for programs whose KYC asks for it (`HandedPassport`). Programs that need such a photo to activate a card take it in `binding.hand_held_id_photo` instead."},
-	{attr: "biometric", wire: "biomatric", description: "Biometric data (base64)."},
-	{attr: "photo", wire: "photo", description: "Face photo (base64)."},
-	{attr: "sign_image", wire: "signimage", description: "Signature image (base64), for programs whose KYC asks for it (`Sign`). The signature sent with freeze, unfreeze and PIN changes is the resource's top-level `sign_image`."},
+	{attr: "hand_held_id_photo", wire: "handholdidphoto", description: "Photo of the holder holding the document, for programs whose KYC " +
+		"asks for it (`HandedPassport`): " + imageRule + ". Programs that need such a photo to activate a card take it in " +
+		"`binding.hand_held_id_photo` instead.", validators: imageValidators},
+	{attr: "biometric", wire: "biomatric", description: "Biometric data: " + imageRule + ".", validators: imageValidators},
+	{attr: "photo", wire: "photo", description: "Face photo: " + imageRule + ".", validators: imageValidators},
+	{attr: "sign_image", wire: "signimage", description: "Signature image, for programs whose KYC asks for it (`Sign`): " + imageRule +
+		". The signature sent with freeze, unfreeze and PIN changes is the resource's top-level `sign_image`.", validators: imageValidators},
 }
 
 // kycAttributeFor maps a wire name to the cards_card.kyc attribute name.
@@ -90,7 +105,7 @@ func kycSchema() schema.SingleNestedAttribute {
 		desc := f.description + " Write-only."
 		switch f.kind {
 		case kycInt:
-			attrs[f.attr] = schema.Int64Attribute{MarkdownDescription: desc, Optional: true, WriteOnly: true}
+			attrs[f.attr] = schema.Int64Attribute{MarkdownDescription: desc, Optional: true, WriteOnly: true, Validators: f.intValidators}
 		case kycBool:
 			attrs[f.attr] = schema.BoolAttribute{MarkdownDescription: desc, Optional: true, WriteOnly: true}
 		default:
@@ -100,8 +115,11 @@ func kycSchema() schema.SingleNestedAttribute {
 	return schema.SingleNestedAttribute{
 		MarkdownDescription: "Know-your-customer data of the cardholder, **write-only** (Terraform 1.11 or later): " +
 			"sent on `ApplyCard` or `Binding` as the program requires, never stored in plan or state. " +
-			"Plan fails, naming the missing attributes, when the program needs fields that are not set; " +
-			"`data.cards_program` lists them.",
+			"Plan fails, naming the missing attributes, when the program needs fields that are not set " +
+			"(`data.cards_program` lists them), and, naming the attribute, when a value breaks the rule its description " +
+			"gives (dates, images, countries and towns against the platform's lists): nothing is sent then. " +
+			"A refusal by the platform names these attributes too (`kyc.front_doc`, not `frontdoc`). " +
+			"An empty string counts as not set.",
 		Optional:   true,
 		WriteOnly:  true,
 		Attributes: attrs,

@@ -105,7 +105,9 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 			"kyc": kycSchema(),
 			"binding": schema.SingleNestedAttribute{
 				MarkdownDescription: "The physical card to bind after the card is applied for (after the KYC review when the program " +
-					"reviews at apply time). **Write-only** (Terraform 1.11 or later): never stored in plan or state.",
+					"reviews at apply time). **Write-only** (Terraform 1.11 or later): never stored in plan or state. Set on a program " +
+					"of virtual cards (one that asks for no envelope number, hand-held photo or KYC at binding, and charges no " +
+					"freight) it fails the plan: such cards are never bound.",
 				Optional:  true,
 				WriteOnly: true,
 				Attributes: map[string]schema.Attribute{
@@ -124,9 +126,11 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 						Validators:          []validator.String{stringvalidator.LengthBetween(1, 15)},
 					},
 					"hand_held_id_photo": schema.StringAttribute{
-						MarkdownDescription: "Photo of the holder holding the identity document (base64), when the program requires it to activate a card. Write-only.",
-						Optional:            true,
-						WriteOnly:           true,
+						MarkdownDescription: "Photo of the holder holding the identity document, when the program requires it to activate a card: " +
+							imageRule + " (checked at plan time). Write-only.",
+						Optional:   true,
+						WriteOnly:  true,
+						Validators: imageValidators,
 					},
 				},
 			},
@@ -138,10 +142,12 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				Default:  booldefault.StaticBool(false),
 			},
 			"sign_image": schema.StringAttribute{
-				MarkdownDescription: "Signature image (base64) sent with freeze, unfreeze and PIN rotation when the program requires one " +
-					"(`need_photo_for_operate_card`). **Write-only** (Terraform 1.11 or later).",
-				Optional:  true,
-				WriteOnly: true,
+				MarkdownDescription: "Signature image sent with freeze, unfreeze and PIN rotation when the program requires one " +
+					"(`need_photo_for_operate_card`): " + imageRule + ". Checked at plan time, so a bad image stops the plan " +
+					"before a card is issued or changed. **Write-only** (Terraform 1.11 or later).",
+				Optional:   true,
+				WriteOnly:  true,
+				Validators: imageValidators,
 			},
 			"pin_version": schema.Int64Attribute{
 				MarkdownDescription: "Any change asks the platform to set a new PIN and waits until it is in place. Read the PIN with the " +
@@ -251,7 +257,7 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		}
 		if cardsapi.IsNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("program_id"), "Program not found",
-				fmt.Sprintf("No program %q exists for this merchant.%s", plan.ProgramID.ValueString(), r.programList(ctx)))
+				fmt.Sprintf("program_id: no program %q exists for this merchant.%s", plan.ProgramID.ValueString(), r.programList(ctx)))
 			return
 		}
 		resp.Diagnostics.AddError("Cannot read the card's program", err.Error())
@@ -259,6 +265,7 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	}
 	if creating || resumingBinding || resumingCreate {
 		resp.Diagnostics.Append(checkCreateInputs(program, wo, resumingBinding || resumingCreate)...)
+		resp.Diagnostics.Append(checkInputValues(ctx, r.client, program, wo, resumingBinding || resumingCreate)...)
 	}
 	if creating && !wo.kycUnknown {
 		r.planJournaledCard(program, wo, &resp.Diagnostics)
@@ -434,6 +441,7 @@ func (r *cardResource) Create(ctx context.Context, req resource.CreateRequest, r
 		return
 	}
 	resp.Diagnostics.Append(checkCreateInputs(program, wo, false)...) // again: values unknown at plan time are known now
+	resp.Diagnostics.Append(checkInputValues(ctx, r.client, program, wo, false)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -642,7 +650,7 @@ func (r *cardResource) bind(ctx context.Context, cardID string, program *cardsap
 		if cardsapi.IsOutcomeUnknown(err) {
 			return nil, fmt.Errorf("%w\nThe binding of card %s may have been accepted: the next refresh shows the card's status", err, cardID)
 		}
-		return nil, err
+		return nil, withTerraformNames(err, "Binding")
 	}
 	return r.client.WaitForCardStatus(ctx, cardID, []string{cardsapi.CardStatusActive},
 		[]string{cardsapi.CardStatusCancelled, cardsapi.CardStatusKYCRejected})
@@ -882,6 +890,9 @@ func (r *cardResource) ImportState(ctx context.Context, req resource.ImportState
 		resp.Diagnostics.AddError("Invalid import id", "Import a card by its card id: terraform import cards_card.NAME <card_id>.")
 		return
 	}
+	if !checkCardImportable(ctx, r.client, cardID, &resp.Diagnostics) {
+		return // not found, or cancelled: nothing to manage
+	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), cardID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("frozen"), false)...)
 	// The API does not report a card's program: the card number's BIN names it when exactly one matches.
@@ -912,5 +923,5 @@ func applyCardErrorDetail(programID string, err error) string {
 			"Nothing was written to the state. Before applying again, check the merchant platform (or the sandbox's card list) "+
 			"for a new card; if one exists, import it with `terraform import` instead of applying, or cancel it.", err, programID)
 	}
-	return fmt.Sprintf("Program %q: %s", programID, err)
+	return fmt.Sprintf("Program %q: %s", programID, withTerraformNames(err, "ApplyCard"))
 }

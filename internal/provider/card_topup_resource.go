@@ -92,9 +92,12 @@ func (r *cardTopUpResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				PlanModifiers: keep,
 			},
 			"card_id": schema.StringAttribute{
-				MarkdownDescription: "The card to load (`cards_card.<name>.id`). Changing it makes a **new** top-up onto the other card.",
-				Required:            true,
-				Validators:          []validator.String{stringvalidator.LengthAtLeast(1)},
+				MarkdownDescription: "The card to load (`cards_card.<name>.id`). Changing it makes a **new** top-up onto the other card. " +
+					"The platform tops up only active cards: a card that is cancelled (or rejected by its KYC review) fails the plan; " +
+					"one that is otherwise not active (e.g. frozen) gets a warning in the plan: the top-up succeeds only if the card is " +
+					"active when it is made (e.g. because the same apply unfreezes it); otherwise the platform refuses it and no money moves.",
+				Required:   true,
+				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{
 					stringplanmodifier.RequiresReplaceIf(cardIDChanged,
 						"Changing the card makes a new top-up; money already loaded stays on the old card.",
@@ -253,6 +256,9 @@ func (r *cardTopUpResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		return // the amount's validator reports it
 	}
 	cardID := plan.CardID.ValueString()
+	if !checkTopUpCard(ctx, r.client, cardID, &resp.Diagnostics) {
+		return // a cancelled card: nothing is estimated, nothing moves
+	}
 	estimate, err := r.client.EstimateTopUpFee(ctx, cardID, amount)
 	if err != nil {
 		estimateError(&resp.Diagnostics, cardID, amount, err)
@@ -305,7 +311,7 @@ func maxFeeExceeded(maxFee types.String, fee decimal.Decimal, cardID string, amo
 func estimateError(diags *diag.Diagnostics, cardID string, amount decimal.Decimal, err error) {
 	switch {
 	case cardsapi.IsNotFound(err):
-		diags.AddAttributeError(pathCardID, "Card not found", cardLookupError(cardID, err)+" No money was moved.")
+		diags.AddAttributeError(pathCardID, "Card not found", "card_id: "+cardLookupError(cardID, err)+" No money was moved.")
 	case cardsapi.IsRefused(err):
 		diags.AddAttributeError(path.Root("amount"), "The platform refused to estimate the top-up",
 			fmt.Sprintf("Topping up card %s with %s: %s. No money was moved.", cardID, formatMoney(amount), refusalReason(err)))

@@ -166,7 +166,7 @@ func (v durationValidator) ValidateString(ctx context.Context, req validator.Str
 	d, err := time.ParseDuration(req.ConfigValue.ValueString())
 	if err != nil || d <= 0 {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid duration",
-			fmt.Sprintf("%q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
+			fmt.Sprintf("%s %s; got %q.", req.Path, v.Description(ctx), req.ConfigValue.ValueString()))
 	}
 }
 
@@ -200,7 +200,7 @@ func (v moneyValidator) ValidateString(ctx context.Context, req validator.String
 	amount, err := parseMoney(req.ConfigValue.ValueString())
 	if err != nil || (v.positive && !amount.IsPositive()) {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid amount",
-			fmt.Sprintf("%q %s.", req.ConfigValue.ValueString(), v.Description(ctx)))
+			fmt.Sprintf("%s %s; got %q.", req.Path, v.Description(ctx), req.ConfigValue.ValueString()))
 	}
 }
 

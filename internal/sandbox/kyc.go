@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// kycRequirementFields is the SPEC §5.3 table: which KYC fields each requirement key needs.
+// kycRequirementFields is the internal/cardsapi/API.md §5.3 table: which KYC fields each requirement key needs.
 var kycRequirementFields = []struct {
 	key    string
 	fields []string
@@ -57,12 +57,12 @@ func requiredKYCFields(requirements string) []string {
 const RejectFirstName = "REJECT"
 
 // kycVerdict is all the sandbox keeps of a KYC object: whether its review must fail.
-// The values themselves are validated and dropped (SPEC §5.3: personal data is not stored).
+// The values themselves are validated and dropped (internal/cardsapi/API.md §5.3: personal data is not stored).
 type kycVerdict struct {
 	reject bool
 }
 
-const maxImageBytes = 2 << 20 // SPEC §4: images up to 2 MB
+const maxImageBytes = 2 << 20 // internal/cardsapi/API.md §4: images up to 2 MB
 
 var (
 	mobileCodePattern = regexp.MustCompile(`^\+[0-9]{1,4}$`)
@@ -160,8 +160,11 @@ func kycValueProblems(f map[string]string) []string {
 		bad("doctype must be an integer")
 	}
 	if v, ok := f["docexpiredate"]; ok {
-		if _, err := time.Parse(time.DateOnly, v); err != nil {
+		if d, err := time.Parse(time.DateOnly, v); err != nil {
 			bad("docexpiredate must be yyyy-MM-dd")
+		} else if d.Before(time.Now().UTC().Truncate(24*time.Hour)) && f["docneveexpire"] != "1" {
+			// A document valid through its expiry day; one that never expires has no expiry to judge.
+			bad("docexpiredate is in the past: the document has expired")
 		}
 	}
 	if v, ok := f["docneveexpire"]; ok && v != "0" && v != "1" {
