@@ -21,6 +21,22 @@ var kycFieldsByRequirement = map[string][]string{
 	"biomatric":        {"biomatric"},
 }
 
+// KYCRequirementFields returns every wire field some kycRequirements key asks for, sorted.
+func KYCRequirementFields() []string {
+	seen := map[string]bool{}
+	var fields []string
+	for _, wanted := range kycFieldsByRequirement {
+		for _, f := range wanted {
+			if !seen[f] {
+				seen[f] = true
+				fields = append(fields, f)
+			}
+		}
+	}
+	sort.Strings(fields)
+	return fields
+}
+
 // RequiredKYCFields returns the KYC wire field names a program's kycRequirements ask for,
 // sorted and without repeats, and the requirement keys it does not know (compared
 // case-insensitively, since the vendor's casing varies). Nil requirements need nothing.
