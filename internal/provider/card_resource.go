@@ -176,10 +176,13 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 	}
 }
 
-// requiresReplaceUnlessImported replaces the card when program_id changes, except when state
-// has no program_id (after an import), where the configured value is adopted.
-func requiresReplaceUnlessImported(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = !req.StateValue.IsNull()
+// requiresReplaceUnlessImported replaces the card when program_id changes, except after an
+// import that found no program (planCardUpdate decides).
+func requiresReplaceUnlessImported(ctx context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	var state, plan cardResourceModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.RequiresReplace = planCardUpdate(state, plan, false).replace
 }
 
 func (r *cardResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -219,35 +222,26 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		return
 	}
 
-	rotating, resumingBinding, resumingCreate := false, false, false
+	var update cardUpdate
 	if !creating {
-		if resumingCreate = stillSettling(state); resumingCreate {
-			// An interrupted create left the card being issued: apply waits for it in place.
-			for _, attr := range []string{"status", "card_last4", "expiration_date"} {
-				resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attr), types.StringUnknown())...)
-			}
-			resp.Diagnostics.AddWarning("This plan resumes issuing a card",
-				fmt.Sprintf("Card %s was still being issued (status %s) when an earlier run stopped: apply waits for it and "+
-					"finishes what create started. No new card is applied for.", state.ID.ValueString(), state.Status.ValueString()))
-		}
-		if !plan.Frozen.Equal(state.Frozen) {
-			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("status"), types.StringUnknown())...)
-		}
 		imported, diags := req.Private.GetKey(ctx, privateKeyImported)
 		resp.Diagnostics.Append(diags...)
-		rotating = pinRotationPlanned(state, plan, string(imported) == "true")
-		warnAboutUpdate(state, plan, rotating, &resp.Diagnostics)
-		if resumingBinding = awaitsBinding(state); resumingBinding {
-			// A card left waiting for its physical card (a failed binding, or an import): apply binds it.
-			for _, attr := range []string{"status", "card_last4", "expiration_date"} {
-				resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attr), types.StringUnknown())...)
-			}
-			resp.Diagnostics.AddWarning("This plan binds a physical card",
-				fmt.Sprintf("Card %s is waiting for its physical card: apply binds the card in binding and waits until it is active.", state.ID.ValueString()))
+		update = planCardUpdate(state, plan, string(imported) == "true")
+		update.warnings(state, &resp.Diagnostics)
+		unknown := []string{}
+		if update.changesStatus() {
+			unknown = append(unknown, "status")
+		}
+		if update.has(stepFinishIssuing) {
+			unknown = append(unknown, "card_last4", "expiration_date")
+		}
+		for _, attr := range unknown {
+			resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root(attr), types.StringUnknown())...)
 		}
 	}
-	operating := (creating && plan.Frozen.ValueBool()) || (!creating && (!plan.Frozen.Equal(state.Frozen) || rotating))
-	if r.client == nil || plan.ProgramID.IsUnknown() || (!creating && !operating && !resumingBinding && !resumingCreate) {
+	finishing := update.has(stepFinishIssuing)
+	operating := (creating && plan.Frozen.ValueBool()) || update.operates()
+	if r.client == nil || plan.ProgramID.IsUnknown() || (!creating && !update.needsProgram()) {
 		return // nothing to check, or the provider is not configured (validate)
 	}
 	program, err := r.client.ProgramDetails(ctx, plan.ProgramID.ValueString())
@@ -263,9 +257,9 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 		resp.Diagnostics.AddError("Cannot read the card's program", err.Error())
 		return
 	}
-	if creating || resumingBinding || resumingCreate {
-		resp.Diagnostics.Append(checkCreateInputs(program, wo, resumingBinding || resumingCreate)...)
-		resp.Diagnostics.Append(checkInputValues(ctx, r.client, program, wo, resumingBinding || resumingCreate)...)
+	if creating || finishing {
+		resp.Diagnostics.Append(checkCreateInputs(program, wo, finishing)...)
+		resp.Diagnostics.Append(checkInputValues(ctx, r.client, program, wo, finishing)...)
 	}
 	if creating && !wo.kycUnknown {
 		r.planJournaledCard(program, wo, &resp.Diagnostics)
@@ -287,25 +281,6 @@ func (r *cardResource) programList(ctx context.Context) string {
 		names = append(names, fmt.Sprintf("%s (%s)", p.ProgramID, p.Name))
 	}
 	return " The merchant's programs: " + strings.Join(names, ", ") + "."
-}
-
-// warnAboutUpdate says in the plan what an update will do that the diff does not show.
-func warnAboutUpdate(state, plan cardResourceModel, rotating bool, diags *diag.Diagnostics) {
-	cardID := state.ID.ValueString()
-	switch {
-	case state.ProgramID.IsNull() && !plan.ProgramID.IsNull() && !plan.ProgramID.IsUnknown():
-		diags.AddWarning("program_id is taken from the configuration",
-			fmt.Sprintf("The platform does not say which program card %s belongs to, and no single program matches its BIN: "+
-				"the configured program_id is recorded as it is. Make sure it is the card's program; it decides which "+
-				"KYC and signature checks apply.", cardID))
-	case !state.ProgramID.IsNull() && !plan.ProgramID.Equal(state.ProgramID):
-		diags.AddWarning("Changing program_id replaces the card",
-			fmt.Sprintf("Card %s%s will be cancelled for good and a new card issued from the new program.", cardID, endingIn(state)))
-	}
-	if rotating {
-		diags.AddWarning("This plan sets a new PIN",
-			fmt.Sprintf("pin_version changed: the platform will set a new PIN on card %s%s, and the old PIN stops working.", cardID, endingIn(state)))
-	}
 }
 
 // pinRotationPlanned reports whether an update sets a new PIN: pin_version changed to a new
@@ -739,52 +714,42 @@ func (r *cardResource) Update(ctx context.Context, req resource.UpdateRequest, r
 	progress.ProgramID, progress.Timeouts = plan.ProgramID, plan.Timeouts
 	imported, diags := req.Private.GetKey(ctx, privateKeyImported)
 	resp.Diagnostics.Append(diags...)
-	rotate := pinRotationPlanned(state, plan, string(imported) == "true")
-	if !rotate {
+	update := planCardUpdate(state, plan, string(imported) == "true")
+	if !update.has(stepRotatePin) {
 		progress.PinVersion = plan.PinVersion // otherwise recorded once the rotation is done
 	}
-	freezeChange := !plan.Frozen.Equal(state.Frozen)
-	unfreezing := freezeChange && !plan.Frozen.ValueBool()
-
 	var details *cardsapi.CardDetails
-	var err error
-	if stillSettling(state) || awaitsBinding(state) {
-		// An interrupted create, or a card waiting for its physical card: finish issuing it.
-		program, err := r.client.ProgramDetails(ctx, plan.ProgramID.ValueString())
-		summary := "Cannot read the card's program"
-		if err == nil {
+	for _, step := range update.steps {
+		var err error
+		summary := step.failure()
+		switch step {
+		case stepFinishIssuing:
+			var program *cardsapi.Program
+			if program, err = r.client.ProgramDetails(ctx, plan.ProgramID.ValueString()); err != nil {
+				summary = "Cannot read the card's program"
+				break
+			}
 			issuing := progress
-			issuing.Frozen = types.BoolValue(false) // freezing is the update's own step below
+			issuing.Frozen = types.BoolValue(false) // freezing is a step of its own
 			details, summary, err = r.finishIssuing(ctx, cardID, program, wo, &issuing)
 			progress.Status = issuing.Status
+		case stepUnfreeze, stepFreeze:
+			details, err = r.setFrozen(ctx, cardID, step == stepFreeze, wo.signImage)
+		case stepRotatePin:
+			if err = r.client.RotatePin(ctx, cardID, wo.signImage); err == nil {
+				progress.PinVersion = plan.PinVersion
+				tflog.Info(ctx, "card PIN rotated", map[string]any{"card_id": cardID})
+			}
 		}
 		if err != nil {
 			r.failUpdate(ctx, terraformCtx, resp, &progress, err, summary)
 			return
 		}
-		progress.setFromDetails(details)
-	}
-	if unfreezing { // a PIN is set on an active card, so unfreeze first and freeze last
-		if details, err = r.setFrozen(ctx, cardID, false, wo.signImage); err != nil {
-			r.failUpdate(ctx, terraformCtx, resp, &progress, err, "The card could not be unfrozen")
-			return
-		}
-		progress.setFromDetails(details)
-	}
-	if rotate {
-		if err = r.client.RotatePin(ctx, cardID, wo.signImage); err != nil {
-			r.failUpdate(ctx, terraformCtx, resp, &progress, err, "The PIN could not be rotated")
-			return
-		}
-		progress.PinVersion = plan.PinVersion
-		tflog.Info(ctx, "card PIN rotated", map[string]any{"card_id": cardID})
-	}
-	if freezeChange && !unfreezing {
-		if details, err = r.setFrozen(ctx, cardID, true, wo.signImage); err != nil {
-			r.failUpdate(ctx, terraformCtx, resp, &progress, err, "The card could not be frozen")
-			return
+		if details != nil {
+			progress.setFromDetails(details)
 		}
 	}
+	var err error
 	if details == nil {
 		if details, err = r.client.CardDetails(ctx, cardID); err != nil {
 			r.failUpdate(ctx, terraformCtx, resp, &progress, err, "Cannot read the card")
