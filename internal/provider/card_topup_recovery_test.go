@@ -15,7 +15,7 @@ import (
 // A run killed after CardTopUp was answered, or while it waited, left the top-up in the
 // journal only. The next run adopts it (from the answer, or from the card's transactions)
 // instead of moving money again.
-func TestAccCardTopup_killedRunsTopUpIsAdopted(t *testing.T) {
+func TestAccCardTopUp_killedRunsTopUpIsAdopted(t *testing.T) {
 	for _, answered := range []bool{true, false} {
 		name := map[bool]string{true: "answered", false: "unanswered"}[answered]
 		t.Run(name, func(t *testing.T) {
@@ -52,7 +52,7 @@ func TestAccCardTopup_killedRunsTopUpIsAdopted(t *testing.T) {
 // recharges of the amount could be it, no money moves and the error names the ways out; when
 // none appeared within the create timeout after it was sent, it did not happen and the top-up
 // is made (once).
-func TestAccCardTopup_killedRunsUnansweredTopUpIsDecided(t *testing.T) {
+func TestAccCardTopUp_killedRunsUnansweredTopUpIsDecided(t *testing.T) {
 	hundred := decimal.RequireFromString("100")
 	t.Run("ambiguous", func(t *testing.T) {
 		sb := startTestSandbox(t)

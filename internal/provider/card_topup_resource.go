@@ -99,7 +99,7 @@ func (r *cardTopUpResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Required:   true,
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{
-					stringplanmodifier.RequiresReplaceIf(cardIDChanged,
+					stringplanmodifier.RequiresReplaceIf(replaceWhen(cardIDChanged),
 						"Changing the card makes a new top-up; money already loaded stays on the old card.",
 						"Changing the card makes a new top-up; money already loaded stays on the old card."),
 				},
@@ -113,7 +113,7 @@ func (r *cardTopUpResource) Schema(ctx context.Context, _ resource.SchemaRequest
 				Required:   true,
 				Validators: []validator.String{moneyValidator{positive: true}},
 				PlanModifiers: []planmodifier.String{
-					stringplanmodifier.RequiresReplaceIf(amountChanged,
+					stringplanmodifier.RequiresReplaceIf(replaceWhen(amountChanged),
 						"Changing the amount makes a new top-up; the earlier one is not taken back.",
 						"Changing the amount makes a new top-up; the earlier one is not taken back."),
 				},
@@ -184,21 +184,26 @@ func (r *cardTopUpResource) Schema(ctx context.Context, _ resource.SchemaRequest
 	}
 }
 
-// cardIDChanged replaces the top-up when the card changes; card ids are compared without case.
-func cardIDChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = req.PlanValue.IsUnknown() || !strings.EqualFold(req.StateValue.ValueString(), req.PlanValue.ValueString())
+// The one replacement rule of a top-up: a different card (ids compared without case) or a
+// different amount (not merely written differently, "100" vs "100.00") makes a new top-up.
+func cardIDChanged(state, plan types.String) bool {
+	return plan.IsUnknown() || !strings.EqualFold(state.ValueString(), plan.ValueString())
+}
+
+func amountChanged(state, plan types.String) bool {
+	return plan.IsUnknown() || !sameAmount(state.ValueString(), plan.ValueString())
 }
 
 // topUpReplaced reports whether the plan replaces the top-up (a new one moves money again).
 func topUpReplaced(state, plan cardTopUpResourceModel) bool {
-	return plan.CardID.IsUnknown() || plan.Amount.IsUnknown() ||
-		!strings.EqualFold(state.CardID.ValueString(), plan.CardID.ValueString()) ||
-		!sameAmount(state.Amount.ValueString(), plan.Amount.ValueString())
+	return cardIDChanged(state.CardID, plan.CardID) || amountChanged(state.Amount, plan.Amount)
 }
 
-// amountChanged replaces the top-up when the amount changes, not when only its writing does.
-func amountChanged(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	resp.RequiresReplace = req.PlanValue.IsUnknown() || !sameAmount(req.StateValue.ValueString(), req.PlanValue.ValueString())
+// replaceWhen is a RequiresReplaceIf function that applies a rule above to its attribute.
+func replaceWhen(changed func(state, plan types.String) bool) stringplanmodifier.RequiresReplaceIfFunc {
+	return func(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+		resp.RequiresReplace = changed(req.StateValue, req.PlanValue)
+	}
 }
 
 func (r *cardTopUpResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -255,21 +260,31 @@ func (r *cardTopUpResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 	if err != nil || !amount.IsPositive() {
 		return // the amount's validator reports it
 	}
-	cardID := plan.CardID.ValueString()
-	if !checkTopUpCard(ctx, r.client, cardID, &resp.Diagnostics) {
-		return // a cancelled card: nothing is estimated, nothing moves
+	if estimate := r.checkBeforeMoneyMoves(ctx, plan.CardID.ValueString(), amount, plan.MaxFee, &resp.Diagnostics); estimate != nil {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("estimated_fee"), moneyValue(estimate.Fee))...)
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("estimated_receive_amount"), moneyValue(estimate.ReceiveAmount))...)
+	}
+}
+
+// checkBeforeMoneyMoves runs every check a top-up must pass before money moves — the card can
+// be topped up, the fee estimate is within max_fee, the amount within the program's
+// single-recharge limit — adding errors to diags. It returns the estimate (nil when the card
+// could not be judged or estimated).
+func (r *cardTopUpResource) checkBeforeMoneyMoves(ctx context.Context, cardID string, amount decimal.Decimal, maxFee types.String,
+	diags *diag.Diagnostics) *cardsapi.TopUpFeeEstimate {
+	if !checkTopUpCard(ctx, r.client, cardID, diags) {
+		return nil // a cancelled card: nothing is estimated, nothing moves
 	}
 	estimate, err := r.client.EstimateTopUpFee(ctx, cardID, amount)
 	if err != nil {
-		estimateError(&resp.Diagnostics, cardID, amount, err)
-		return
+		estimateError(diags, cardID, amount, err)
+		return nil
 	}
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("estimated_fee"), moneyValue(estimate.Fee))...)
-	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("estimated_receive_amount"), moneyValue(estimate.ReceiveAmount))...)
-	if msg := maxFeeExceeded(plan.MaxFee, estimate.Fee, cardID, amount); msg != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("max_fee"), "Estimated fee exceeds max_fee", msg)
+	if msg := maxFeeExceeded(maxFee, estimate.Fee, cardID, amount); msg != "" {
+		diags.AddAttributeError(path.Root("max_fee"), "Estimated fee exceeds max_fee", msg)
 	}
-	r.checkSingleRechargeLimit(ctx, cardID, amount, &resp.Diagnostics)
+	r.checkSingleRechargeLimit(ctx, cardID, amount, diags)
+	return estimate
 }
 
 // checkSingleRechargeLimit refuses, before any money moves, an amount over the card's program's
@@ -352,27 +367,17 @@ func (r *cardTopUpResource) Create(ctx context.Context, req resource.CreateReque
 		return
 	}
 
-	// The estimate is made again right before the money moves when the plan could not make it
+	// The checks run again right before the money moves when the plan could not run them
 	// (card_id or amount were unknown) and whenever max_fee guards the top-up.
 	checkedAtPlan := !plan.EstimatedFee.IsUnknown()
 	if !checkedAtPlan || (!plan.MaxFee.IsNull() && !plan.MaxFee.IsUnknown()) {
-		estimate, err := r.client.EstimateTopUpFee(ctx, cardID, amount)
-		if err != nil {
-			estimateError(&resp.Diagnostics, cardID, amount, err)
+		estimate := r.checkBeforeMoneyMoves(ctx, cardID, amount, plan.MaxFee, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() || estimate == nil {
 			return
 		}
 		if plan.EstimatedFee.IsUnknown() {
 			plan.EstimatedFee = moneyValue(estimate.Fee)
 			plan.EstimatedReceiveAmount = moneyValue(estimate.ReceiveAmount)
-		}
-		if msg := maxFeeExceeded(plan.MaxFee, estimate.Fee, cardID, amount); msg != "" {
-			resp.Diagnostics.AddAttributeError(path.Root("max_fee"), "Estimated fee exceeds max_fee", msg)
-			return
-		}
-	}
-	if !checkedAtPlan { // the plan could not check the limit either
-		if r.checkSingleRechargeLimit(ctx, cardID, amount, &resp.Diagnostics); resp.Diagnostics.HasError() {
-			return
 		}
 	}
 

@@ -71,7 +71,7 @@ func expectMoney(what string, got decimal.Decimal, want string) error {
 // A top-up's plan shows the estimated fee; the apply moves exactly amount off the merchant
 // and amount − fee onto the card; the next plan is empty. Rewriting the same amount changes
 // nothing, a new amount makes a new top-up, import works, and destroy leaves the money.
-func TestAccCardTopup_lifecycle(t *testing.T) {
+func TestAccCardTopUp_lifecycle(t *testing.T) {
 	sb := startTestSandbox(t)
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 
@@ -244,7 +244,7 @@ func TestAccCardTopup_lifecycle(t *testing.T) {
 }
 
 // max_fee below the estimate fails the plan; no money moves.
-func TestAccCardTopup_maxFeeTooLowFailsPlan(t *testing.T) {
+func TestAccCardTopUp_maxFeeTooLowFailsPlan(t *testing.T) {
 	sb := startTestSandbox(t)
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	merchantBefore := sb.MerchantBalance("USD")
@@ -261,7 +261,7 @@ func TestAccCardTopup_maxFeeTooLowFailsPlan(t *testing.T) {
 
 // When the plan cannot estimate (the card is created in the same apply), max_fee is checked
 // at apply time, before CardTopUp.
-func TestAccCardTopup_maxFeeCheckedAtApply(t *testing.T) {
+func TestAccCardTopUp_maxFeeCheckedAtApply(t *testing.T) {
 	sb := startTestSandbox(t)
 	merchantBefore := sb.MerchantBalance("USD")
 	tfresource.ParallelTest(t, tfresource.TestCase{
@@ -309,7 +309,7 @@ func assertNoMoneyMoved(t *testing.T, sb *testSandbox, cardID string, merchantBe
 
 // A top-up over the program's single-recharge limit fails at plan time when the card's program
 // is known from its BIN, and at apply right before CardTopUp when the card is new: no money moves.
-func TestAccCardTopup_overSingleRechargeLimitFailsBeforeMoneyMoves(t *testing.T) {
+func TestAccCardTopUp_overSingleRechargeLimitFailsBeforeMoneyMoves(t *testing.T) {
 	sb := startTestSandbox(t)
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	merchantBefore := sb.MerchantBalance("USD")
@@ -346,7 +346,7 @@ resource "cards_card_topup" "test" {
 
 // A top-up the platform refuses (here: the merchant's balance is too low) fails with the
 // platform's remarks, and nothing is written to state.
-func TestAccCardTopup_platformRefusalShowsRemarks(t *testing.T) {
+func TestAccCardTopUp_platformRefusalShowsRemarks(t *testing.T) {
 	sb := startTestSandbox(t)
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	sb.SetMerchantBalance("USD", decimal.RequireFromString("50.00"))
@@ -383,7 +383,7 @@ func TestAccCardTopup_platformRefusalShowsRemarks(t *testing.T) {
 // A CardTopUp whose answer is lost is not retried: the error says the top-up may have gone
 // A top-up that the platform accepts and then fails is an error with the platform's remarks;
 // it stays in state, tainted, so the next plan replaces it.
-func TestAccCardTopup_asyncFailureTaints(t *testing.T) {
+func TestAccCardTopUp_asyncFailureTaints(t *testing.T) {
 	sb := startTestSandbox(t)
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	merchantBefore := sb.MerchantBalance("USD")
@@ -447,7 +447,7 @@ func (sb *testSandbox) oneTopUpMade(t *testing.T, amount string) func(*terraform
 // A CardTopUp processed by the platform whose answer is lost (the connection drops, or a 500
 // after processing) is not sent again: the provider finds it in the card's transactions and
 // follows it. One apply, one top-up, nothing left to do.
-func TestAccCardTopup_lostAnswerIsFoundNotRepeated(t *testing.T) {
+func TestAccCardTopUp_lostAnswerIsFoundNotRepeated(t *testing.T) {
 	for _, mode := range []string{sandbox.ModeLoseResponse, sandbox.Mode500AfterProcessing} {
 		t.Run(mode, func(t *testing.T) {
 			sb := startTestSandbox(t)
@@ -477,7 +477,7 @@ func TestAccCardTopup_lostAnswerIsFoundNotRepeated(t *testing.T) {
 // A CardTopUp that got a 500 before the platform processed it looks the same to the provider
 // as one processed and then lost. No recharge appears in the card's transactions within the
 // create timeout: the provider says the top-up did not happen, and the next apply makes it.
-func TestAccCardTopup_unprocessedTopUpIsDecidedAndMadeOnce(t *testing.T) {
+func TestAccCardTopUp_unprocessedTopUpIsDecidedAndMadeOnce(t *testing.T) {
 	sb := startTestSandbox(t)
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	config := topUpConfig(sb, cardID, "100", `
@@ -509,7 +509,7 @@ func TestAccCardTopup_unprocessedTopUpIsDecidedAndMadeOnce(t *testing.T) {
 // A top-up that outlasts the create timeout was accepted: it may still complete, so it is
 // saved as pending and NOT tainted (a replacement would move money twice). The next refresh
 // shows how it ended, and nothing is planned.
-func TestAccCardTopup_timeoutSavesPendingTopUp(t *testing.T) {
+func TestAccCardTopUp_timeoutSavesPendingTopUp(t *testing.T) {
 	sb := startTestSandbox(t, func(o *sandbox.Options) { o.TaskDelay = 3 * time.Second })
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	config := topUpConfig(sb, cardID, "100", `
@@ -541,7 +541,7 @@ func TestAccCardTopup_timeoutSavesPendingTopUp(t *testing.T) {
 
 // A failed refresh of a top-up keeps its last state with a warning: it must not stop the rest
 // of a run, such as the destroy that cancels cards.
-func TestAccCardTopup_failedRefreshDoesNotBlockDestroy(t *testing.T) {
+func TestAccCardTopUp_failedRefreshDoesNotBlockDestroy(t *testing.T) {
 	sb := startTestSandbox(t)
 	config := sb.ProviderConfig + fmt.Sprintf(`
 resource "cards_card" "test" {
@@ -596,7 +596,7 @@ func sampleTopUpModel() cardTopUpResourceModel {
 
 // Destroy only forgets the top-up, with a warning that the money stays; it calls no API
 // (the resource has no client here).
-func TestCardTopupDelete_warnsMoneyStays(t *testing.T) {
+func TestCardTopUpDelete_warnsMoneyStays(t *testing.T) {
 	state := topUpResourceState(t, sampleTopUpModel())
 	resp := &resource.DeleteResponse{State: state}
 	(&cardTopUpResource{}).Delete(context.Background(), resource.DeleteRequest{State: state}, resp)
@@ -614,7 +614,7 @@ func TestCardTopupDelete_warnsMoneyStays(t *testing.T) {
 }
 
 // A destroy plan warns before anything happens.
-func TestCardTopupModifyPlan_destroyWarns(t *testing.T) {
+func TestCardTopUpModifyPlan_destroyWarns(t *testing.T) {
 	state := topUpResourceState(t, sampleTopUpModel())
 	plan := tfsdk.Plan{Schema: state.Schema, Raw: tftypes.NewValue(state.Schema.Type().TerraformType(context.Background()), nil)}
 	resp := &resource.ModifyPlanResponse{Plan: plan}
@@ -627,7 +627,7 @@ func TestCardTopupModifyPlan_destroyWarns(t *testing.T) {
 	}
 }
 
-func TestCardTopupSetFromStatus(t *testing.T) {
+func TestCardTopUpSetFromStatus(t *testing.T) {
 	status := &cardsapi.TopUpStatus{
 		TaskID: "task-1", CardID: "card-1", Currency: "USD", Amount: decimal.RequireFromString("150.5"),
 		SettlementAmount: decimal.RequireFromString("148.24"), Fee: decimal.RequireFromString("2.26"),

@@ -15,7 +15,7 @@ import (
 
 // Fee estimates follow the seeded formula of ProgramVirtual: clamp(round_half_up(amount ×
 // 0.015, 2), 1.00, 50.00). No money moves.
-func TestAccTopupFeeDataSource_estimates(t *testing.T) {
+func TestAccTopUpFeeDataSource_estimates(t *testing.T) {
 	sb := startTestSandbox(t)
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	cases := []struct{ label, amount, fee, receive string }{
@@ -57,7 +57,7 @@ data "cards_topup_fee" %q {
 }
 
 // An unknown card is an error naming it; an invalid amount fails at plan time.
-func TestAccTopupFeeDataSource_errors(t *testing.T) {
+func TestAccTopUpFeeDataSource_errors(t *testing.T) {
 	sb := startTestSandbox(t)
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	const missing = "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
