@@ -206,6 +206,9 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	var state cardResourceModel
 	if !creating {
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+		// This id is in a state Terraform saved: never adopt it for another resource, also when
+		// the run does not refresh (-refresh=false), where Read would not say so.
+		r.journal.Confirm(state.ID.ValueString())
 	}
 	if req.Plan.Raw.IsNull() {
 		if !creating {

@@ -229,6 +229,7 @@ func (r *cardTopUpResource) ModifyPlan(ctx context.Context, req resource.ModifyP
 		var state, plan cardTopUpResourceModel
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 		resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+		r.journal.Confirm(state.ID.ValueString()) // saved by Terraform: never adopted again, refresh or not
 		// resp.RequiresReplace is not filled in yet when ModifyPlan runs: decide as the plan modifiers do.
 		if strings.EqualFold(state.Status.ValueString(), cardsapi.StatusFailed) && !topUpReplaced(state, plan) {
 			// A top-up that failed moved no money (the platform refunds it): make it again.
