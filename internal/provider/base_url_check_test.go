@@ -45,6 +45,7 @@ func providerClient(t *testing.T, sb *testSandbox, baseURL string) *cardsapi.Cli
 // at the cost of one MerchantInformation request however often it is asked.
 func TestWrongBaseURLNamesBaseURLOnce(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "counts requests")
 	wrong := sb.URL + "/extra"
 	client := providerClient(t, sb, wrong)
 	ctx := testContext(t)
@@ -84,6 +85,7 @@ func TestWrongBaseURLNamesBaseURLOnce(t *testing.T) {
 // MerchantInformation request, and asks no more.
 func TestWrongBaseURLKeepsRealNotFound(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "counts requests")
 	client := providerClient(t, sb, sb.URL)
 	ctx := testContext(t)
 
@@ -115,6 +117,7 @@ func TestWrongBaseURLKeepsRealNotFound(t *testing.T) {
 // failed list; nothing is issued and no money moves.
 func TestAccProvider_wrongBaseURLPathNamedAtPlan(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "counts requests")
 	key := t.TempDir() + "/merchant-key.pem"
 	writeFile(t, key, sb.KeyPEM)
 	resource.Test(t, resource.TestCase{

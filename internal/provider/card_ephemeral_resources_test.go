@@ -11,8 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
-
-	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 )
 
 // The ephemeral resources return the platform's secrets; the echo provider (a test-only
@@ -28,7 +26,7 @@ func TestAccCardEphemeralResources_returnSecrets(t *testing.T) {
 resource "cards_card" "test" {
   program_id = %q
 }
-`, sandbox.ProgramVirtual)
+`, sb.prog(progVirtual))
 	var cardID string
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},

@@ -196,6 +196,7 @@ func TestProgramIssuesVirtualCards(t *testing.T) {
 // checked; a top-up onto a frozen card is a warning, onto a cancelled one an error.
 func TestInputChecksAgainstTheSandbox(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "counts requests and forces card statuses")
 	client := sb.client(t)
 	ctx := testContext(t)
 	good := &cardsapi.KYC{NationalityID: "23", CountryID: "23", CountryISOThree: "IND", Town: "INBOM"}

@@ -39,6 +39,7 @@ func journalOfEarlierRun(t *testing.T, dir, kind, fingerprint, subject, amount, 
 // a second card.
 func TestAccCard_lostApplyCardAnswerStopsThePlan(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "injects a lost ApplyCard answer")
 	config := testAccVirtualCardConfig(sb, false, 0)
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(t),
@@ -72,6 +73,7 @@ func TestAccCard_lostApplyCardAnswerStopsThePlan(t *testing.T) {
 // working directory finds it in the journal and adopts it instead of applying again.
 func TestAccCard_killedRunsCardIsAdopted(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "counts ApplyCard requests")
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	dir := t.TempDir()
 	journalOfEarlierRun(t, dir, journal.KindCard, cardFingerprint(sandbox.ProgramVirtual, nil), sandbox.ProgramVirtual, "", cardID,
@@ -100,6 +102,7 @@ func TestAccCard_killedRunsCardIsAdopted(t *testing.T) {
 // stops, naming the journal entry to delete once the user has decided.
 func TestAccCard_killedRunsUnansweredApplicationStopsThePlan(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "counts ApplyCard requests")
 	dir := t.TempDir()
 	entry := journalOfEarlierRun(t, dir, journal.KindCard, cardFingerprint(sandbox.ProgramVirtual, nil), sandbox.ProgramVirtual, "", "",
 		time.Now().Add(-time.Minute))

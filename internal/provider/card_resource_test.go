@@ -27,7 +27,7 @@ resource "cards_card" "test" {
   frozen      = %t
   pin_version = %d
 }
-`, sandbox.ProgramVirtual, frozen, pinVersion)
+`, sb.prog(progVirtual), frozen, pinVersion)
 }
 
 // A virtual card's whole life: issue, import, freeze, unfreeze, rotate the PIN, cancel.
@@ -79,6 +79,9 @@ func TestAccCard_virtualLifecycle(t *testing.T) {
 					plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate),
 				}},
 				Check: func(*terraform.State) error {
+					if sb.external {
+						return nil // the PIN change count is the sandbox's record
+					}
 					card, _ := sb.Card(cardID)
 					if card.PinChanges != 1 {
 						return fmt.Errorf("sandbox counted %d PIN changes, want 1", card.PinChanges)
@@ -99,7 +102,7 @@ func TestAccCard_physicalWithKYCAndBinding(t *testing.T) {
 		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
 		Steps: []resource.TestStep{{
-			Config: sb.ProviderConfig + physicalCardConfig("Jane"),
+			Config: sb.ProviderConfig + sb.physicalCardConfig("Jane"),
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(name, tfjsonpath.New("status"), knownvalue.StringExact("Active")),
 				statecheck.ExpectKnownValue(name, tfjsonpath.New("kyc"), knownvalue.Null()),
@@ -108,41 +111,6 @@ func TestAccCard_physicalWithKYCAndBinding(t *testing.T) {
 			Check: sb.cardStatusIs(name, "Active"),
 		}},
 	})
-}
-
-// physicalCardConfig is a complete physical-card configuration for ProgramPhysicalKYC.
-func physicalCardConfig(firstName string) string {
-	return fmt.Sprintf(`
-resource "cards_card" "physical" {
-  program_id = %q
-  kyc = {
-    first_name        = %q
-    last_name         = "Quixotewright"
-    gender            = "female"
-    date_of_birth     = "1990-04-12"
-    email             = "jane.quixotewright@example.com"
-    mobile_code       = "+91"
-    mobile            = "9876501234"
-    address           = "12 Zephyrine Lane"
-    town              = "1025"
-    city              = "Mumbai"
-    state             = "Maharashtra"
-    zip_code          = "400001"
-    country_id        = "23"
-    country_iso3      = "IND"
-    doc_type          = 1
-    doc_id            = "P7788991Z"
-    front_doc         = "RlJPTlRET0NJTUFHRQ=="
-    back_doc          = "QkFDS0RPQ0lNQUdF"
-    doc_expire_date   = "2031-01-01"
-    doc_never_expires = false
-  }
-  binding = {
-    card_number = "4111111111111111"
-    envelope_no = "ENV-0042"
-  }
-}
-`, sandbox.ProgramPhysicalKYC, firstName)
 }
 
 // Missing KYC fields fail at plan time, naming them, and no card is requested.
@@ -163,10 +131,16 @@ resource "cards_card" "physical" {
     envelope_no = "ENV-0042"
   }
 }
-`, sandbox.ProgramPhysicalKYC),
+`, sb.prog(progKYCAtApply)),
 			ExpectError: regexp.MustCompile(`(?s)Missing KYC fields.*date_of_birth.*last_name`),
 		}},
 	})
+	if sb.external {
+		if ids := sb.trackedCards(); len(ids) != 0 {
+			t.Fatalf("cards %v were applied for, want none", ids)
+		}
+		return
+	}
 	if n := sb.Counters()["ApplyCard"]; n != 0 {
 		t.Fatalf("sandbox received %d ApplyCard requests, want 0", n)
 	}
@@ -190,9 +164,7 @@ func TestAccCard_cancelledOutOfBandIsRecreated(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if err := sb.ForceCardStatus(firstID, "Cancelled"); err != nil {
-						t.Fatal(err)
-					}
+					sb.outOfBand(t, firstID, "Cancelled")
 				},
 				Config: testAccVirtualCardConfig(sb, false, 0),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -224,9 +196,7 @@ func TestAccCard_frozenOutOfBandShowsDrift(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if err := sb.ForceCardStatus(cardID, "Frozen"); err != nil {
-						t.Fatal(err)
-					}
+					sb.outOfBand(t, cardID, "Frozen")
 				},
 				Config: testAccVirtualCardConfig(sb, false, 0),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
@@ -242,6 +212,7 @@ func TestAccCard_frozenOutOfBandShowsDrift(t *testing.T) {
 // An activation that outlasts the create timeout keeps the card in state, tainted.
 func TestAccCard_activationTimeoutTaintsCard(t *testing.T) {
 	sb := startTestSandbox(t, func(o *sandbox.Options) { o.TaskDelay = 4 * time.Second })
+	sb.requireSandbox(t, "slows activation down")
 	const name = "cards_card.test"
 	config := sb.ProviderConfig + fmt.Sprintf(`
 resource "cards_card" "test" {
@@ -250,7 +221,7 @@ resource "cards_card" "test" {
     create = "1s"
   }
 }
-`, sandbox.ProgramVirtual)
+`, sb.prog(progVirtual))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
@@ -278,11 +249,12 @@ resource "cards_card" "test" {
 // A KYC review that rejects the applicant is a clear error naming the card.
 func TestAccCard_kycRejectionIsAnError(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "rejects a KYC review by the applicant's name")
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
-			Config:      sb.ProviderConfig + physicalCardConfig("REJECT"),
+			Config:      sb.ProviderConfig + sb.physicalCardConfig("REJECT"),
 			ExpectError: regexp.MustCompile(`(?s)KYC review rejected.*KycRejected.*Correct\s+the\s+kyc`),
 		}},
 	})
@@ -291,6 +263,7 @@ func TestAccCard_kycRejectionIsAnError(t *testing.T) {
 // A refused operation carries the platform's remarks.
 func TestAccCard_refusedOperationShowsRemarks(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "forces a card into KycRejected")
 	const name = "cards_card.test"
 	var cardID string
 	resource.ParallelTest(t, resource.TestCase{
@@ -350,6 +323,7 @@ func TestAccCard_wrongBaseURLNeverDropsCard(t *testing.T) {
 // attempt already took effect counts as success, and exactly one freeze and one cancel happen.
 func TestAccCard_lostAnswersToConvergingOperations(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "injects lost answers")
 	const name = "cards_card.test"
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(t),
@@ -390,10 +364,16 @@ func TestAccCard_writeOnlyOnOlderTerraformNamesVersion(t *testing.T) {
 		},
 		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{
-			Config:      sb.ProviderConfig + physicalCardConfig("Jane"),
+			Config:      sb.ProviderConfig + sb.physicalCardConfig("Jane"),
 			ExpectError: regexp.MustCompile(`(?s)Write-only attributes are only supported in Terraform\s+1\.11`),
 		}},
 	})
+	if sb.external {
+		if ids := sb.trackedCards(); len(ids) != 0 {
+			t.Fatalf("cards %v were applied for, want none", ids)
+		}
+		return
+	}
 	if n := sb.Counters()["ApplyCard"]; n != 0 {
 		t.Fatalf("sandbox received %d ApplyCard requests, want 0", n)
 	}
@@ -404,14 +384,14 @@ func TestAccCard_writeOnlyOnOlderTerraformNamesVersion(t *testing.T) {
 // configured pin_version without rotating the PIN.
 func TestAccCard_importAdoptsConfiguration(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
+	cardID := sb.issueCard(t, sb.prog(progVirtual), sandbox.CardStatusActive)
 	const name = "cards_card.test"
 	withPinVersion := testAccVirtualCardConfig(sb, false, 5)
 	plain := sb.ProviderConfig + fmt.Sprintf(`
 resource "cards_card" "test" {
   program_id = %q
 }
-`, sandbox.ProgramVirtual)
+`, sb.prog(progVirtual))
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
@@ -423,7 +403,7 @@ resource "cards_card" "test" {
 				ImportStateId: cardID,
 				// An import block plans a no-op: program_id was found from the card's BIN.
 				ImportStateKind:  resource.ImportBlockWithID,
-				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectKnownValue(name, tfjsonpath.New("program_id"), knownvalue.StringExact(sandbox.ProgramVirtual))}},
+				ImportPlanChecks: resource.ImportPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectKnownValue(name, tfjsonpath.New("program_id"), knownvalue.StringExact(sb.prog(progVirtual)))}},
 			},
 			{
 				Config:             withPinVersion,
@@ -439,9 +419,12 @@ resource "cards_card" "test" {
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(name, tfjsonpath.New("pin_version"), knownvalue.Int64Exact(5)),
-					statecheck.ExpectKnownValue(name, tfjsonpath.New("program_id"), knownvalue.StringExact(sandbox.ProgramVirtual)),
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("program_id"), knownvalue.StringExact(sb.prog(progVirtual))),
 				},
 				Check: func(*terraform.State) error {
+					if sb.external {
+						return nil // the PIN change count is the sandbox's record
+					}
 					if card, _ := sb.Card(cardID); card.PinChanges != 0 {
 						return fmt.Errorf("the PIN was rotated %d times; adopting pin_version after an import must not rotate it", card.PinChanges)
 					}
@@ -451,6 +434,9 @@ resource "cards_card" "test" {
 			{
 				Config: testAccVirtualCardConfig(sb, false, 6),
 				Check: func(*terraform.State) error {
+					if sb.external {
+						return nil
+					}
 					if card, _ := sb.Card(cardID); card.PinChanges != 1 {
 						return fmt.Errorf("the PIN was rotated %d times after bumping pin_version, want 1", card.PinChanges)
 					}
@@ -466,7 +452,7 @@ resource "cards_card" "test" {
 // instead of being replaced: the platform cannot cancel a card in that state.
 func TestAccCard_bindingIsResumedForACardAwaitingIt(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.issueCard(t, sandbox.ProgramPhysicalKYCAtBinding, sandbox.CardStatusAwaitingBinding)
+	cardID := sb.issueCard(t, sb.prog(progKYCAtBinding), sandbox.CardStatusAwaitingBinding)
 	const name = "cards_card.physical"
 	config := sb.ProviderConfig + fmt.Sprintf(`
 resource "cards_card" "physical" {
@@ -481,11 +467,11 @@ resource "cards_card" "physical" {
     mobile        = "9876501234"
   }
   binding = {
-    card_number        = "4111111111111111"
+    card_number        = %q
     hand_held_id_photo = "SEFORFBIT0xESU5HSUQ="
   }
 }
-`, sandbox.ProgramPhysicalKYCAtBinding)
+`, sb.prog(progKYCAtBinding), sb.cardNumber(t, sb.prog(progKYCAtBinding)))
 	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
 		ProtoV6ProviderFactories: testAccProviders(t),
@@ -511,7 +497,10 @@ resource "cards_card" "physical" {
 			},
 		},
 	})
-	if n := sb.Counters()["ApplyCard"]; n != 1 {
+	if n := len(sb.trackedCards()); sb.external && n != 1 {
+		t.Fatalf("%d cards were applied for, want only the test's own 1", n)
+	}
+	if n := sb.requestsSent()["ApplyCard"]; !sb.external && n != 1 {
 		t.Fatalf("sandbox received %d ApplyCard requests, want only the test's own 1", n)
 	}
 }
@@ -520,6 +509,7 @@ resource "cards_card" "physical" {
 // card, with advice to bind it rather than replace it.
 func TestAccCard_bindingFailureKeepsCardInState(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "injects a failed Binding")
 	const name = "cards_card.physical"
 	var cardID string
 	resource.ParallelTest(t, resource.TestCase{
@@ -531,7 +521,7 @@ func TestAccCard_bindingFailureKeepsCardInState(t *testing.T) {
 				PreConfig: func() {
 					sb.SetFaults(sandbox.Faults{Next: []sandbox.NextFault{{Operation: "Binding", Mode: "500", Count: 1}}})
 				},
-				Config:      sb.ProviderConfig + physicalCardConfig("Jane"),
+				Config:      sb.ProviderConfig + sb.physicalCardConfig("Jane"),
 				ExpectError: regexp.MustCompile(`(?s)could not be bound.*waits\s+for\s+its\s+physical\s+card.*terraform\s+untaint`),
 			},
 			{
@@ -545,14 +535,14 @@ func TestAccCard_bindingFailureKeepsCardInState(t *testing.T) {
 					}
 					cardID = cards[0].ID
 					ctx := testContext(t)
-					if _, err := sb.client(t).BindCard(ctx, cardsapi.BindCardRequest{CardID: cardID, CardNumber: sandbox.NewCardNumber(sandbox.ProgramPhysicalKYC), EnvelopeNo: "ENV-0043"}); err != nil {
+					if _, err := sb.client(t).BindCard(ctx, cardsapi.BindCardRequest{CardID: cardID, CardNumber: sandbox.NewCardNumber(sb.prog(progKYCAtApply)), EnvelopeNo: "ENV-0043"}); err != nil {
 						t.Fatal(err)
 					}
 					if _, err := sb.client(t).WaitForCardStatus(ctx, cardID, []string{"Active"}, nil); err != nil {
 						t.Fatal(err)
 					}
 				},
-				Config: sb.ProviderConfig + physicalCardConfig("Jane"),
+				Config: sb.ProviderConfig + sb.physicalCardConfig("Jane"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(name, plancheck.ResourceActionDestroyBeforeCreate),
 				}},
@@ -579,9 +569,15 @@ resource "cards_card" "test" {
 }
 `,
 			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Program not found.*merchant's\s+programs:.*` + sandbox.ProgramVirtual),
+			ExpectError: regexp.MustCompile(`(?s)Program not found.*merchant's\s+programs:.*` + sb.prog(progVirtual)),
 		}},
 	})
+	if sb.external {
+		if ids := sb.trackedCards(); len(ids) != 0 {
+			t.Fatalf("cards %v were applied for, want none", ids)
+		}
+		return
+	}
 	if n := sb.Counters()["ApplyCard"]; n != 0 {
 		t.Fatalf("sandbox received %d ApplyCard requests, want 0", n)
 	}

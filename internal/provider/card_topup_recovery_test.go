@@ -20,6 +20,7 @@ func TestAccCardTopUp_killedRunsTopUpIsAdopted(t *testing.T) {
 		name := map[bool]string{true: "answered", false: "unanswered"}[answered]
 		t.Run(name, func(t *testing.T) {
 			sb := startTestSandbox(t)
+			sb.requireSandbox(t, "counts top-ups in the journal of a killed run")
 			cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 			sentAt := time.Now().Add(-time.Second)
 			task, err := sb.client(t).TopUp(testContext(t), cardID, decimal.RequireFromString("100"))
@@ -56,6 +57,7 @@ func TestAccCardTopUp_killedRunsUnansweredTopUpIsDecided(t *testing.T) {
 	hundred := decimal.RequireFromString("100")
 	t.Run("ambiguous", func(t *testing.T) {
 		sb := startTestSandbox(t)
+		sb.requireSandbox(t, "counts top-ups in the journal of a killed run")
 		cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 		dir := t.TempDir()
 		entry := journalOfEarlierRun(t, dir, journal.KindTopUp, topUpFingerprint(cardID, hundred), cardID, "100.00", "",
@@ -80,6 +82,7 @@ func TestAccCardTopUp_killedRunsUnansweredTopUpIsDecided(t *testing.T) {
 	})
 	t.Run("never happened", func(t *testing.T) {
 		sb := startTestSandbox(t)
+		sb.requireSandbox(t, "counts top-ups in the journal of a killed run")
 		cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 		dir := t.TempDir()
 		journalOfEarlierRun(t, dir, journal.KindTopUp, topUpFingerprint(cardID, hundred), cardID, "100.00", "",

@@ -40,9 +40,16 @@ func errorText(fragments ...string) *regexp.Regexp {
 	return regexp.MustCompile(`(?s)` + strings.Join(fragments, ".*"))
 }
 
-// cardBalance is the sandbox's balance of a card.
+// cardBalance is the sandbox's balance of a card (external mode: CardBalance's current balance).
 func (sb *testSandbox) cardBalance(t *testing.T, cardID string) decimal.Decimal {
 	t.Helper()
+	if sb.external {
+		b, err := sb.client(t).CardBalance(testContext(t), cardID)
+		if err != nil {
+			t.Fatalf("CardBalance of %s: %v", cardID, err)
+		}
+		return b.CurrentBalance
+	}
 	card, ok := sb.Card(cardID)
 	if !ok {
 		t.Fatalf("sandbox has no card %s", cardID)
@@ -60,6 +67,16 @@ resource "cards_card_topup" "test" {
 `, cardID, amount, extra)
 }
 
+// estimate is the API's fee estimate and receive amount for topping up cardID by amount.
+func (sb *testSandbox) estimate(t *testing.T, cardID, amount string) (fee, receive string) {
+	t.Helper()
+	est, err := sb.client(t).EstimateTopUpFee(testContext(t), cardID, decimal.RequireFromString(amount))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return est.Fee.StringFixed(2), est.ReceiveAmount.StringFixed(2)
+}
+
 // expectMoney fails unless got is exactly want (as decimals).
 func expectMoney(what string, got decimal.Decimal, want string) error {
 	if !got.Equal(decimal.RequireFromString(want)) {
@@ -73,14 +90,24 @@ func expectMoney(what string, got decimal.Decimal, want string) error {
 // nothing, a new amount makes a new top-up, import works, and destroy leaves the money.
 func TestAccCardTopUp_lifecycle(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
+	cardID := sb.issueCard(t, sb.prog(progVirtual), sandbox.CardStatusActive)
 
 	// The sandbox's documented formula (seed.go): fee = clamp(round_half_up(amount × 0.015, 2), 1.00, 50.00).
 	// 150.50 × 0.015 = 2.2575 → 2.26; the card receives 150.50 − 2.26 = 148.24.
 	// 20.00 × 0.015 = 0.30 → below the minimum → 1.00; the card receives 19.00.
-	const amount, wantFee, wantReceive = "150.5", "2.26", "148.24"
-	const amount2, wantFee2, wantReceive2 = "20", "1.00", "19.00"
+	// In external mode the fees are the API's own estimates, and the merchant's balance (shared
+	// with whatever else runs) is not checked.
+	const amount, amount2 = "150.5", "20"
+	wantFee, wantReceive, wantFee2, wantReceive2 := "2.26", "148.24", "1.00", "19.00"
+	if sb.external {
+		wantFee, wantReceive = sb.estimate(t, cardID, "150.50")
+		wantFee2, wantReceive2 = sb.estimate(t, cardID, amount2)
+	}
+	wantReceiveBoth := decimal.RequireFromString(wantReceive).Add(decimal.RequireFromString(wantReceive2)).StringFixed(2)
 	for _, c := range []struct{ amount, fee, receive string }{{"150.50", wantFee, wantReceive}, {amount2, wantFee2, wantReceive2}} {
+		if sb.external {
+			break
+		}
 		fee, _ := sandbox.RechargeFee(sandbox.ProgramVirtual, decimal.RequireFromString(c.amount))
 		if fee.StringFixed(2) != c.fee {
 			t.Fatalf("sandbox formula gives fee %s for %s, the test expects %s", fee.StringFixed(2), c.amount, c.fee)
@@ -97,7 +124,9 @@ func TestAccCardTopUp_lifecycle(t *testing.T) {
 	var merchantBefore, cardBefore, merchantAfter, cardAfter decimal.Decimal
 	var taskID string
 	snapshot := func(merchant, card *decimal.Decimal) {
-		*merchant = sb.MerchantBalance("USD")
+		if !sb.external {
+			*merchant = sb.MerchantBalance("USD")
+		}
 		*card = sb.cardBalance(t, cardID)
 	}
 
@@ -131,10 +160,13 @@ func TestAccCardTopUp_lifecycle(t *testing.T) {
 						return err
 					}
 					snapshot(&merchantAfter, &cardAfter)
-					if err := expectMoney("merchant balance change", merchantBefore.Sub(merchantAfter), "150.50"); err != nil {
+					if err := expectMoney("card balance change", cardAfter.Sub(cardBefore), wantReceive); err != nil {
 						return err
 					}
-					if err := expectMoney("card balance change", cardAfter.Sub(cardBefore), wantReceive); err != nil {
+					if sb.external {
+						return nil
+					}
+					if err := expectMoney("merchant balance change", merchantBefore.Sub(merchantAfter), "150.50"); err != nil {
 						return err
 					}
 					topUps := sb.TopUps()
@@ -183,6 +215,9 @@ func TestAccCardTopUp_lifecycle(t *testing.T) {
 					plancheck.ExpectResourceAction(topUpName, plancheck.ResourceActionUpdate),
 				}},
 				Check: func(*terraform.State) error {
+					if sb.external {
+						return expectMoney("card balance", sb.cardBalance(t, cardID), cardAfter.String())
+					}
 					if n := sb.Counters()["CardTopUp"]; n != 1 {
 						return fmt.Errorf("sandbox received %d CardTopUp requests, want 1", n)
 					}
@@ -205,10 +240,14 @@ func TestAccCardTopUp_lifecycle(t *testing.T) {
 					if s.RootModule().Resources[topUpName].Primary.ID == taskID {
 						return fmt.Errorf("top-up id is still %s, want a new top-up", taskID)
 					}
-					if err := expectMoney("merchant balance change", merchantBefore.Sub(sb.MerchantBalance("USD")), "170.50"); err != nil {
+					if err := expectMoney("card balance change", sb.cardBalance(t, cardID).Sub(cardBefore), wantReceiveBoth); err != nil {
 						return err
 					}
-					if err := expectMoney("card balance change", sb.cardBalance(t, cardID).Sub(cardBefore), "167.24"); err != nil {
+					if sb.external {
+						snapshot(&merchantAfter, &cardAfter)
+						return nil
+					}
+					if err := expectMoney("merchant balance change", merchantBefore.Sub(sb.MerchantBalance("USD")), "170.50"); err != nil {
 						return err
 					}
 					if n := len(sb.TopUps()); n != 2 {
@@ -228,6 +267,9 @@ func TestAccCardTopUp_lifecycle(t *testing.T) {
 					if err := expectMoney("card balance", sb.cardBalance(t, cardID), cardAfter.String()); err != nil {
 						return err
 					}
+					if sb.external {
+						return nil
+					}
 					if err := expectMoney("merchant balance", sb.MerchantBalance("USD"), merchantAfter.String()); err != nil {
 						return err
 					}
@@ -246,14 +288,19 @@ func TestAccCardTopUp_lifecycle(t *testing.T) {
 // max_fee below the estimate fails the plan; no money moves.
 func TestAccCardTopUp_maxFeeTooLowFailsPlan(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
-	merchantBefore := sb.MerchantBalance("USD")
+	cardID := sb.issueCard(t, sb.prog(progVirtual), sandbox.CardStatusActive)
+	merchantBefore := sb.merchantBalance()
+	// 100.00 × 0.015 = 1.50 > 1.49 (external mode: the API's estimate, and 0.01 less).
+	fee, maxFee := "1.50", "1.49"
+	if sb.external {
+		fee, _ = sb.estimate(t, cardID, "100")
+		maxFee = decimal.RequireFromString(fee).Sub(decimal.RequireFromString("0.01")).StringFixed(2)
+	}
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []tfresource.TestStep{{
-			// 100.00 × 0.015 = 1.50 > 1.49.
-			Config:      topUpConfig(sb, cardID, "100", `  max_fee = "1.49"`),
-			ExpectError: errorText(`Estimated fee exceeds max_fee`, `fee of 1\.50 for topping up card`, `more than max_fee 1\.49`, `No money was moved`),
+			Config:      topUpConfig(sb, cardID, "100", fmt.Sprintf(`  max_fee = %q`, maxFee)),
+			ExpectError: errorText(`Estimated fee exceeds max_fee`, `fee of `+regexp.QuoteMeta(fee)+` for topping up card`, `more than max_fee `+regexp.QuoteMeta(maxFee), `No money was moved`),
 		}},
 	})
 	assertNoMoneyMoved(t, sb, cardID, merchantBefore)
@@ -263,7 +310,12 @@ func TestAccCardTopUp_maxFeeTooLowFailsPlan(t *testing.T) {
 // at apply time, before CardTopUp.
 func TestAccCardTopUp_maxFeeCheckedAtApply(t *testing.T) {
 	sb := startTestSandbox(t)
-	merchantBefore := sb.MerchantBalance("USD")
+	merchantBefore := sb.merchantBalance()
+	program := sb.prog(progVirtual)
+	if sb.external {
+		// The fee of 100 on the program must be known to pick a max_fee just under it.
+		sb.requireSandbox(t, "relies on the seed program's fee formula (a fee of 1.50 for 100)")
+	}
 	tfresource.ParallelTest(t, tfresource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(t),
 		CheckDestroy:             sb.checkAllCardsCancelled,
@@ -277,7 +329,7 @@ resource "cards_card_topup" "test" {
   amount  = "100"
   max_fee = "1.49"
 }
-`, sandbox.ProgramVirtual),
+`, program),
 			ConfigPlanChecks: tfresource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 				plancheck.ExpectUnknownValue(topUpName, tfjsonpath.New("estimated_fee")),
 			}},
@@ -291,8 +343,22 @@ resource "cards_card_topup" "test" {
 	assertNoMoneyMoved(t, sb, cards[0].ID, merchantBefore)
 }
 
+// merchantBalance is the sandbox merchant's USD balance (external mode: zero, not checked).
+func (sb *testSandbox) merchantBalance() decimal.Decimal {
+	if sb.external {
+		return decimal.Zero
+	}
+	return sb.MerchantBalance("USD")
+}
+
 func assertNoMoneyMoved(t *testing.T, sb *testSandbox, cardID string, merchantBefore decimal.Decimal) {
 	t.Helper()
+	if sb.external {
+		if err := expectMoney("card balance", sb.cardBalance(t, cardID), "0"); err != nil {
+			t.Error(err)
+		}
+		return
+	}
 	if n := sb.Counters()["CardTopUp"]; n != 0 {
 		t.Errorf("sandbox received %d CardTopUp requests, want 0", n)
 	}
@@ -311,6 +377,7 @@ func assertNoMoneyMoved(t *testing.T, sb *testSandbox, cardID string, merchantBe
 // is known from its BIN, and at apply right before CardTopUp when the card is new: no money moves.
 func TestAccCardTopUp_overSingleRechargeLimitFailsBeforeMoneyMoves(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "relies on the seed program's single-recharge limit")
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	merchantBefore := sb.MerchantBalance("USD")
 	// Seed: ProgramVirtual's singleRechargeLimit is 5000.00.
@@ -348,6 +415,7 @@ resource "cards_card_topup" "test" {
 // platform's remarks, and nothing is written to state.
 func TestAccCardTopUp_platformRefusalShowsRemarks(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "sets the merchant's balance")
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	sb.SetMerchantBalance("USD", decimal.RequireFromString("50.00"))
 	config := topUpConfig(sb, cardID, "100", "")
@@ -385,6 +453,7 @@ func TestAccCardTopUp_platformRefusalShowsRemarks(t *testing.T) {
 // it stays in state, tainted, so the next plan replaces it.
 func TestAccCardTopUp_asyncFailureTaints(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "injects a failed top-up")
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	merchantBefore := sb.MerchantBalance("USD")
 	config := topUpConfig(sb, cardID, "100", "")
@@ -451,6 +520,7 @@ func TestAccCardTopUp_lostAnswerIsFoundNotRepeated(t *testing.T) {
 	for _, mode := range []string{sandbox.ModeLoseResponse, sandbox.Mode500AfterProcessing} {
 		t.Run(mode, func(t *testing.T) {
 			sb := startTestSandbox(t)
+			sb.requireSandbox(t, "injects lost top-up answers")
 			cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 			config := topUpConfig(sb, cardID, "100", "")
 			tfresource.ParallelTest(t, tfresource.TestCase{
@@ -479,6 +549,7 @@ func TestAccCardTopUp_lostAnswerIsFoundNotRepeated(t *testing.T) {
 // create timeout: the provider says the top-up did not happen, and the next apply makes it.
 func TestAccCardTopUp_unprocessedTopUpIsDecidedAndMadeOnce(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "injects an unprocessed top-up")
 	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
 	config := topUpConfig(sb, cardID, "100", `
   timeouts {
@@ -543,6 +614,7 @@ func TestAccCardTopUp_timeoutSavesPendingTopUp(t *testing.T) {
 // of a run, such as the destroy that cancels cards.
 func TestAccCardTopUp_failedRefreshDoesNotBlockDestroy(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "injects failed TopUpStatus answers")
 	config := sb.ProviderConfig + fmt.Sprintf(`
 resource "cards_card" "test" {
   program_id = %q

@@ -57,8 +57,9 @@ func checkNewestFirst(name string, want int, spanMinutes int) func(*terraform.St
 // keeps the newest ones.
 func TestAccCardTransactionsDataSource_pagination(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
-	other := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
+	sb.requireSandbox(t, "adds transactions")
+	cardID := sb.issueCard(t, sb.prog(progVirtual), sandbox.CardStatusActive)
+	other := sb.issueCard(t, sb.prog(progVirtual), sandbox.CardStatusActive)
 	// Payment i (1..230) is dated i minutes ago and costs 1.00 + (i mod 10) × 0.25 (sandbox AddTransactions).
 	if err := sb.AddTransactions(cardID, 230); err != nil {
 		t.Fatal(err)
@@ -112,7 +113,8 @@ data "cards_card_transactions" "newest" {
 // An unknown card is an error naming it; a malformed time fails at plan time.
 func TestAccCardTransactionsDataSource_errors(t *testing.T) {
 	sb := startTestSandbox(t)
-	cardID := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
+	sb.requireSandbox(t, "counts requests")
+	cardID := sb.issueCard(t, sb.prog(progVirtual), sandbox.CardStatusActive)
 	const missing = "7f6e5d4c-3b2a-4190-8877-665544332211"
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(t),

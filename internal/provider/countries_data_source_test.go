@@ -21,6 +21,7 @@ import (
 // The seeded countries (sandbox/seed.go: 46 of them), filtered case-insensitively.
 func TestAccCountriesDataSource_seed(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "checks the sandbox's seed countries")
 	singapore := knownvalue.ObjectExact(stringChecks(map[string]string{
 		"id": "25", "name": "Singapore", "nationality": "Singaporean", "iso2": "SG", "iso3": "SGP", "iso_number": "702",
 	}))
@@ -142,7 +143,7 @@ data "cards_countries" "test" {
 			})
 		})
 	}
-	for op, n := range sb.Counters() {
+	for op, n := range sb.requestsSent() {
 		if n != 0 {
 			t.Errorf("sandbox received %d %s requests; a filter judged at plan time must send nothing", n, op)
 		}

@@ -8,8 +8,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
-
-	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 )
 
 func stringList(values ...string) knownvalue.Check {
@@ -34,11 +32,33 @@ data "cards_program" "binding" {
 data "cards_program" "virtual" {
   program_id = %q
 }
-`, sandbox.ProgramPhysicalKYC, sandbox.ProgramPhysicalKYCAtBinding, sandbox.ProgramVirtual)
+`, sb.prog(progKYCAtApply), sb.prog(progKYCAtBinding), sb.prog(progVirtual))
+	if sb.external {
+		// What the API's ProgramDetails says of each program, not the sandbox's seed values.
+		var checks []statecheck.StateCheck
+		for name, id := range map[string]string{kyc: sb.prog(progKYCAtApply), binding: sb.prog(progKYCAtBinding), virtual: sb.prog(progVirtual)} {
+			p, err := sb.client(t).ProgramDetails(testContext(t), id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checks = append(checks,
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("program_id"), knownvalue.StringExact(p.ProgramID)),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("name"), knownvalue.StringExact(p.Name)),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("currency"), knownvalue.StringExact(p.Currency)),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("bin"), knownvalue.Int64Exact(p.BIN)),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("single_recharge_limit"), knownvalue.StringExact(p.SingleRechargeLimit.StringFixed(2))),
+			)
+		}
+		resource.ParallelTest(t, resource.TestCase{
+			ProtoV6ProviderFactories: testAccProviders(t),
+			Steps:                    []resource.TestStep{{Config: config, ConfigStateChecks: checks}},
+		})
+		return
+	}
 
 	// ProgramPhysicalKYC, field by field.
 	strs := map[string]string{
-		"program_id": sandbox.ProgramPhysicalKYC, "name": "Sandbox Physical USD (KYC at apply)", "currency": "USD",
+		"program_id": sb.prog(progKYCAtApply), "name": "Sandbox Physical USD (KYC at apply)", "currency": "USD",
 		"type": "Debit", "consumption_method": "Online,POS,ATM", "iso_country_name": "Singapore",
 		"card_fee": "10.00", "card_opening_fee": "5.00", "first_recharge_amount": "50.00",
 		"cancellation_fee_min": "0.00", "cancellation_fee_max": "5.00", "freight_fee": "15.00",

@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 
 	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
-	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 	"github.com/arthawork/terraform-provider-cards/internal/signing"
 )
 
@@ -287,7 +286,7 @@ func TestAccProvider_credentialsJudgedAtPlan(t *testing.T) {
 resource "cards_card" "test" {
   program_id = %q
 }
-`, sandbox.ProgramVirtual)
+`, sb.prog(progVirtual))
 	cases := map[string]struct {
 		env      map[string]string
 		provider string
@@ -400,7 +399,7 @@ resource "cards_card" "test" {
 			}
 		})
 	}
-	for op, n := range sb.Counters() {
+	for op, n := range sb.requestsSent() {
 		if n != 0 {
 			t.Errorf("sandbox received %d %s requests; a configuration judged at plan time must send nothing", n, op)
 		}

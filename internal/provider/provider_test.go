@@ -6,8 +6,6 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
-
-	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 )
 
 // Bad credentials and settings fail at plan time with a diagnostic naming the attribute and
@@ -22,7 +20,7 @@ func TestAccProvider_badConfigurationFailsAtPlan(t *testing.T) {
 resource "cards_card" "test" {
   program_id = %q
 }
-`, sandbox.ProgramVirtual)
+`, sb.prog(progVirtual))
 	cases := map[string]struct {
 		provider string
 		want     *regexp.Regexp
@@ -79,7 +77,7 @@ resource "cards_card" "test" {
 			})
 		})
 	}
-	for op, n := range sb.Counters() {
+	for op, n := range sb.requestsSent() {
 		if n != 0 {
 			t.Errorf("sandbox received %d %s requests; bad configuration must send nothing", n, op)
 		}
@@ -103,7 +101,7 @@ func TestAccProvider_credentialsFromEnvironment(t *testing.T) {
 resource "cards_card" "test" {
   program_id = %q
 }
-`, sandbox.ProgramVirtual),
+`, sb.prog(progVirtual)),
 			Check: resource.TestCheckResourceAttr("cards_card.test", "status", "Active"),
 		}},
 	})

@@ -12,6 +12,7 @@ import (
 // The seeded towns (sandbox/seed.go: 48 of them), all or by country.
 func TestAccTownsDataSource_seed(t *testing.T) {
 	sb := startTestSandbox(t)
+	sb.requireSandbox(t, "checks the sandbox's seed towns")
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProviders(t),
 		Steps: []resource.TestStep{{

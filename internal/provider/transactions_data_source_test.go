@@ -17,8 +17,9 @@ import (
 // recharge and fee items.
 func TestAccTransactionsDataSource_allCards(t *testing.T) {
 	sb := startTestSandbox(t)
-	first := sb.issueCard(t, sandbox.ProgramVirtual, sandbox.CardStatusActive)
-	second := sb.issueCard(t, sandbox.ProgramSignature, sandbox.CardStatusActive)
+	sb.requireSandbox(t, "adds transactions")
+	first := sb.issueCard(t, sb.prog(progVirtual), sandbox.CardStatusActive)
+	second := sb.issueCard(t, sb.prog(progSignature), sandbox.CardStatusActive)
 	if err := sb.AddTransactions(first, 120); err != nil {
 		t.Fatal(err)
 	}
