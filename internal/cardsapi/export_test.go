@@ -7,3 +7,15 @@ import "time"
 func SetRetryWaits(c *Client, waitMin, waitMax, retryAfterMax time.Duration) {
 	c.retryWaitMin, c.retryWaitMax, c.retryAfterMax = waitMin, waitMax, retryAfterMax
 }
+
+// ForgetFailedReads drops the remembered failures of a client's program reads, as if
+// programFailureMemory had passed.
+func ForgetFailedReads(c *Client) {
+	c.programs.mu.Lock()
+	defer c.programs.mu.Unlock()
+	for key, e := range c.programs.entries {
+		if e.err != nil {
+			delete(c.programs.entries, key)
+		}
+	}
+}

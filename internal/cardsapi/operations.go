@@ -66,7 +66,7 @@ func (c *Client) MerchantInformation(ctx context.Context) (*Merchant, error) {
 // the merchant platform, not state that changes during a run). The result is shared: do not
 // modify it.
 func (c *Client) ProgramDetails(ctx context.Context, programID string) (*Program, error) {
-	return c.programs.get(ctx, programID, func(ctx context.Context) (*Program, error) {
+	return c.programs.get(ctx, programID, c.clock.Now, func(ctx context.Context) (*Program, error) {
 		var out Program
 		if err := c.call(ctx, opProgramDetails.withID(programID), nil, &out); err != nil {
 			return nil, err

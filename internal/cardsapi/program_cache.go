@@ -4,54 +4,61 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 )
 
 // programCache keeps each program the client has read for the life of the client (one
-// provider process): a plan of a thousand cards of one program reads it once, and a fault
-// that fails one read is not multiplied by every resource. Concurrent readers of the same
-// program share one request; a failed read is not kept.
+// provider process): a plan of a thousand cards of one program reads it once. A failed read
+// is shared too, for programFailureMemory: concurrent callers wait for one request and get
+// its answer, and the resources of one plan that fails (a wrong base_url, a request_timeout
+// shorter than the platform's latency) do not each repeat the failing request.
 type programCache struct {
 	mu      sync.Mutex
 	entries map[string]*programEntry
 }
 
+// programFailureMemory is how long a failed read answers for the program.
+const programFailureMemory = 10 * time.Second
+
 type programEntry struct {
-	done    chan struct{}
-	program *Program
-	err     error
+	done     chan struct{}
+	program  *Program
+	err      error
+	failedAt time.Time
 }
 
-// get returns the program, calling fetch at most once at a time per program id.
-func (pc *programCache) get(ctx context.Context, programID string, fetch func(context.Context) (*Program, error)) (*Program, error) {
+// get returns the program, calling fetch when nothing (or an old failure) is remembered.
+func (pc *programCache) get(ctx context.Context, programID string, now func() time.Time,
+	fetch func(context.Context) (*Program, error)) (*Program, error) {
 	key := strings.ToLower(programID)
-	for {
-		pc.mu.Lock()
-		if pc.entries == nil {
-			pc.entries = map[string]*programEntry{}
-		}
-		e, found := pc.entries[key]
-		if !found {
-			e = &programEntry{done: make(chan struct{})}
-			pc.entries[key] = e
-			pc.mu.Unlock()
-			e.program, e.err = fetch(ctx)
-			if e.err != nil {
-				pc.mu.Lock()
-				delete(pc.entries, key)
-				pc.mu.Unlock()
-			}
-			close(e.done)
-			return e.program, e.err
-		}
-		pc.mu.Unlock()
+	pc.mu.Lock()
+	if pc.entries == nil {
+		pc.entries = map[string]*programEntry{}
+	}
+	e, found := pc.entries[key]
+	if found {
 		select {
-		case <-e.done:
-		case <-ctx.Done():
-			return nil, ctx.Err()
+		case <-e.done: // settled: its fields may be read
+			if e.err != nil && now().Sub(e.failedAt) >= programFailureMemory {
+				found = false // an old failure: read again
+			}
+		default: // in flight: wait for it below
 		}
-		if e.err == nil {
-			return e.program, nil
-		}
-		// The read this caller waited on failed (perhaps on its caller's context): try again.
+	}
+	if !found {
+		e = &programEntry{done: make(chan struct{})}
+		pc.entries[key] = e
+		pc.mu.Unlock()
+		e.program, e.err = fetch(ctx)
+		e.failedAt = now()
+		close(e.done)
+		return e.program, e.err
+	}
+	pc.mu.Unlock()
+	select {
+	case <-e.done:
+		return e.program, e.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 }

@@ -21,8 +21,16 @@ func TestProgramDetailsReadOncePerClient(t *testing.T) {
 	if _, err := c.ProgramDetails(waitCtx(t), sandbox.ProgramVirtual); err == nil {
 		t.Fatal("want the injected 500s to fail the first read")
 	}
+	failing := sb.Counters()["ProgramDetails"]
+	if _, err := c.ProgramDetails(waitCtx(t), sandbox.ProgramVirtual); err == nil {
+		t.Fatal("a failure just seen should be answered again")
+	}
+	if n := sb.Counters()["ProgramDetails"]; n != failing {
+		t.Errorf("a failed read was repeated at once: %d requests, then %d", failing, n)
+	}
 	sb.SetFaults(sandbox.Faults{})
 	sb.ResetCounters()
+	cardsapi.ForgetFailedReads(c)
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Go(func() {
