@@ -68,6 +68,13 @@ func interrupted(terraformCtx context.Context) bool {
 	return errors.Is(terraformCtx.Err(), context.Canceled)
 }
 
+// sendContext is the context of a request that issues a card or moves money: an interrupt
+// (or the end of a timeout) while it is on the wire would only turn its answer into an unknown
+// outcome, so it is let finish, bounded by the client's floor for such requests.
+func sendContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cardsapi.MinIssuingRequestTimeout)
+}
+
 // cardFingerprint identifies what an ApplyCard asks for: the program and the KYC sent with it.
 func cardFingerprint(programID string, kyc *cardsapi.KYC) string {
 	kycJSON := ""

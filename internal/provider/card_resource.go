@@ -466,7 +466,9 @@ func (r *cardResource) applyForCard(ctx context.Context, program *cardsapi.Progr
 		resp.Diagnostics.AddError("Cannot apply for a card", fmt.Sprintf("Nothing was sent: %s. %s", err, journalAdvice))
 		return ""
 	}
-	applied, err := r.client.ApplyCard(ctx, apply)
+	sendCtx, cancel := sendContext(ctx)
+	defer cancel()
+	applied, err := r.client.ApplyCard(sendCtx, apply)
 	switch {
 	case cardsapi.IsOutcomeUnknown(err):
 		r.recordUnconfirmedCard(ctx, &resp.State, resp.Private, plan, attempt, err, &resp.Diagnostics)
@@ -524,19 +526,16 @@ func (r *cardResource) finishIssuing(ctx context.Context, cardID string, program
 	return details, "", nil
 }
 
-// planJournaledCard says in the plan what the journal changes about a new card: an earlier
-// killed run's card is adopted, or an application in flight when it was killed stops the plan.
+// planJournaledCard stops the plan of a new card when an earlier, killed run's application of
+// the same card was in flight: a card may exist that no state holds.
 func (r *cardResource) planJournaledCard(program *cardsapi.Program, wo writeOnlyInputs, diags *diag.Diagnostics) {
 	fingerprint := cardFingerprint(program.ProgramID, applyKYC(program, wo))
 	if blocked := cardAttemptsInFlight(r.journal, fingerprint, program.ProgramID); blocked != "" {
 		diags.AddError("A card may already exist", blocked)
 		return
 	}
-	if n := len(r.journal.Adoptable(journal.KindCard, fingerprint)); n > 0 {
-		diags.AddWarning("Cards from an earlier run will be adopted",
-			fmt.Sprintf("An earlier run in this working directory was stopped after the platform issued %d card(s) of program %q "+
-				"that no state holds. Apply adopts them for new cards of this program instead of applying again.", n, program.ProgramID))
-	}
+	// Cards to adopt are named at apply, not here: while this plan runs, the refresh of the
+	// resources that hold some of them has not necessarily confirmed them yet.
 }
 
 // stillSettling reports whether a card in state is still being issued (an interrupted create),
@@ -624,7 +623,9 @@ func (r *cardResource) bind(ctx context.Context, cardID string, program *cardsap
 	if program.NeedsKYC() && !program.KYCRequiredWhileApplyCard {
 		bind.KYC = wo.kyc
 	}
-	if _, err := r.client.BindCard(ctx, bind); err != nil {
+	sendCtx, cancel := sendContext(ctx)
+	defer cancel()
+	if _, err := r.client.BindCard(sendCtx, bind); err != nil {
 		if cardsapi.IsOutcomeUnknown(err) {
 			return nil, fmt.Errorf("%w\nThe binding of card %s may have been accepted: the next refresh shows the card's status", err, cardID)
 		}

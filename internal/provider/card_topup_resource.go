@@ -427,7 +427,9 @@ func (r *cardTopUpResource) sendTopUp(ctx, terraformCtx context.Context, resp *r
 		resp.Diagnostics.AddError("The top-up was not made", fmt.Sprintf("Nothing was sent: %s. %s", err, journalAdvice))
 		return "", "", true
 	}
-	task, err := r.client.TopUp(ctx, cardID, amount)
+	sendCtx, cancel := sendContext(ctx)
+	defer cancel()
+	task, err := r.client.TopUp(sendCtx, cardID, amount)
 	if err == nil && strings.TrimSpace(task.TaskID) == "" {
 		err = fmt.Errorf("CardTopUp was accepted (remarks %q) but returned no task id", task.Remarks)
 	} else if err != nil && !cardsapi.IsOutcomeUnknown(err) {

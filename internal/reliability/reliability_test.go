@@ -16,8 +16,8 @@ import (
 //	TF_ACC=1                  run TestReliabilitySmoke (make reliability-smoke, part of make test)
 //	CARDS_RELIABILITY=full    run TestReliabilityMatrix (make reliability): the whole matrix,
 //	                          then RELIABILITY.md at the repository root
-//	CARDS_RELIABILITY_ONLY    comma-separated scenario names: run only those (of the matrix, or
-//	                          of the smoke run); a partial matrix writes
+//	CARDS_RELIABILITY_ONLY    comma-separated scenario names: run only those (of the matrix and
+//	                          Repros, or of the smoke run); a partial matrix writes
 //	                          .tmp/reliability/RELIABILITY-partial.md instead of RELIABILITY.md
 //	CARDS_RELIABILITY_TF_LOG  TF_LOG_PROVIDER for the Terraform runs (e.g. INFO), into the logs
 //	TF_ACC_TERRAFORM_PATH     the Terraform CLI (default: terraform on the PATH)
@@ -52,7 +52,10 @@ func TestReliabilityMatrix(t *testing.T) {
 	}
 	env := newTestEnv(t)
 	start := time.Now()
-	scenarios := selected(t, Matrix())
+	scenarios := Matrix()
+	if os.Getenv("CARDS_RELIABILITY_ONLY") != "" {
+		scenarios = selected(t, append(Matrix(), Repros()...))
+	}
 	var results []*Result
 	for i, sc := range scenarios {
 		t.Logf("scenario %d/%d: %s — %s", i+1, len(scenarios), sc.Name, sc.What)
@@ -130,7 +133,7 @@ func selected(t *testing.T, all []Scenario) []Scenario {
 
 func TestScenarioNames(t *testing.T) {
 	seen := map[string]bool{}
-	for _, sc := range append(Matrix(), Smoke()...) {
+	for _, sc := range append(append(Matrix(), Smoke()...), Repros()...) {
 		if sc.Name == "" || seen[sc.Name] || strings.ContainsAny(sc.Name, " /") {
 			t.Errorf("scenario name %q is empty, repeated or not a folder name", sc.Name)
 		}

@@ -32,6 +32,7 @@ type Env struct {
 	Terraform string
 	TFVersion string
 	Logf      func(format string, args ...any)
+	built     string // the commit the binaries were built from, as Machine reports it
 
 	// CommandTimeout bounds one Terraform command; past it the command is killed.
 	CommandTimeout time.Duration
@@ -56,6 +57,7 @@ func NewEnv(root, terraform string, logf func(string, ...any)) (*Env, error) {
 	if err := os.MkdirAll(e.Bin, 0o755); err != nil {
 		return nil, err
 	}
+	e.built = e.commit() // before building: the tree may change while the run goes on
 	for _, b := range []struct{ out, pkg string }{
 		{"terraform-provider-cards", "."}, {"cards-sandbox", "./cmd/cards-sandbox"},
 	} {
@@ -474,12 +476,21 @@ func (r *run) applyPhase() {
 		if i > 1 {
 			args = append(args, r.sc.LaterApplyArgs...)
 		}
+		targeted := false
+		if i == 2 && r.sc.TargetMissingCard {
+			if key := r.missingCardKey(); key != "" {
+				args, targeted = append(args, "-target="+cardAddress(key)), true
+			}
+		}
 		tr := r.terraform(fmt.Sprintf("apply-%d", i), d, args...)
 		r.res.ApplyRuns = i
 		r.observe(PhaseApply, tr)
-		if tr.Code == 0 {
+		if tr.Code == 0 && !targeted {
 			r.res.Converged = true
 			break
+		}
+		if tr.Code == 0 {
+			continue
 		}
 		if i == r.sc.MaxApplyRuns {
 			break
@@ -503,6 +514,24 @@ func (r *run) applyPhase() {
 			}
 		}
 	}
+}
+
+// missingCardKey is the first card key without an instance in state ("" if none).
+func (r *run) missingCardKey() string {
+	st, err := r.readState()
+	if err != nil {
+		return ""
+	}
+	held := map[string]bool{}
+	for _, in := range st.cards() {
+		held[in.Key] = true
+	}
+	for _, k := range r.sc.cardKeys() {
+		if !held[k] {
+			return k
+		}
+	}
+	return ""
 }
 
 func (r *run) planPhase() {
@@ -764,16 +793,21 @@ func firstLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// Machine describes where the matrix ran, for the report.
-func (e *Env) Machine() string {
-	commit := "unknown"
-	if out, err := exec.Command("git", "-C", e.Root, "rev-parse", "--short", "HEAD").Output(); err == nil {
-		commit = strings.TrimSpace(string(out))
-		if st, err := exec.Command("git", "-C", e.Root, "status", "--porcelain").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
-			commit += " with uncommitted changes"
-		}
+// commit names the checkout's HEAD, and whether the tree has uncommitted changes.
+func (e *Env) commit() string {
+	out, err := exec.Command("git", "-C", e.Root, "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return "unknown"
 	}
-	goVersion := runtime.Version()
-	return fmt.Sprintf("%d cores (nproc), %s/%s, Terraform %s, %s, commit %s", runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
-		e.TFVersion, goVersion, commit)
+	commit := strings.TrimSpace(string(out))
+	if st, err := exec.Command("git", "-C", e.Root, "status", "--porcelain").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+		commit += " with uncommitted changes"
+	}
+	return commit
+}
+
+// Machine describes where the matrix ran and what it tested, for the report.
+func (e *Env) Machine() string {
+	return fmt.Sprintf("%d cores (nproc), %s/%s, Terraform %s, %s, binaries built from commit %s", runtime.NumCPU(),
+		runtime.GOOS, runtime.GOARCH, e.TFVersion, runtime.Version(), e.built)
 }

@@ -82,6 +82,9 @@ type Scenario struct {
 	// LaterApplyArgs are added to every apply after the first (e.g. -refresh=false, as a user
 	// in a hurry after an interrupted run might).
 	LaterApplyArgs []string
+	// TargetMissingCard makes the second apply `-target` one card key that has no state yet
+	// (its exit 0 is not convergence: an untargeted apply follows).
+	TargetMissingCard bool
 
 	MaxApplyRuns   int // default 8
 	MaxPlanRuns    int // plans tried after the applies when a plan errors (default 3)
@@ -266,4 +269,13 @@ func Smoke() []Scenario {
 		Cards: cards, TopUps: topUps, TaskDelay: delay, Latency: 500 * time.Millisecond,
 		Disrupt: &Disruption{Phase: PhaseApply, Action: ActionSIGKILL, Counter: "ApplyCard", AtLeast: 3}}
 	return []Scenario{lose, sigint, sigkill}
+}
+
+// Repros are scenarios outside the matrix that reproduce a specific finding; run one with
+// CARDS_RELIABILITY_ONLY=<name> make reliability (it writes RELIABILITY-partial.md).
+func Repros() []Scenario {
+	target := Scenario{Name: "sigint-then-target", What: "SIGINT to terraform during apply, then `apply -target` of one card not in state",
+		Cards: 30, TopUps: 5, TaskDelay: 2 * time.Second, TargetMissingCard: true,
+		Disrupt: &Disruption{Phase: PhaseApply, Action: ActionSIGINT, Counter: "ApplyCard.processed", AtLeast: 10}}
+	return []Scenario{target}
 }
