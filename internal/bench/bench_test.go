@@ -1,0 +1,152 @@
+package bench
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// Environment:
+//
+//	TF_ACC=1               run TestBenchSmoke (make bench-smoke, part of make test)
+//	CARDS_BENCH=full       run TestBenchLifecycle with the full suite (make bench): writes
+//	                       bench/results.json and BENCHMARKS.md
+//	CARDS_BENCH=quick      the quick suite (make bench-quick): N = 100, P = 10, no rate limit;
+//	                       writes .tmp/bench/quick/results.json and BENCHMARKS.md there
+//	CARDS_BENCH=profile    N = 1000, P = 50 with the provider built from internal/bench/profiled:
+//	                       a CPU profile per provider process, go tool pprof -top per phase
+//	                       (.tmp/bench/profile/<case>/<phase>-pprof-top.txt)
+//	CARDS_BENCH_QUIET_WAIT before each Terraform command, wait up to this long (e.g. 5m) for
+//	                       other processes to use under 0.3 cores (default: do not wait)
+//	CARDS_BENCH_TF_LOG     TF_LOG_PROVIDER of the Terraform commands (default INFO; "off": none)
+//	TF_ACC_TERRAFORM_PATH  the Terraform CLI (default: terraform on the PATH)
+
+func TestBenchSmoke(t *testing.T) {
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("set TF_ACC=1 to run the lifecycle benchmark's smoke test with the Terraform CLI (make bench-smoke)")
+	}
+	env := newTestEnv(t, false)
+	env.CommandTimeout = 3 * time.Minute
+	suite := SmokeSuite()
+	rep := env.RunSuite(suite, "make bench-smoke")
+	dir := filepath.Join(env.Out, suite.Name)
+	if err := WriteResults(filepath.Join(dir, "results.json"), rep.Results); err != nil {
+		t.Error(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "BENCHMARKS.md"), []byte(Markdown(rep, "results.json", "")), 0o644); err != nil {
+		t.Error(err)
+	}
+	for _, p := range rep.Problems {
+		t.Errorf("problem: %s", p)
+	}
+	if len(rep.Results) != len(Phases) {
+		t.Fatalf("%d results, want one per phase (%d)", len(rep.Results), len(Phases))
+	}
+	for _, r := range rep.Results {
+		switch {
+		case !r.OK:
+			t.Errorf("%s failed (exit %d): %v; log %s", r.Phase, r.ExitCode, r.Errors, r.Log)
+		case !r.FloorOK:
+			t.Errorf("%s of the no-op provider (the floor) failed; log %s", r.Phase, r.FloorLog)
+		case r.Phase == PhaseRefresh && (r.PlanEmpty == nil || !*r.PlanEmpty):
+			t.Errorf("the refresh plan was not empty; see %s", r.Log)
+		case !r.CardsOK:
+			t.Errorf("%s: the sandbox holds %s, want %d %s", r.Phase, r.SandboxCards, r.N, expectedStatus(r.Phase))
+		case r.RequestsPerCard <= 0 || len(r.Requests) == 0:
+			t.Errorf("%s: no requests counted (%v)", r.Phase, r.Counters)
+		case r.WallSeconds <= 0 || r.FloorSeconds <= 0:
+			t.Errorf("%s: wall %.2f s, floor %.2f s: not measured", r.Phase, r.WallSeconds, r.FloorSeconds)
+		}
+	}
+	if live := Live(); len(live) > 0 {
+		t.Errorf("processes still running after the suite: %v", live)
+	}
+	t.Logf("smoke run in %s (results in %s):\n%s", rep.Took.Round(time.Second), relPath(env.Root, dir), summaryTable(rep.Results))
+}
+
+func TestBenchLifecycle(t *testing.T) {
+	var suite Suite
+	var resultsPath, reportPath, link, command string
+	switch mode := os.Getenv("CARDS_BENCH"); mode {
+	case "full":
+		suite, command = FullSuite(), "make bench"
+	case "quick":
+		suite, command = QuickSuite(), "make bench-quick"
+	case "profile":
+		suite, command = ProfileSuite(), "CARDS_BENCH=profile go test -count=1 -timeout 30m -v -run '^TestBenchLifecycle$' ./internal/bench"
+	default:
+		t.Skip("set CARDS_BENCH=full (make bench) or CARDS_BENCH=quick (make bench-quick) to run the lifecycle benchmark")
+	}
+	env := newTestEnv(t, suite.Name == "profile")
+	if suite.Name == "full" {
+		resultsPath = filepath.Join(env.Root, "bench", "results.json")
+		reportPath = filepath.Join(env.Root, "BENCHMARKS.md")
+		link = "bench/results.json"
+	} else {
+		resultsPath = filepath.Join(env.Out, suite.Name, "results.json")
+		reportPath = filepath.Join(env.Out, suite.Name, "BENCHMARKS.md")
+		link = "results.json"
+	}
+	if env.QuietWait > 0 {
+		command = "CARDS_BENCH_QUIET_WAIT=" + os.Getenv("CARDS_BENCH_QUIET_WAIT") + " " + command
+	}
+	for _, c := range suite.Cases {
+		t.Logf("case %s", c)
+	}
+	rep := env.RunSuite(suite, command)
+	if err := WriteResults(resultsPath, rep.Results); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(reportPath, rep, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rep.Problems {
+		t.Errorf("problem: %s", p) // the harness could not run a case; missed targets are only reported
+	}
+	t.Logf("%s run in %s; %s, %s\n%s", suite.Name, rep.Took.Round(time.Second), relPath(env.Root, resultsPath),
+		relPath(env.Root, reportPath), summaryTable(rep.Results))
+	for _, tg := range Targets(rep.Results) {
+		t.Logf("target %-55s met=%-5v %s", tg.Name, tg.Met, tg.Numbers)
+	}
+}
+
+func newTestEnv(t *testing.T, profile bool) *Env {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("repository root not found at %s", root)
+	}
+	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
+	if tf == "" {
+		if tf, err = exec.LookPath("terraform"); err != nil {
+			t.Fatal("no Terraform CLI: set TF_ACC_TERRAFORM_PATH or put terraform on the PATH")
+		}
+	}
+	t.Cleanup(KillAll) // a failed or panicking test leaves nothing running
+	env, err := NewEnv(root, tf, profile, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch lvl := os.Getenv("CARDS_BENCH_TF_LOG"); lvl {
+	case "":
+	case "off", "OFF":
+		env.ProviderLog = ""
+	default:
+		env.ProviderLog = lvl
+	}
+	if v := os.Getenv("CARDS_BENCH_QUIET_WAIT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("CARDS_BENCH_QUIET_WAIT: %v", err)
+		}
+		env.QuietWait = d
+	}
+	m := env.Machine()
+	t.Logf("%d cores, %d MB, Terraform %s, %s, commit %s (dirty %v)", m.CPUs, m.MemoryMB, m.Terraform, m.Go, m.Commit, m.Dirty)
+	return env
+}

@@ -1,0 +1,207 @@
+package bench
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Binaries the harness builds into .tmp/bench/bin.
+const (
+	providerExe = "terraform-provider-cards"
+	noopExe     = "terraform-provider-noop"
+	sandboxExe  = "cards-sandbox"
+)
+
+// Env is what every run shares: the binaries built once, the Terraform CLI and its
+// environment.
+type Env struct {
+	Root      string // repository root
+	Out       string // Root/.tmp/bench: everything the harness writes but the results
+	Bin       string // Out/bin
+	Terraform string
+	TFVersion string
+	Logf      func(format string, args ...any)
+
+	// CommandTimeout bounds one Terraform command; past it the command is killed.
+	CommandTimeout time.Duration
+	// SampleInterval is how often the provider's memory is read.
+	SampleInterval time.Duration
+	// ProviderLog is TF_LOG_PROVIDER for every command ("" for none).
+	ProviderLog string
+	// Profile: the provider is built from internal/bench/profiled and writes a CPU profile per
+	// process; each phase's are summarised with go tool pprof -top.
+	Profile bool
+	// QuietWait: before each Terraform command, wait up to this long for the machine to be
+	// quiet (other processes using under QuietCores cores over 2 s); 0 = do not wait.
+	QuietWait  time.Duration
+	QuietCores float64
+	// Waited is how long the harness waited for quiet in all.
+	Waited time.Duration
+
+	rcFile string
+	tfEnv  []string
+}
+
+// NewEnv builds the provider, the sandbox and the no-op provider into .tmp/bench/bin (with
+// profile, the provider with a CPU profile into .tmp/bench/bin-profiled) and writes a
+// Terraform CLI configuration whose dev_overrides point at them.
+func NewEnv(root, terraform string, profile bool, logf func(string, ...any)) (*Env, error) {
+	installSignalHandler()
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	e := &Env{Root: root, Out: filepath.Join(root, ".tmp", "bench"), Terraform: terraform, Logf: logf,
+		CommandTimeout: 15 * time.Minute, SampleInterval: 100 * time.Millisecond, ProviderLog: "INFO", Profile: profile,
+		QuietCores: 0.3}
+	e.Bin = filepath.Join(e.Out, "bin")
+	providerPkg := "."
+	if profile {
+		e.Bin, providerPkg = filepath.Join(e.Out, "bin-profiled"), "./internal/bench/profiled"
+	}
+	if err := os.MkdirAll(e.Bin, 0o755); err != nil {
+		return nil, err
+	}
+	for _, b := range []struct{ out, pkg string }{
+		{providerExe, providerPkg}, {sandboxExe, "./cmd/cards-sandbox"}, {noopExe, "./internal/bench/noop"},
+	} {
+		cmd := exec.Command("go", "build", "-o", filepath.Join(e.Bin, b.out), b.pkg)
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return nil, fmt.Errorf("building %s: %v\n%s", b.pkg, err, out)
+		}
+	}
+	e.rcFile = filepath.Join(e.Out, "terraformrc")
+	rc := fmt.Sprintf(`# Written by internal/bench: the providers built from this checkout, no registry access.
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/arthawork/cards" = %q
+    "registry.terraform.io/bench/noop"      = %q
+  }
+  direct {}
+}
+`, e.Bin, e.Bin)
+	if err := os.WriteFile(e.rcFile, []byte(rc), 0o644); err != nil {
+		return nil, err
+	}
+	// A clean, offline environment: none of the caller's TF_* or CARDS_* settings.
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "CARDS_") || name == "CHECKPOINT_DISABLE" {
+			continue
+		}
+		e.tfEnv = append(e.tfEnv, kv)
+	}
+	e.tfEnv = append(e.tfEnv, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+e.rcFile)
+	cmd := exec.Command(terraform, "version", "-json")
+	cmd.Env = e.tfEnv
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s version -json: %v\n%s", terraform, err, out)
+	}
+	var v struct {
+		Version string `json:"terraform_version"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		return nil, fmt.Errorf("%s version -json: %v", terraform, err)
+	}
+	e.TFVersion = v.Version
+	return e, nil
+}
+
+// env is the environment of one Terraform command.
+func (e *Env) env() []string {
+	env := append([]string(nil), e.tfEnv...)
+	if e.ProviderLog != "" {
+		env = append(env, "TF_LOG_PROVIDER="+e.ProviderLog)
+	}
+	return env
+}
+
+// Machine describes where the benchmark ran.
+type Machine struct {
+	CPUs      int    `json:"nproc"`
+	CPUModel  string `json:"cpu_model,omitempty"`
+	MemoryMB  int    `json:"memory_mb"`
+	OS        string `json:"os"`
+	Terraform string `json:"terraform"`
+	Go        string `json:"go"`
+	Commit    string `json:"commit"`
+	Dirty     bool   `json:"uncommitted_changes"`
+}
+
+// Machine reads nproc, memory, CPU model, the Terraform and Go versions and the commit.
+func (e *Env) Machine() Machine {
+	m := Machine{CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Terraform: e.TFVersion,
+		Go: runtime.Version(), Commit: "unknown"}
+	if out, err := exec.Command("nproc").Output(); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(out))); err == nil {
+			m.CPUs = n
+		}
+	}
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+				kb, _ := strconv.Atoi(f[1])
+				m.MemoryMB = kb / 1024
+			}
+		}
+	}
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if name, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "model name" {
+				m.CPUModel = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if out, err := exec.Command("git", "-C", e.Root, "rev-parse", "--short", "HEAD").Output(); err == nil {
+		m.Commit = strings.TrimSpace(string(out))
+		if st, err := exec.Command("git", "-C", e.Root, "status", "--porcelain").Output(); err == nil {
+			m.Dirty = len(bytes.TrimSpace(st)) > 0
+		}
+	}
+	return m
+}
+
+// waitQuiet waits, up to QuietWait, until processes other than the harness and what it
+// started use under QuietCores cores over a 2-second window. Between commands only an idle
+// sandbox of ours runs.
+func (e *Env) waitQuiet(what string) {
+	if e.QuietWait <= 0 {
+		return
+	}
+	start := time.Now()
+	logged := false
+	for {
+		busy0, _ := systemCPU()
+		self0, _ := readProcStat(os.Getpid())
+		time.Sleep(2 * time.Second)
+		busy1, _ := systemCPU()
+		self1, _ := readProcStat(os.Getpid())
+		cores := (float64(busy1-busy0) - float64(self1.cpuTicks-self0.cpuTicks)) / clockTicks / 2
+		if cores < e.QuietCores {
+			break
+		}
+		if time.Since(start) > e.QuietWait {
+			e.Logf("%s: the machine is still busy (other processes use %.1f cores) after %s: going on", what, cores,
+				time.Since(start).Round(time.Second))
+			break
+		}
+		if !logged {
+			e.Logf("%s: waiting for the machine to be quiet (other processes use %.1f cores; up to %s)", what, cores, e.QuietWait)
+			logged = true
+		}
+	}
+	if waited := time.Since(start) - 2*time.Second; waited > time.Second {
+		e.Waited += waited
+		e.Logf("%s: quiet after %s", what, waited.Round(time.Second))
+	}
+}

@@ -1,0 +1,113 @@
+package bench
+
+import (
+	"fmt"
+	"math"
+	"time"
+)
+
+// Phase is one step of a card fleet's life, each one Terraform command.
+type Phase string
+
+const (
+	PhaseCreate  Phase = "create"  // terraform apply: N new cards
+	PhaseRefresh Phase = "refresh" // terraform plan -detailed-exitcode: must be empty
+	PhaseUpdate  Phase = "update"  // frozen = true on every card, terraform apply
+	PhaseDestroy Phase = "destroy" // terraform destroy: every card cancelled
+)
+
+// Phases are the phases in the order they run.
+var Phases = []Phase{PhaseCreate, PhaseRefresh, PhaseUpdate, PhaseDestroy}
+
+// Minimal is the least a phase can cost one card on the platform.
+type Minimal struct {
+	Requests   int    // requests per card
+	Latencies  int    // requests on the card's critical path, each costing the latency L
+	TaskDelays int    // platform tasks on the critical path, each costing the task delay D
+	What       string // the requests, for the report
+}
+
+// MinimalPerCard is the table: a virtual card is created by ApplyCard and seen Active
+// by one CardDetails; frozen by CardFreeze and seen Frozen by one CardDetails; cancelled after
+// one CardDetails (Terraform's refresh, which tells it is cancellable) by CancelCard and seen
+// Cancelled by one CardDetails; refreshed by one CardDetails.
+var MinimalPerCard = map[Phase]Minimal{
+	PhaseCreate:  {Requests: 2, Latencies: 2, TaskDelays: 1, What: "ApplyCard + 1 CardDetails"},
+	PhaseRefresh: {Requests: 1, Latencies: 1, TaskDelays: 0, What: "1 CardDetails"},
+	PhaseUpdate:  {Requests: 2, Latencies: 2, TaskDelays: 1, What: "CardFreeze + 1 CardDetails"},
+	PhaseDestroy: {Requests: 3, Latencies: 3, TaskDelays: 1, What: "CardDetails + CancelCard + 1 CardDetails"},
+}
+
+// Case is one configuration of the benchmark: N cards, terraform -parallelism=P, and the
+// platform's rate limit R in requests per second (0: none).
+type Case struct {
+	N         int
+	P         int
+	RateLimit float64
+}
+
+func (c Case) String() string {
+	r := "unlimited"
+	if c.RateLimit > 0 {
+		r = fmt.Sprintf("%g/s", c.RateLimit)
+	}
+	return fmt.Sprintf("N=%d P=%d R=%s", c.N, c.P, r)
+}
+
+// Name is the case's directory name under .tmp/bench/<suite>/.
+func (c Case) Name() string { return fmt.Sprintf("n%d-p%d-r%g", c.N, c.P, c.RateLimit) }
+
+// Settings are the sandbox's timings, shared by every case of a suite.
+type Settings struct {
+	Latency   time.Duration // -latency: added to every API request
+	TaskDelay time.Duration // -task-delay: how long an accepted operation takes
+}
+
+// Waves is how many rounds of P cards Terraform needs for N: ⌈N/P⌉.
+func Waves(n, p int) int {
+	if p <= 0 {
+		p = 1
+	}
+	return (n + p - 1) / p
+}
+
+// PlatformBound is the least time the platform allows for a phase: ⌈N/P⌉ rounds of one
+// card's critical path (requests × L + task delays × D) and, with a rate limit R, the phase's
+// minimal requests at R per second, whichever is longer.
+func PlatformBound(ph Phase, c Case, s Settings) time.Duration {
+	m := MinimalPerCard[ph]
+	path := time.Duration(m.Latencies)*s.Latency + time.Duration(m.TaskDelays)*s.TaskDelay
+	bound := time.Duration(Waves(c.N, c.P)) * path
+	if c.RateLimit > 0 {
+		byRate := time.Duration(float64(c.N*m.Requests) / c.RateLimit * float64(time.Second))
+		bound = max(bound, byRate)
+	}
+	return bound
+}
+
+// Ideal is max(platform bound, floor): neither the platform nor Terraform can be beaten.
+func Ideal(platform, floor time.Duration) time.Duration { return max(platform, floor) }
+
+// Ratio is wall / ideal (0 when there is no ideal).
+func Ratio(wall, ideal time.Duration) float64 {
+	if ideal <= 0 {
+		return 0
+	}
+	return round(wall.Seconds()/ideal.Seconds(), 3)
+}
+
+func round(v float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(v*p) / p
+}
+
+// Targets are the goals; the report says which are met, the tests never assert them.
+const (
+	TargetRatio            = 1.2 // create, update, destroy: wall / ideal
+	TargetRefreshFloor     = 1.5 // refresh: wall / floor
+	TargetRequestsPerCard  = 3.0 // create, update (freeze), destroy
+	TargetRefreshPerCard   = 1.0
+	TargetPeakRSSMB        = 200.0 // at N = 1000
+	TargetPeakRSSAtN       = 1000
+	TargetThrottledErrorsR = 50.0 // no 429 may surface as an error at R = 50
+)

@@ -1,0 +1,271 @@
+package bench
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These tests need no Terraform: the arithmetic, the parsers and the report.
+
+func TestPlatformBound(t *testing.T) {
+	s := IssueSettings // L = 20 ms, D = 2 s
+	for _, tc := range []struct {
+		ph   Phase
+		c    Case
+		want time.Duration
+	}{
+		{PhaseCreate, Case{N: 100, P: 10}, 10 * 2040 * time.Millisecond},
+		{PhaseUpdate, Case{N: 100, P: 10}, 10 * 2040 * time.Millisecond},
+		{PhaseDestroy, Case{N: 100, P: 10}, 10 * 2060 * time.Millisecond},
+		{PhaseRefresh, Case{N: 100, P: 10}, 10 * 20 * time.Millisecond},
+		{PhaseCreate, Case{N: 100, P: 50}, 2 * 2040 * time.Millisecond},
+		{PhaseCreate, Case{N: 101, P: 50}, 3 * 2040 * time.Millisecond}, // ⌈101/50⌉ = 3
+		// With R = 50: the critical path still wins for create (40.8 s > 2000/50 = 40 s) ...
+		{PhaseCreate, Case{N: 1000, P: 50, RateLimit: 50}, 20 * 2040 * time.Millisecond},
+		// ... the rate wins for destroy (3000/50 = 60 s > 20 × 2.06 s) and refresh (1000/50).
+		{PhaseDestroy, Case{N: 1000, P: 50, RateLimit: 50}, 60 * time.Second},
+		{PhaseRefresh, Case{N: 1000, P: 50, RateLimit: 50}, 20 * time.Second},
+		{PhaseDestroy, Case{N: 100, P: 50, RateLimit: 50}, 6 * time.Second},
+	} {
+		if got := PlatformBound(tc.ph, tc.c, s); got != tc.want {
+			t.Errorf("PlatformBound(%s, %s) = %s, want %s", tc.ph, tc.c, got, tc.want)
+		}
+	}
+	if got := Ideal(20*time.Second, 30*time.Second); got != 30*time.Second {
+		t.Errorf("Ideal = %s, want the floor when it is longer", got)
+	}
+	if got := Ratio(24*time.Second, 20*time.Second); got != 1.2 {
+		t.Errorf("Ratio = %v, want 1.2", got)
+	}
+	if got := Ratio(time.Second, 0); got != 0 {
+		t.Errorf("Ratio without an ideal = %v, want 0", got)
+	}
+}
+
+func TestMinimalTable(t *testing.T) {
+	want := map[Phase]int{PhaseCreate: 2, PhaseRefresh: 1, PhaseUpdate: 2, PhaseDestroy: 3}
+	for ph, n := range want {
+		m := MinimalPerCard[ph]
+		if m.Requests != n || m.Latencies != n {
+			t.Errorf("%s: %d requests, %d on the critical path; want %d", ph, m.Requests, m.Latencies, n)
+		}
+		if (m.TaskDelays == 0) != (ph == PhaseRefresh) {
+			t.Errorf("%s: %d task delays", ph, m.TaskDelays)
+		}
+	}
+}
+
+const (
+	lineApplied = `2026-12-02T00:35:16.967Z [INFO]  provider.terraform-provider-cards: card applied for: tf_provider_addr=registry.terraform.io/arthawork/cards tf_resource_type=cards_card tf_rpc=ApplyResourceChange @module=cards program_id=3f1c2a9e card_id=bbd12a68 tf_req_id=r1`
+	lineStart   = `2026-12-02T00:35:16.912Z [INFO]  provider.terraform-provider-cards: create timeout configuration not found, using provided default: @module=cards tf_resource_type=cards_card tf_req_id=r1 tf_rpc=ApplyResourceChange`
+	lineSettled = `2026-12-02T00:35:19.374Z [INFO]  provider.terraform-provider-cards: card settled: tf_req_id=r1 tf_rpc=ApplyResourceChange elapsed_ms=2294 id=82e97716 last_status=Active object=card @module=cards target="AwaitingBinding,Active"`
+	lineRetry   = `2026-12-02T00:35:18.000Z [WARN]  provider.terraform-provider-cards: retrying cards API request: attempt=1 operation=CardDetails reason="HTTP 429" retry_after_ms=1000 wait_ms=1000 tf_req_id=r2 tf_rpc=ApplyResourceChange`
+	lineWaiting = `2026-12-02T00:35:17.038Z [INFO]  provider.terraform-provider-cards: waiting for card: last_status=Pending object=card id=bbd12a68 target="AwaitingBinding,Active" tf_req_id=r2 tf_rpc=ApplyResourceChange`
+	lineStart2  = `2026-12-02T00:35:17.000Z [INFO]  provider.terraform-provider-cards: create timeout configuration not found, using provided default: tf_req_id=r2 tf_rpc=ApplyResourceChange`
+	lineSettle2 = `2026-12-02T00:35:21.000Z [INFO]  provider.terraform-provider-cards: card settled: tf_req_id=r2 tf_rpc=ApplyResourceChange elapsed_ms=3000 target="AwaitingBinding,Active"`
+	lineCore    = `2026-12-02T00:35:16.342Z [INFO]  provider: configuring client automatic mTLS`
+)
+
+func TestParseProviderLine(t *testing.T) {
+	ln, ok := parseProviderLine(lineSettled, providerExe)
+	if !ok {
+		t.Fatal("not recognised")
+	}
+	if ln.Level != "INFO" || ln.Msg != "card settled" || ln.Fields["elapsed_ms"] != "2294" ||
+		ln.Fields["target"] != "AwaitingBinding,Active" || ln.Fields["tf_req_id"] != "r1" {
+		t.Errorf("parsed %+v", ln)
+	}
+	if ln.Time.IsZero() || ln.Time.Nanosecond() != 374_000_000 {
+		t.Errorf("time %v", ln.Time)
+	}
+	if _, ok := parseProviderLine(lineCore, providerExe); ok {
+		t.Error("a line of Terraform's own was taken for the provider's")
+	}
+	if f := parseFields(`a=1 reason="HTTP 429" b="x \"y\"" c=`); f["a"] != "1" || f["reason"] != "HTTP 429" || f["b"] != `x "y"` || f["c"] != "" {
+		t.Errorf("parseFields = %q", f)
+	}
+}
+
+func TestReadLogStats(t *testing.T) {
+	log := strings.Join([]string{lineCore, lineStart, lineApplied, lineStart2, lineWaiting, lineRetry, lineSettled, lineSettle2}, "\n")
+	st := readLogStats(strings.NewReader(log), providerExe)
+	if st.Applied != 1 || st.Announced != 1 || st.Retries != 1 || st.RetryReasons["HTTP 429"] != 1 || st.RetryWaitMS != 1000 {
+		t.Errorf("stats %+v", st)
+	}
+	w, ok := st.Wait("awaitingbinding,active")
+	if !ok || w.Count != 2 || w.P50MS != 2294 || w.MaxMS != 3000 || w.MeanMS != 2647 {
+		t.Errorf("waits %+v", st.Waits)
+	}
+	// r1: 16.912 → 19.374 (2462 ms); r2: 17.000 → 21.000 (4000 ms).
+	if st.ApplyRPCs != 2 || st.RPCSumMS != 2462+4000 || st.RPCMaxMS != 4000 || st.RPCP50MS != 2462 {
+		t.Errorf("apply calls: %d, sum %d, p50 %d, max %d", st.ApplyRPCs, st.RPCSumMS, st.RPCP50MS, st.RPCMaxMS)
+	}
+	if got := st.WindowEnd.Sub(st.WindowStart); got != 4088*time.Millisecond {
+		t.Errorf("window %s", got)
+	}
+	if st.Warnings != 1 {
+		t.Errorf("warnings %d", st.Warnings)
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	v := []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+	if p := percentile(v, 0.5); p != 5 {
+		t.Errorf("p50 = %d", p)
+	}
+	if p := percentile(v, 0.9); p != 9 {
+		t.Errorf("p90 = %d", p)
+	}
+	if p := percentile([]int64{7}, 0.9); p != 7 {
+		t.Errorf("p90 of one = %d", p)
+	}
+}
+
+func TestOpCounts(t *testing.T) {
+	req, total, throttled := opCounts(map[string]int{
+		"ApplyCard": 10, "ApplyCard.processed": 10, "CardDetails": 25, "CardDetails.processed": 20,
+		"CardDetails.ratelimited": 5, "ApplyCard.ratelimited": 0, "webhook.attempts": 3,
+	})
+	if total != 35 || throttled != 5 || req["ApplyCard"] != 10 || req["CardDetails"] != 25 || len(req) != 2 {
+		t.Errorf("requests %v total %d throttled %d", req, total, throttled)
+	}
+}
+
+func TestDiagnostics(t *testing.T) {
+	out := "│ Warning: Provider development overrides are in effect\n│ Warning: Destroying a card cancels it\n" +
+		"│ Warning: Destroying a card cancels it\nError: Cannot cancel the card\n"
+	errs, warns := diagnostics(out)
+	if errs["Cannot cancel the card"] != 1 || warns["Destroying a card cancels it"] != 2 || len(warns) != 1 {
+		t.Errorf("errors %v warnings %v", errs, warns)
+	}
+	if got := summarize(warns, 4); len(got) != 1 || got[0] != "2× Destroying a card cancels it" {
+		t.Errorf("summarize = %q", got)
+	}
+}
+
+func TestParseProc(t *testing.T) {
+	ps, ok := parseProcStat(42, "42 (terraform-provi (x) y) S 7 9 9 0 -1 4194560 100 0 0 0 250 30 0 0 20 0 12 0")
+	if !ok || ps.ppid != 7 || ps.pgrp != 9 || ps.comm != "terraform-provi (x) y" || ps.cpuTicks != 280 || ps.state != "S" {
+		t.Errorf("parsed %+v ok=%v", ps, ok)
+	}
+	hwm, rss, ok := parseMemoryKB("Name:\tx\nVmPeak:\t 900 kB\nVmHWM:\t  51200 kB\nVmRSS:\t  40960 kB\n")
+	if !ok || hwm != 51200 || rss != 40960 {
+		t.Errorf("hwm %d rss %d ok %v", hwm, rss, ok)
+	}
+}
+
+// TestSampler watches a shell's child as it would a provider plugin of Terraform's.
+func TestSampler(t *testing.T) {
+	cmd := exec.Command("sh", "-c", "sleep 1 & wait")
+	c, err := startChild(cmd, "sampler test")
+	if err != nil {
+		t.Skipf("cannot start sh: %v", err)
+	}
+	defer c.stop(0, 0)
+	s := startSampler(c.pid(), "sleep", 20*time.Millisecond)
+	c.wait(5 * time.Second)
+	got := s.finish()
+	if got.ProviderProcesses != 1 || got.ProviderPeakMB <= 0 || got.TerraformPeakMB <= 0 || got.Samples < 2 {
+		t.Errorf("sample %+v", got)
+	}
+	if left := c.stop(0, 0); left != 0 {
+		t.Errorf("%d processes left in the group", left)
+	}
+}
+
+func TestConfigs(t *testing.T) {
+	cfg := cardsConfig(7, true, "http://127.0.0.1:1/api/v1", "/k.pem")
+	for _, want := range []string{"count      = 7", `program_id = "3f1c2a9e-7b4d-4c61-9a2e-5d8f0b6c1a01"`, "frozen     = true",
+		`base_url       = "http://127.0.0.1:1/api/v1"`, `file("/k.pem")`} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("cards configuration lacks %q:\n%s", want, cfg)
+		}
+	}
+	if strings.Contains(cfg, "requests_per_second =") {
+		t.Error("the provider must run without requests_per_second")
+	}
+	if n := noopConfig(3, false); !strings.Contains(n, "count = 3") || !strings.Contains(n, `source = "bench/noop"`) {
+		t.Errorf("noop configuration:\n%s", n)
+	}
+	if got := strings.Join(phaseArgs(PhaseRefresh, 10), " "); got != "plan -detailed-exitcode -input=false -no-color -parallelism=10" {
+		t.Errorf("refresh args %q", got)
+	}
+	if frozenIn(PhaseCreate) || frozenIn(PhaseRefresh) || !frozenIn(PhaseUpdate) || !frozenIn(PhaseDestroy) {
+		t.Error("frozen = true belongs to update and destroy")
+	}
+}
+
+func fakeReport() *Report {
+	empty := true
+	res := []Result{
+		{Phase: PhaseCreate, N: 1000, Parallelism: 50, RateLimit: 50, WallSeconds: 50, FloorSeconds: 30, PlatformSeconds: 40.8,
+			IdealSeconds: 40.8, Ratio: 1.225, RequestsPerCard: 2.9, MinimalRequestsPerCard: 2, OK: true, CardsOK: true, FloorOK: true,
+			Requests: map[string]int{"ApplyCard": 1000, "CardDetails": 1900}, Throttled: 12, PeakRSSMB: 150},
+		{Phase: PhaseRefresh, N: 1000, Parallelism: 50, RateLimit: 50, WallSeconds: 21, FloorSeconds: 10, PlatformSeconds: 20,
+			IdealSeconds: 20, Ratio: 1.05, RatioToFloor: 2.1, RequestsPerCard: 1, MinimalRequestsPerCard: 1, OK: true, PlanEmpty: &empty,
+			CardsOK: true, FloorOK: true, PeakRSSMB: 250},
+	}
+	return &Report{Suite: "full", Command: "make bench", Machine: Machine{CPUs: 2, MemoryMB: 1024, Terraform: "1.11.4", Commit: "abc"},
+		Settings: IssueSettings, Started: time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), Took: time.Minute, Results: res}
+}
+
+func TestTargets(t *testing.T) {
+	got := map[string]Target{}
+	for _, tg := range Targets(fakeReport().Results) {
+		got[tg.Name] = tg
+	}
+	for name, met := range map[string]bool{
+		"create: ratio ≤ 1.2":                                        false,
+		"refresh: wall ≤ 1.5 × floor":                                false,
+		"create: requests per card ≤ 3":                              true,
+		"refresh: requests per card = 1":                             true,
+		"peak provider RSS < 200 MB at N = 1000":                     false,
+		"R = 50: no 429 surfaces as an error (every phase succeeds)": true,
+	} {
+		tg, ok := got[name]
+		if !ok {
+			t.Errorf("no target %q (have %v)", name, got)
+			continue
+		}
+		if tg.Met != met || tg.NA {
+			t.Errorf("%s: met %v (n/a %v), want %v: %s", name, tg.Met, tg.NA, met, tg.Numbers)
+		}
+	}
+	if !got["update: ratio ≤ 1.2"].NA {
+		t.Error("update was not measured: n/a")
+	}
+}
+
+func TestMarkdownKeepsNotes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	rep := fakeReport()
+	if err := WriteMarkdown(path, rep, "bench/results.json"); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	text := string(data)
+	for _, want := range []string{"| nproc | 2 |", "| Terraform | 1.11.4 |", "```shell\nmake bench\n```", "## What was found",
+		"| create | ApplyCard + 1 CardDetails = 2 | 2L + D |", "| N=1000 P=50 R=50 | create | 50.0 | 30.0 | 40.8 | 40.8 | 1.23 |"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	text = strings.Replace(text, notesBegin+"\n(none yet)\n", notesBegin+"\nThe waits overshoot.\n", 1)
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(path, rep, "bench/results.json"); err != nil {
+		t.Fatal(err)
+	}
+	data, _ = os.ReadFile(path)
+	if !strings.Contains(string(data), notesBegin+"\nThe waits overshoot.\n"+notesEnd) {
+		t.Errorf("hand-written notes lost:\n%s", data[strings.Index(string(data), "### Notes"):])
+	}
+	if err := WriteResults(filepath.Join(t.TempDir(), "r.json"), nil); err != nil {
+		t.Error(err)
+	}
+}

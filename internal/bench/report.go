@@ -1,0 +1,450 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// WriteResults writes the results as a JSON array (results.json).
+func WriteResults(path string, results []Result) error {
+	if results == nil {
+		results = []Result{}
+	}
+	data, err := json.MarshalIndent(results, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// Markers of the hand-written part of BENCHMARKS.md, kept when the report is written again.
+const (
+	notesBegin = "<!-- notes: written by hand, kept by `make bench` -->"
+	notesEnd   = "<!-- end of notes -->"
+)
+
+// WriteMarkdown writes the report to path, keeping the hand-written notes of the file it
+// replaces.
+func WriteMarkdown(path string, rep *Report, resultsPath string) error {
+	notes := ""
+	if old, err := os.ReadFile(path); err == nil {
+		s := string(old)
+		if i := strings.Index(s, notesBegin); i >= 0 {
+			if j := strings.Index(s[i:], notesEnd); j >= 0 {
+				notes = strings.TrimSpace(s[i+len(notesBegin) : i+j])
+			}
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(Markdown(rep, resultsPath, notes)), 0o644)
+}
+
+func secs(v float64) string {
+	switch {
+	case v == 0:
+		return "–"
+	case v < 10:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+}
+
+func rateName(r float64) string {
+	if r <= 0 {
+		return "–"
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64)
+}
+
+func caseLabel(r Result) string {
+	return fmt.Sprintf("N=%d P=%d R=%s", r.N, r.Parallelism, rateName(r.RateLimit))
+}
+
+// requestList is "ApplyCard 100, CardDetails 187" in a fixed order of importance.
+func requestList(req map[string]int) string {
+	ops := make([]string, 0, len(req))
+	for op := range req {
+		ops = append(ops, op)
+	}
+	sort.Slice(ops, func(a, b int) bool {
+		if req[ops[a]] != req[ops[b]] {
+			return req[ops[a]] > req[ops[b]]
+		}
+		return ops[a] < ops[b]
+	})
+	parts := make([]string, 0, len(ops))
+	for _, op := range ops {
+		parts = append(parts, fmt.Sprintf("%s %d", op, req[op]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func status(r Result) string {
+	var notes []string
+	if !r.OK {
+		notes = append(notes, fmt.Sprintf("**failed** (exit %d)", r.ExitCode))
+	}
+	if r.PlanEmpty != nil && !*r.PlanEmpty {
+		notes = append(notes, "**plan not empty**")
+	}
+	if !r.CardsOK {
+		notes = append(notes, "**sandbox: "+r.SandboxCards+"**")
+	}
+	if !r.FloorOK {
+		notes = append(notes, "floor failed")
+	}
+	if len(notes) == 0 {
+		return "ok"
+	}
+	return strings.Join(notes, ", ")
+}
+
+// Markdown renders BENCHMARKS.md.
+func Markdown(rep *Report, resultsPath, notes string) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	m := rep.Machine
+	commit := m.Commit
+	if m.Dirty {
+		commit += " (with uncommitted changes in the working tree)"
+	}
+
+	w("# Benchmarks: a card fleet's life against the physical limit\n\n")
+	w("Issue #12. `%s` drives the real Terraform CLI and the sandbox through a fleet's whole life — create "+
+		"(`terraform apply`), refresh (`terraform plan`, which must be empty), update (`frozen = true` on every card, "+
+		"`terraform apply`), destroy — and compares each phase with what the platform and Terraform itself allow. "+
+		"This file and [`%s`](%s) are written by that run (internal/bench); only the notes at the end are written by hand.\n\n",
+		rep.Command, resultsPath, resultsPath)
+
+	w("## Machine\n\n| | |\n|---|---|\n")
+	w("| nproc | %d |\n", m.CPUs)
+	if m.CPUModel != "" {
+		w("| CPU | %s |\n", m.CPUModel)
+	}
+	w("| memory | %d MB |\n| OS | %s |\n| Terraform | %s |\n| Go | %s |\n| commit | %s |\n", m.MemoryMB, m.OS, m.Terraform, m.Go, commit)
+	w("| run | %s, %s", rep.Started.UTC().Format("2006-01-02 15:04 UTC"), rep.Took.Round(time.Second))
+	if rep.Waited > 0 {
+		w(" (of which %s waiting for other processes to finish)", rep.Waited.Round(time.Second))
+	}
+	w(" |\n")
+	loadMin, loadMax, other := loadRange(rep.Results)
+	w("| other load | 1-minute load average %s–%s when the phases began; CPU time of processes not ours during the phases: %.0f s |\n\n",
+		loadMin, loadMax, other)
+
+	w("## Settings\n\n")
+	w("* Sandbox (`cmd/cards-sandbox`, its own process on a free loopback port): `-task-delay %s -latency %s -quiet`, "+
+		"plus `-rate-limit R` where R is given (the platform's own limit: 429 with Retry-After beyond R requests per second, "+
+		"counted as `Op.ratelimited`).\n", rep.Settings.TaskDelay, rep.Settings.Latency)
+	w("* Provider: built from this checkout, used through `dev_overrides` (no `terraform init`), configured without " +
+		"`requests_per_second` — the default adaptive rate with no cap — and run with `TF_LOG_PROVIDER=INFO`.\n")
+	w("* Configuration: `cards_card` × N with `count`, program `3f1c2a9e-7b4d-4c61-9a2e-5d8f0b6c1a01` (virtual). " +
+		"Every command runs with `-parallelism=P -input=false -no-color`; refresh is `terraform plan -detailed-exitcode`.\n")
+	w("* Requests: the sandbox's per-operation counters, reset before each phase and read after it (429s included). " +
+		"Peak RSS: every 100 ms the harness finds the `terraform-provider-cards` processes whose parent is the Terraform " +
+		"process and reads `VmHWM`/`VmRSS` from `/proc/<pid>/status`; the table shows the largest.\n")
+	w("* Floor: the same phase, with the same N and `-parallelism`, on `noop_thing` resources of a no-op provider built with the " +
+		"same terraform-plugin-framework (`internal/bench/noop`: an id and a bool, CRUD doing nothing), measured in the same " +
+		"run right before the cases of that N and P.\n\n")
+
+	w("## Command\n\n```shell\n%s\n```\n\n", rep.Command)
+	w("Logs of every Terraform command (stdout `*.out`, stderr with the provider's log `*.log`) and of the sandbox are under " +
+		"`.tmp/bench/<suite>/<case>/`.\n\n")
+
+	w("## The ideal\n\n")
+	w("| phase | minimal requests per card | critical path of one card |\n|---|---|---|\n")
+	for _, ph := range Phases {
+		mn := MinimalPerCard[ph]
+		path := fmt.Sprintf("%dL + D", mn.Latencies)
+		if mn.TaskDelays == 0 {
+			path = fmt.Sprintf("%dL (no task delay: the ideal is the floor)", mn.Latencies)
+		}
+		w("| %s | %s = %d | %s |\n", ph, mn.What, mn.Requests, path)
+	}
+	w("\n*platform* = ⌈N/P⌉ × the critical path (L = latency, D = task delay) and, with a rate limit R, at least N × minimal " +
+		"requests / R. *floor* = the no-op provider's time for the phase. *ideal* = max(platform, floor); *ratio* = wall / ideal. " +
+		"For refresh the platform bound is only N / R when R is set (otherwise ⌈N/P⌉ × L, below the floor), so without R its " +
+		"ideal is the floor. Terraform's own refresh before update and destroy reads each card once: that is the CardDetails " +
+		"before CancelCard in destroy's minimum, and one request more than update's minimum of 2.\n\n")
+
+	w("## Results\n\n")
+	w("| case | phase | wall s | floor s | platform s | ideal s | ratio | req/card (min) | requests | 429s | provider peak RSS MB | status |\n")
+	w("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|\n")
+	for _, r := range rep.Results {
+		w("| %s | %s | %s | %s | %s | %s | %.2f | %.2f (%d) | %s | %d | %.0f | %s |\n", caseLabel(r), r.Phase,
+			secs(r.WallSeconds), secs(r.FloorSeconds), secs(r.PlatformSeconds), secs(r.IdealSeconds), r.Ratio,
+			r.RequestsPerCard, r.MinimalRequestsPerCard, requestList(r.Requests), r.Throttled, r.PeakRSSMB, status(r))
+	}
+	if len(rep.Problems) > 0 {
+		w("\nProblems that stopped a case:\n\n")
+		for _, p := range rep.Problems {
+			w("* %s\n", p)
+		}
+	}
+
+	w("\n## Targets\n\n")
+	w("Reported, not asserted.\n\n| target | met | numbers |\n|---|---|---|\n")
+	for _, t := range Targets(rep.Results) {
+		met := "yes"
+		if !t.Met {
+			met = "**no**"
+		}
+		if t.NA {
+			met = "n/a"
+		}
+		w("| %s | %s | %s |\n", t.Name, met, t.Numbers)
+	}
+
+	w("\n## What was found\n\n")
+	w("### Where the time goes (measured)\n\n")
+	w("From the provider's INFO log: *before / during / after*: seconds from the command's start to the first " +
+		"`ApplyResourceChange` the provider logged (Terraform's refresh and plan, provider start-ups), from there to the last " +
+		"one's last line, and from there to the command's exit. *Slots busy*: the apply calls' summed time / (min(N, P) × the " +
+		"window): below 100%% Terraform left slots idle between calls. *Apply call*: one card's create, update or delete, " +
+		"first to last log line. *Waits*: `card settled … elapsed_ms`, by the statuses waited for. *Not settled at first " +
+		"look*: waits that logged `waiting for card`. *Retries*: `retrying cards API request` (429s and others) and the time " +
+		"they waited. *CPU*: Terraform with its plugins, the provider processes alone, the sandbox, and processes that were " +
+		"none of ours (other load on the machine).\n\n")
+	w("| case | phase | wall s | before / during / after the apply calls s | slots busy | apply call p50 / p90 / max ms | waits p50 / p90 / max ms (target ×count) | not settled at first look | retries (wait s) | CPU s: TF+plugins / provider / sandbox / other | TF peak RSS MB |\n")
+	w("|---|---|---:|---|---:|---|---|---:|---|---|---:|\n")
+	for _, r := range rep.Results {
+		waits, announced, retries, window, slots, calls := "–", "–", "–", "–", "–", "–"
+		if l := r.ProviderLogSummary; l != nil {
+			var parts []string
+			for _, wt := range l.Waits {
+				parts = append(parts, fmt.Sprintf("%d / %d / %d (%s ×%d)", wt.P50MS, wt.P90MS, wt.MaxMS, wt.Target, wt.Count))
+			}
+			if len(parts) > 0 {
+				waits = strings.Join(parts, "; ")
+			}
+			announced = strconv.Itoa(l.Announced)
+			retries = "0"
+			if l.Retries > 0 {
+				var rs []string
+				for reason, n := range l.RetryReasons {
+					rs = append(rs, fmt.Sprintf("%d× %s", n, reason))
+				}
+				sort.Strings(rs)
+				retries = fmt.Sprintf("%s (%.1f)", strings.Join(rs, ", "), float64(l.RetryWaitMS)/1000)
+			}
+			if l.ApplyRPCs > 0 {
+				window = fmt.Sprintf("%.1f / %.1f / %.1f", r.BeforeApplySeconds, r.ApplyWindowSeconds, r.AfterApplySeconds)
+				slots = fmt.Sprintf("%.0f%%", 100*r.SlotUse)
+				calls = fmt.Sprintf("%d / %d / %d", l.RPCP50MS, l.RPCP90MS, l.RPCMaxMS)
+			}
+		}
+		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f / %.1f / %.1f / %.1f | %.0f |\n", caseLabel(r), r.Phase,
+			secs(r.WallSeconds), window, slots, calls, waits, announced, retries, r.TerraformCPUSeconds, r.ProviderCPUSeconds,
+			r.SandboxCPUSeconds, r.OtherCPUSeconds, r.TerraformPeakRSSMB)
+	}
+	w("\n### Observations (derived from the numbers above by the harness)\n\n")
+	for _, o := range Observations(rep) {
+		w("* %s\n", o)
+	}
+	w("\n### Notes\n\n%s\n", notesBegin)
+	if notes != "" {
+		w("%s\n", notes)
+	} else {
+		w("(none yet)\n")
+	}
+	w("%s\n", notesEnd)
+	return b.String()
+}
+
+func loadRange(results []Result) (lo, hi string, other float64) {
+	minV, maxV := math.Inf(1), math.Inf(-1)
+	for _, r := range results {
+		other += r.OtherCPUSeconds + r.FloorOtherCPU
+		if v, err := strconv.ParseFloat(r.LoadAverage, 64); err == nil {
+			minV, maxV = math.Min(minV, v), math.Max(maxV, v)
+		}
+	}
+	if math.IsInf(minV, 1) {
+		return "?", "?", other
+	}
+	return strconv.FormatFloat(minV, 'f', 2, 64), strconv.FormatFloat(maxV, 'f', 2, 64), other
+}
+
+// Target is one of the issue's goals as met or not by a run.
+type Target struct {
+	Name    string
+	Met     bool
+	NA      bool // no result measures it
+	Numbers string
+}
+
+// Targets judges the issue's goals against the results.
+func Targets(results []Result) []Target {
+	var out []Target
+	judge := func(name string, applies func(Result) bool, ok func(Result) bool, show func(Result) string) {
+		t := Target{Name: name, Met: true}
+		var misses, all []string
+		for _, r := range results {
+			if !applies(r) {
+				continue
+			}
+			all = append(all, fmt.Sprintf("%s %s", caseLabel(r), show(r)))
+			if !ok(r) {
+				t.Met = false
+				misses = append(misses, fmt.Sprintf("%s %s", caseLabel(r), show(r)))
+			}
+		}
+		switch {
+		case len(all) == 0:
+			t.NA, t.Numbers = true, "not measured"
+		case t.Met:
+			t.Numbers = "all " + strconv.Itoa(len(all)) + ": " + strings.Join(all, "; ")
+		default:
+			t.Numbers = fmt.Sprintf("%d of %d missed: %s", len(misses), len(all), strings.Join(misses, "; "))
+		}
+		out = append(out, t)
+	}
+	for _, ph := range []Phase{PhaseCreate, PhaseUpdate, PhaseDestroy} {
+		judge(fmt.Sprintf("%s: ratio ≤ %.1f", ph, TargetRatio), func(r Result) bool { return r.Phase == ph },
+			func(r Result) bool { return r.Ratio > 0 && r.Ratio <= TargetRatio },
+			func(r Result) string { return fmt.Sprintf("%.2f", r.Ratio) })
+	}
+	judge(fmt.Sprintf("refresh: wall ≤ %.1f × floor", TargetRefreshFloor), func(r Result) bool { return r.Phase == PhaseRefresh },
+		func(r Result) bool { return r.RatioToFloor > 0 && r.RatioToFloor <= TargetRefreshFloor },
+		func(r Result) string { return fmt.Sprintf("%.2f×", r.RatioToFloor) })
+	for _, ph := range []Phase{PhaseCreate, PhaseUpdate, PhaseDestroy} {
+		judge(fmt.Sprintf("%s: requests per card ≤ %g", ph, TargetRequestsPerCard), func(r Result) bool { return r.Phase == ph },
+			func(r Result) bool { return r.RequestsPerCard <= TargetRequestsPerCard },
+			func(r Result) string { return reqPerCard(r) })
+	}
+	judge("refresh: requests per card = 1", func(r Result) bool { return r.Phase == PhaseRefresh },
+		func(r Result) bool { return r.RequestsPerCard <= TargetRefreshPerCard },
+		func(r Result) string { return reqPerCard(r) })
+	judge(fmt.Sprintf("R = %g: no 429 surfaces as an error (every phase succeeds)", TargetThrottledErrorsR),
+		func(r Result) bool { return r.RateLimit == TargetThrottledErrorsR },
+		func(r Result) bool { return r.OK && r.ThrottledErrors == 0 },
+		func(r Result) string {
+			s := fmt.Sprintf("%s: %d×429", r.Phase, r.Throttled)
+			if !r.OK {
+				s += fmt.Sprintf(", failed (%s)", strings.Join(r.Errors, " / "))
+			}
+			return s
+		})
+	judge(fmt.Sprintf("peak provider RSS < %.0f MB at N = %d", TargetPeakRSSMB, TargetPeakRSSAtN),
+		func(r Result) bool { return r.N == TargetPeakRSSAtN },
+		func(r Result) bool { return r.PeakRSSMB > 0 && r.PeakRSSMB < TargetPeakRSSMB },
+		func(r Result) string { return fmt.Sprintf("%s %.0f MB", r.Phase, r.PeakRSSMB) })
+	return out
+}
+
+func reqPerCard(r Result) string {
+	s := fmt.Sprintf("%.2f", r.RequestsPerCard)
+	if r.Throttled > 0 {
+		s += fmt.Sprintf(" (%.2f without 429s)", r.AcceptedRequestsPerCard)
+	}
+	return s
+}
+
+// Observations are findings the harness can state from the numbers alone.
+func Observations(rep *Report) []string {
+	var out []string
+	for _, r := range rep.Results {
+		label := caseLabel(r) + " " + string(r.Phase)
+		if !r.OK {
+			out = append(out, fmt.Sprintf("%s failed (exit %d): %s.", label, r.ExitCode, strings.Join(r.Errors, "; ")))
+		}
+		if r.Phase == PhaseRefresh {
+			continue
+		}
+		bound := "the platform"
+		if r.FloorSeconds > r.PlatformSeconds {
+			bound = "Terraform's floor"
+		}
+		over := r.WallSeconds - r.IdealSeconds
+		line := fmt.Sprintf("%s: %.1f s against an ideal of %.1f s set by %s (platform %.1f s, floor %.1f s): %+.1f s, ratio %.2f.",
+			label, r.WallSeconds, r.IdealSeconds, bound, r.PlatformSeconds, r.FloorSeconds, over, r.Ratio)
+		if l := r.ProviderLogSummary; l != nil {
+			if l.ApplyRPCs > 0 {
+				line += fmt.Sprintf(" %.1f s passed before the first apply call (Terraform's refresh and plan, provider start-ups); "+
+					"the %d calls then took %.1f s with the slots %.0f%% busy (a call: p50 %d ms, p90 %d ms, max %d ms), and %.1f s "+
+					"followed the last.", r.BeforeApplySeconds, l.ApplyRPCs, r.ApplyWindowSeconds, 100*r.SlotUse, l.RPCP50MS,
+					l.RPCP90MS, l.RPCMaxMS, r.AfterApplySeconds)
+			}
+			if wt, ok := l.Wait(settleTarget(r.Phase)); ok && r.TaskDelayMS > 0 {
+				line += fmt.Sprintf(" Waits for %s settled at p50 %d ms, p90 %d ms, max %d ms (task delay %d ms): the median wait "+
+					"overshot the platform by %d ms.", wt.Target, wt.P50MS, wt.P90MS, wt.MaxMS, r.TaskDelayMS, wt.P50MS-r.TaskDelayMS)
+			}
+			if l.Retries > 0 {
+				line += fmt.Sprintf(" %d retries waited %.1f s in all.", l.Retries, float64(l.RetryWaitMS)/1000)
+			}
+		}
+		if r.SerialBoundSeconds > 0 {
+			line += fmt.Sprintf(" With the no-op provider Terraform took %.1f s before its first apply call and %.1f s after its "+
+				"last; added to the platform's %.1f s that is %.1f s, which the wall is %.2f× of.", r.FloorBeforeApplySeconds,
+				r.FloorAfterApplySeconds, r.PlatformSeconds, r.SerialBoundSeconds, r.RatioToSerialBound)
+		}
+		if extra := r.RequestsPerCard - float64(r.MinimalRequestsPerCard); extra > 0.05 {
+			line += fmt.Sprintf(" %.2f requests per card more than the minimum of %d (%s).", extra, r.MinimalRequestsPerCard,
+				requestList(r.Requests))
+		}
+		out = append(out, line)
+	}
+	for _, r := range rep.Results {
+		if r.Phase != PhaseRefresh {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s refresh: %.1f s, %.2f× the floor of %.1f s; %.2f requests per card (%s).", caseLabel(r),
+			r.WallSeconds, r.RatioToFloor, r.FloorSeconds, r.RequestsPerCard, requestList(r.Requests)))
+	}
+	var busy, wall, other float64
+	for _, r := range rep.Results {
+		busy += r.TerraformCPUSeconds + r.SandboxCPUSeconds
+		wall += r.WallSeconds
+		other += r.OtherCPUSeconds
+	}
+	if wall > 0 {
+		out = append(out, fmt.Sprintf("Over all phases Terraform, the provider and the sandbox used %.0f CPU-seconds in %.0f s of wall "+
+			"time: %.2f of %d cores on average. Processes that were none of ours used %.0f CPU-seconds meanwhile.",
+			busy, wall, busy/wall, rep.Machine.CPUs, other))
+	}
+	return out
+}
+
+// settleTarget is the target of the wait on a phase's critical path, as the provider logs it.
+func settleTarget(ph Phase) string {
+	switch ph {
+	case PhaseCreate:
+		return "AwaitingBinding,Active"
+	case PhaseUpdate:
+		return "Frozen"
+	case PhaseDestroy:
+		return "Cancelled"
+	}
+	return ""
+}
+
+// summaryTable is a plain-text table of the results, for test logs.
+func summaryTable(results []Result) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-22s %-8s %8s %8s %8s %8s %6s %9s %6s %8s %s\n", "CASE", "PHASE", "WALL", "FLOOR", "PLATFORM", "IDEAL",
+		"RATIO", "REQ/CARD", "429s", "RSS MB", "STATUS")
+	for _, r := range results {
+		fmt.Fprintf(&b, "%-22s %-8s %8.2f %8.2f %8.2f %8.2f %6.2f %9.2f %6d %8.1f %s\n", caseLabel(r), r.Phase, r.WallSeconds,
+			r.FloorSeconds, r.PlatformSeconds, r.IdealSeconds, r.Ratio, r.RequestsPerCard, r.Throttled, r.PeakRSSMB, status(r))
+	}
+	return b.String()
+}
+
+func relPath(root, p string) string {
+	if rel, err := filepath.Rel(root, p); err == nil {
+		return rel
+	}
+	return p
+}

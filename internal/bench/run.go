@@ -1,0 +1,512 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
+)
+
+// Suite is a set of cases run with the same sandbox settings.
+type Suite struct {
+	Name     string // full, quick, smoke: the directory under .tmp/bench
+	Settings Settings
+	Cases    []Case
+}
+
+// IssueSettings are issue #12's: -task-delay 2s -latency 20ms.
+var IssueSettings = Settings{Latency: 20 * time.Millisecond, TaskDelay: 2 * time.Second}
+
+// FullSuite is `make bench`: N = 100 at P = 10 and 50, N = 1000 at P = 50, each without a
+// platform rate limit and at R = 50.
+func FullSuite() Suite {
+	var cases []Case
+	for _, np := range [][2]int{{100, 10}, {100, 50}, {1000, 50}} {
+		for _, r := range []float64{0, 50} {
+			cases = append(cases, Case{N: np[0], P: np[1], RateLimit: r})
+		}
+	}
+	return Suite{Name: "full", Settings: IssueSettings, Cases: cases}
+}
+
+// ProfileSuite is CARDS_BENCH=profile: N = 1000, P = 50, no rate limit, with the provider's
+// CPU profiles.
+func ProfileSuite() Suite {
+	return Suite{Name: "profile", Settings: IssueSettings, Cases: []Case{{N: 1000, P: 50}}}
+}
+
+// QuickSuite is `make bench-quick`: N = 100, P = 10, no rate limit.
+func QuickSuite() Suite {
+	return Suite{Name: "quick", Settings: IssueSettings, Cases: []Case{{N: 100, P: 10}}}
+}
+
+// SmokeSuite is `make bench-smoke`: five cards, a short task delay; nothing timed is asserted.
+func SmokeSuite() Suite {
+	return Suite{Name: "smoke", Settings: Settings{Latency: 20 * time.Millisecond, TaskDelay: 300 * time.Millisecond},
+		Cases: []Case{{N: 5, P: 5}}}
+}
+
+// Result is one phase of one case: a row of results.json.
+type Result struct {
+	Phase       Phase   `json:"phase"`
+	N           int     `json:"n"`
+	Parallelism int     `json:"parallelism"`
+	RateLimit   float64 `json:"rate_limit"` // requests per second; 0 = none
+	LatencyMS   int64   `json:"latency_ms"`
+	TaskDelayMS int64   `json:"task_delay_ms"`
+
+	WallSeconds     float64 `json:"wall_seconds"`
+	IdealSeconds    float64 `json:"ideal_seconds"`    // max(platform_seconds, floor_seconds)
+	FloorSeconds    float64 `json:"floor_seconds"`    // the same phase with the no-op provider
+	PlatformSeconds float64 `json:"platform_seconds"` // ⌈N/P⌉ × critical path, or minimal requests / R
+	Ratio           float64 `json:"ratio"`            // wall / ideal
+	RatioToFloor    float64 `json:"ratio_to_floor"`   // wall / floor
+
+	RequestsPerCard         float64        `json:"requests_per_card"`          // every request the sandbox received / N
+	AcceptedRequestsPerCard float64        `json:"accepted_requests_per_card"` // the same without the 429s
+	MinimalRequestsPerCard  int            `json:"minimal_requests_per_card"`
+	Requests                map[string]int `json:"requests"`  // per operation, 429s included
+	Throttled               int            `json:"throttled"` // 429s of the platform's rate limit (Op.ratelimited)
+	ThrottledErrors         int            `json:"throttled_errors"`
+	Counters                map[string]int `json:"counters"` // every sandbox counter of the phase
+
+	PeakRSSMB           float64 `json:"peak_rss_mb"` // the provider process's peak resident set
+	ProviderProcesses   int     `json:"provider_processes"`
+	ProviderCPUSeconds  float64 `json:"provider_cpu_seconds"`
+	TerraformPeakRSSMB  float64 `json:"terraform_peak_rss_mb"`
+	TerraformCPUSeconds float64 `json:"terraform_cpu_seconds"` // Terraform and the plugins it waited for
+	SandboxCPUSeconds   float64 `json:"sandbox_cpu_seconds"`
+	OtherCPUSeconds     float64 `json:"other_cpu_seconds"` // the machine's busy time that was none of ours
+	LoadAverage         string  `json:"load_average_1m"`   // when the phase began
+
+	FloorCPUSeconds   float64 `json:"floor_terraform_cpu_seconds"`
+	FloorPeakRSSMB    float64 `json:"floor_peak_rss_mb"`
+	FloorOtherCPU     float64 `json:"floor_other_cpu_seconds"`
+	FloorTerraformRSS float64 `json:"floor_terraform_peak_rss_mb"`
+	FloorOK           bool    `json:"floor_ok"`
+	// The floor's seconds before its first and after its last apply call: Terraform's own
+	// refresh, plan and start-up, which no provider can overlap with its work.
+	FloorBeforeApplySeconds float64 `json:"floor_before_apply_seconds,omitempty"`
+	FloorAfterApplySeconds  float64 `json:"floor_after_apply_seconds,omitempty"`
+	// serial bound = floor before + platform + floor after: the platform's time cannot overlap
+	// Terraform's refresh and plan, which come first. Informative; ratio stays wall / ideal.
+	SerialBoundSeconds float64   `json:"serial_bound_seconds,omitempty"`
+	RatioToSerialBound float64   `json:"ratio_to_serial_bound,omitempty"`
+	FloorLog           string    `json:"floor_log"`
+	ProviderLogSummary *LogStats `json:"provider_log,omitempty"`
+
+	// From the provider's log: the seconds before the first ApplyResourceChange (Terraform's
+	// refresh and plan, provider start-ups), the window of ApplyResourceChange calls, the
+	// seconds after the last; and how busy the P slots were during the window (the calls'
+	// summed time / (min(P, N) × window)).
+	BeforeApplySeconds float64 `json:"before_apply_seconds,omitempty"`
+	ApplyWindowSeconds float64 `json:"apply_window_seconds,omitempty"`
+	AfterApplySeconds  float64 `json:"after_apply_seconds,omitempty"`
+	SlotUse            float64 `json:"slot_use,omitempty"`
+
+	OK           bool     `json:"ok"` // exit 0, and for refresh an empty plan
+	ExitCode     int      `json:"exit_code"`
+	PlanEmpty    *bool    `json:"plan_empty,omitempty"`
+	SandboxCards string   `json:"sandbox_cards"` // the sandbox's cards by status after the phase
+	CardsOK      bool     `json:"cards_ok"`      // exactly N cards, all in the phase's expected status
+	Errors       []string `json:"errors,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
+	Log          string   `json:"log"`
+	CPUProfile   string   `json:"cpu_profile,omitempty"` // go tool pprof -top of the provider (CARDS_BENCH=profile)
+}
+
+// phaseRun is one Terraform command as run and measured.
+type phaseRun struct {
+	phase      Phase
+	wall       time.Duration
+	started    time.Time
+	exit       int
+	killed     bool
+	stdout     string
+	stderrPath string
+	sample     Sample
+	tfCPU      float64
+	sandboxCPU float64
+	otherCPU   float64
+	load       string
+	errs       map[string]int
+	warns      map[string]int
+	problem    string // the command could not be run or was killed
+	profileTop string // go tool pprof -top of the provider's CPU profiles (Env.Profile)
+
+	beforeApply, afterApply time.Duration // the floor's, from the no-op provider's log
+}
+
+// ok is exit 0, and for refresh exit 0 of -detailed-exitcode: no changes.
+func (r phaseRun) ok() bool { return r.problem == "" && r.exit == 0 }
+
+func phaseArgs(ph Phase, parallelism int) []string {
+	p := "-parallelism=" + strconv.Itoa(parallelism)
+	switch ph {
+	case PhaseRefresh:
+		return []string{"plan", "-detailed-exitcode", "-input=false", "-no-color", p}
+	case PhaseDestroy:
+		return []string{"destroy", "-auto-approve", "-input=false", "-no-color", p}
+	default:
+		return []string{"apply", "-auto-approve", "-input=false", "-no-color", p}
+	}
+}
+
+// frozenIn says whether the configuration of a phase has frozen = true (update and after).
+func frozenIn(ph Phase) bool { return ph == PhaseUpdate || ph == PhaseDestroy }
+
+func cardsConfig(n int, frozen bool, apiURL, keyFile string) string {
+	return fmt.Sprintf(`# Written by internal/bench.
+terraform {
+  required_providers {
+    cards = { source = "arthawork/cards" }
+  }
+}
+
+# No requests_per_second: the provider's default, a rate that adapts to the platform.
+provider "cards" {
+  base_url       = %q
+  customer_token = %q
+  private_key    = file(%q)
+}
+
+resource "cards_card" "c" {
+  count      = %d
+  program_id = %q
+  frozen     = %t
+}
+`, apiURL, sandbox.DefaultCustomerToken, keyFile, n, sandbox.ProgramVirtual, frozen)
+}
+
+func noopConfig(n int, flag bool) string {
+	return fmt.Sprintf(`# Written by internal/bench: Terraform's floor.
+terraform {
+  required_providers {
+    noop = { source = "bench/noop" }
+  }
+}
+
+resource "noop_thing" "t" {
+  count = %d
+  flag  = %t
+}
+`, n, flag)
+}
+
+// terraform runs one phase's command in dir and measures it; sb (nil for the floor) is the
+// sandbox whose CPU time is the platform's share.
+func (e *Env) terraform(dir string, ph Phase, parallelism int, exe string, sb *sandboxProc) phaseRun {
+	r := phaseRun{phase: ph, exit: -1, stderrPath: filepath.Join(dir, string(ph)+".log")}
+	args := phaseArgs(ph, parallelism)
+	stdoutPath := filepath.Join(dir, string(ph)+".out")
+	outFile, err := os.Create(stdoutPath)
+	if err != nil {
+		r.problem = err.Error()
+		return r
+	}
+	defer outFile.Close()
+	errFile, err := os.Create(r.stderrPath)
+	if err != nil {
+		r.problem = err.Error()
+		return r
+	}
+	defer errFile.Close()
+	fmt.Fprintf(outFile, "$ terraform %s\n", strings.Join(args, " "))
+	var stdout bytes.Buffer
+	cmd := exec.Command(e.Terraform, args...)
+	cmd.Dir = filepath.Join(dir, "work")
+	cmd.Env = e.env()
+	cmd.Stdout, cmd.Stderr = io.MultiWriter(outFile, &stdout), errFile
+	profileDir := ""
+	if e.Profile && exe == providerExe {
+		profileDir = filepath.Join(dir, "pprof-"+string(ph))
+		if err := os.MkdirAll(profileDir, 0o755); err != nil {
+			r.problem = err.Error()
+			return r
+		}
+		cmd.Env = append(cmd.Env, "CARDS_BENCH_CPUPROFILE_DIR="+profileDir)
+	}
+
+	e.waitQuiet(fmt.Sprintf("%s %s", filepath.Base(dir), ph))
+	r.load = loadAverage()
+	busy0, _ := systemCPU()
+	self0, _ := readProcStat(os.Getpid())
+	sb0 := sb.cpuSeconds()
+	start := time.Now()
+	r.started = start
+	c, err := startChild(cmd, "terraform "+string(ph))
+	if err != nil {
+		r.problem = "starting terraform: " + err.Error()
+		return r
+	}
+	smp := startSampler(c.pid(), exe, e.SampleInterval)
+	if !c.wait(e.CommandTimeout) {
+		r.problem = fmt.Sprintf("still running after %s: killed", e.CommandTimeout)
+		r.killed = true
+		c.stop(syscall.SIGKILL, 0)
+	}
+	r.wall = time.Since(start)
+	r.sample = smp.finish()
+	if left := c.stop(syscall.SIGKILL, 0); left > 0 && r.problem == "" {
+		r.problem = fmt.Sprintf("%d process(es) of terraform's group still ran after it exited: killed", left)
+	}
+	r.exit = c.exitCode()
+	r.tfCPU = round(c.cpuSeconds(), 2)
+	r.sandboxCPU = round(sb.cpuSeconds()-sb0, 2)
+	busy1, _ := systemCPU()
+	self1, _ := readProcStat(os.Getpid())
+	selfCPU := float64(self1.cpuTicks-self0.cpuTicks) / clockTicks
+	r.otherCPU = round(max(0, float64(busy1-busy0)/clockTicks-r.tfCPU-r.sandboxCPU-selfCPU), 2)
+	fmt.Fprintf(outFile, "\n# exit %d after %s\n", r.exit, r.wall.Round(time.Millisecond))
+	r.stdout = stdout.String()
+	errText, _ := os.ReadFile(r.stderrPath)
+	r.errs, r.warns = diagnostics(string(errText) + "\n" + r.stdout)
+	if profileDir != "" {
+		r.profileTop = e.profileTop(profileDir, filepath.Join(dir, string(ph)+"-pprof-top.txt"))
+	}
+	return r
+}
+
+// profileTop merges a phase's provider CPU profiles with go tool pprof -top into out and
+// returns out ("" when there was nothing to merge).
+func (e *Env) profileTop(profileDir, out string) string {
+	files, _ := filepath.Glob(filepath.Join(profileDir, "*.pprof"))
+	if len(files) == 0 {
+		return ""
+	}
+	args := append([]string{"tool", "pprof", "-top", "-nodecount=40", filepath.Join(e.Bin, providerExe)}, files...)
+	cmd := exec.Command("go", args...)
+	cmd.Dir = e.Root
+	text, err := cmd.CombinedOutput()
+	if err != nil {
+		text = append(text, []byte("\n"+err.Error())...)
+	}
+	cum := exec.Command("go", append([]string{"tool", "pprof", "-top", "-cum", "-nodecount=40", filepath.Join(e.Bin, providerExe)}, files...)...)
+	cum.Dir = e.Root
+	if more, err := cum.CombinedOutput(); err == nil {
+		text = append(append(text, []byte("\n--- by cumulative time ---\n")...), more...)
+	}
+	if os.WriteFile(out, text, 0o644) != nil {
+		return ""
+	}
+	return out
+}
+
+// floorRun is the no-op provider's lifecycle for one N and P.
+type floorRun struct {
+	dir    string
+	phases map[Phase]phaseRun
+}
+
+// runFloor runs the lifecycle on N no-op resources with -parallelism=P.
+func (e *Env) runFloor(dir string, n, p int) (*floorRun, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "work"), 0o755); err != nil {
+		return nil, err
+	}
+	fl := &floorRun{dir: dir, phases: map[Phase]phaseRun{}}
+	for _, ph := range Phases {
+		if err := os.WriteFile(filepath.Join(dir, "work", "main.tf"), []byte(noopConfig(n, frozenIn(ph))), 0o644); err != nil {
+			return nil, err
+		}
+		r := e.terraform(dir, ph, p, noopExe, nil)
+		if f, err := os.Open(r.stderrPath); err == nil {
+			st := readLogStats(f, noopExe)
+			f.Close()
+			if st.ApplyRPCs > 0 {
+				r.beforeApply = st.WindowStart.Sub(r.started)
+				r.afterApply = r.started.Add(r.wall).Sub(st.WindowEnd)
+			}
+		}
+		fl.phases[ph] = r
+		e.Logf("floor N=%d P=%d %-7s %6.1fs exit %d%s", n, p, ph, r.wall.Seconds(), r.exit, problemNote(r))
+	}
+	return fl, nil
+}
+
+func problemNote(r phaseRun) string {
+	if r.problem != "" {
+		return " (" + r.problem + ")"
+	}
+	return ""
+}
+
+// expectedStatus is the status every card has after a phase.
+func expectedStatus(ph Phase) string {
+	switch ph {
+	case PhaseUpdate:
+		return sandbox.CardStatusFrozen
+	case PhaseDestroy:
+		return sandbox.CardStatusCancelled
+	}
+	return sandbox.CardStatusActive
+}
+
+// runCase runs the cards lifecycle of one case against its own sandbox and returns a result
+// per phase, with the floor's numbers.
+func (e *Env) runCase(dir string, c Case, s Settings, floor *floorRun) ([]Result, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "work"), 0o755); err != nil {
+		return nil, err
+	}
+	sb, err := e.startSandbox(dir, c, s)
+	if err != nil {
+		return nil, err
+	}
+	defer sb.stop()
+	var results []Result
+	for _, ph := range Phases {
+		cfg := cardsConfig(c.N, frozenIn(ph), sb.APIURL, sb.KeyFile)
+		if err := os.WriteFile(filepath.Join(dir, "work", "main.tf"), []byte(cfg), 0o644); err != nil {
+			return results, err
+		}
+		if err := sb.resetCounters(); err != nil {
+			return results, err
+		}
+		r := e.terraform(dir, ph, c.P, providerExe, sb)
+		counters, err := sb.counters()
+		if err != nil {
+			return results, err
+		}
+		res := e.result(ph, c, s, r, counters, floor)
+		summary, byStatus, total, err := sb.cardStatuses()
+		if err != nil {
+			return results, err
+		}
+		res.SandboxCards = summary
+		res.CardsOK = total == c.N && byStatus[expectedStatus(ph)] == c.N
+		res.Log = relPath(e.Root, r.stderrPath)
+		if r.profileTop != "" {
+			res.CPUProfile = relPath(e.Root, r.profileTop)
+		}
+		if f, err := os.Open(r.stderrPath); err == nil {
+			st := readLogStats(f, providerExe)
+			f.Close()
+			res.ProviderLogSummary = &st
+			if st.ApplyRPCs > 0 {
+				window := st.WindowEnd.Sub(st.WindowStart)
+				res.ApplyWindowSeconds = round(window.Seconds(), 2)
+				res.BeforeApplySeconds = round(st.WindowStart.Sub(r.started).Seconds(), 2)
+				res.AfterApplySeconds = round(r.started.Add(r.wall).Sub(st.WindowEnd).Seconds(), 2)
+				if slots := min(c.P, c.N); window > 0 && slots > 0 {
+					res.SlotUse = round(float64(st.RPCSumMS)/(float64(slots)*float64(window.Milliseconds())), 3)
+				}
+			}
+		}
+		results = append(results, res)
+		e.Logf("%s %-7s %6.1fs (ideal %5.1fs, floor %5.1fs, ratio %.2f) %.2f req/card, %d×429, peak RSS %.0f MB, %s%s",
+			c, ph, res.WallSeconds, res.IdealSeconds, res.FloorSeconds, res.Ratio, res.RequestsPerCard, res.Throttled,
+			res.PeakRSSMB, summary, problemNote(r))
+	}
+	return results, nil
+}
+
+// result combines a phase's run, the sandbox's counters and the floor into a Result.
+func (e *Env) result(ph Phase, c Case, s Settings, r phaseRun, counters map[string]int, floor *floorRun) Result {
+	requests, total, throttled := opCounts(counters)
+	res := Result{Phase: ph, N: c.N, Parallelism: c.P, RateLimit: c.RateLimit,
+		LatencyMS: s.Latency.Milliseconds(), TaskDelayMS: s.TaskDelay.Milliseconds(),
+		WallSeconds: round(r.wall.Seconds(), 2), MinimalRequestsPerCard: MinimalPerCard[ph].Requests,
+		Requests: requests, Throttled: throttled, Counters: counters,
+		PeakRSSMB: r.sample.ProviderPeakMB, ProviderProcesses: r.sample.ProviderProcesses,
+		ProviderCPUSeconds: r.sample.ProviderCPUSeconds, TerraformPeakRSSMB: r.sample.TerraformPeakMB,
+		TerraformCPUSeconds: r.tfCPU, SandboxCPUSeconds: r.sandboxCPU, OtherCPUSeconds: r.otherCPU,
+		LoadAverage: r.load, ExitCode: r.exit, OK: r.ok(),
+		Errors: summarize(r.errs, 8), Warnings: summarize(r.warns, 4)}
+	if c.N > 0 {
+		res.RequestsPerCard = round(float64(total)/float64(c.N), 3)
+		res.AcceptedRequestsPerCard = round(float64(total-throttled)/float64(c.N), 3)
+	}
+	if r.problem != "" {
+		res.Errors = append([]string{r.problem}, res.Errors...)
+	}
+	for text, n := range r.errs {
+		lower := strings.ToLower(text + " ")
+		if strings.Contains(lower, "429") || strings.Contains(lower, "throttl") || strings.Contains(lower, "too many requests") ||
+			strings.Contains(lower, "rate limit") {
+			res.ThrottledErrors += n
+		}
+	}
+	if ph == PhaseRefresh {
+		empty := r.problem == "" && r.exit == 0
+		res.PlanEmpty = &empty
+	}
+	platform := PlatformBound(ph, c, s)
+	res.PlatformSeconds = round(platform.Seconds(), 2)
+	if floor != nil {
+		if fr, ok := floor.phases[ph]; ok {
+			res.FloorSeconds = round(fr.wall.Seconds(), 2)
+			res.FloorCPUSeconds = fr.tfCPU
+			res.FloorPeakRSSMB = fr.sample.ProviderPeakMB
+			res.FloorTerraformRSS = fr.sample.TerraformPeakMB
+			res.FloorOtherCPU = fr.otherCPU
+			res.FloorOK = fr.ok()
+			res.FloorBeforeApplySeconds = round(fr.beforeApply.Seconds(), 2)
+			res.FloorAfterApplySeconds = round(fr.afterApply.Seconds(), 2)
+			if rel, err := filepath.Rel(e.Root, fr.stderrPath); err == nil {
+				res.FloorLog = rel
+			}
+		}
+	}
+	if ph != PhaseRefresh && (res.FloorBeforeApplySeconds > 0 || res.FloorAfterApplySeconds > 0) {
+		res.SerialBoundSeconds = round(res.FloorBeforeApplySeconds+res.PlatformSeconds+res.FloorAfterApplySeconds, 2)
+		res.RatioToSerialBound = round(res.WallSeconds/res.SerialBoundSeconds, 3)
+	}
+	ideal := Ideal(platform, time.Duration(res.FloorSeconds*float64(time.Second)))
+	res.IdealSeconds = round(ideal.Seconds(), 2)
+	res.Ratio = Ratio(r.wall, ideal)
+	if res.FloorSeconds > 0 {
+		res.RatioToFloor = round(res.WallSeconds/res.FloorSeconds, 3)
+	}
+	return res
+}
+
+// Report is a suite's run: what results.json and BENCHMARKS.md are made of.
+type Report struct {
+	Suite    string
+	Command  string
+	Machine  Machine
+	Settings Settings
+	Started  time.Time
+	Took     time.Duration
+	Results  []Result
+	Problems []string
+	Waited   time.Duration // waiting for a quiet machine (Env.QuietWait)
+}
+
+// RunSuite runs every case of the suite, each after the floor of its N and P (measured once
+// per N and P, right before the first case that needs it). Problems that stop a case are in
+// Report.Problems; the other cases still run.
+func (e *Env) RunSuite(s Suite, command string) *Report {
+	rep := &Report{Suite: s.Name, Command: command, Machine: e.Machine(), Settings: s.Settings, Started: time.Now()}
+	defer func() { rep.Took, rep.Waited = time.Since(rep.Started), e.Waited }()
+	base := filepath.Join(e.Out, s.Name)
+	if err := os.RemoveAll(base); err != nil {
+		rep.Problems = append(rep.Problems, err.Error())
+		return rep
+	}
+	floors := map[[2]int]*floorRun{}
+	for _, c := range s.Cases {
+		key := [2]int{c.N, c.P}
+		if floors[key] == nil {
+			fl, err := e.runFloor(filepath.Join(base, fmt.Sprintf("floor-n%d-p%d", c.N, c.P)), c.N, c.P)
+			if err != nil {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("floor N=%d P=%d: %v", c.N, c.P, err))
+				continue
+			}
+			floors[key] = fl
+		}
+		results, err := e.runCase(filepath.Join(base, c.Name()), c, s.Settings, floors[key])
+		rep.Results = append(rep.Results, results...)
+		if err != nil {
+			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", c, err))
+		}
+	}
+	return rep
+}
