@@ -90,3 +90,19 @@ func TestSettleLearnerKeepsTheSoonestRecent(t *testing.T) {
 		t.Errorf("jittered first interval %s, want 1.5s", d)
 	}
 }
+
+// A wait that settles at a look made at once (the card was already in the status) teaches
+// nothing: its elapsed time is the request's, and learning it would make later waits of the
+// kind sleep before looking.
+func TestWaitSettledAtOnceLearnsNothing(t *testing.T) {
+	srv := statusServer(t, cardStatus("Active"))
+	c, _ := newTestClient(t, srv.URL) // the real clock: each look takes a little time
+	for range 3 {
+		if _, err := c.WaitForCardStatus(context.Background(), "c1", []string{CardStatusActive}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if d, ok := c.settled.estimate(settleKind("card", []string{CardStatusActive})); ok {
+		t.Errorf("learned %s from waits that never slept", d)
+	}
+}

@@ -154,12 +154,14 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 		return e
 	}
 
+	slept := false // only a wait that slept before the look that saw it settled says how long the platform took
 	if first := schedule.first(); first > 0 {
 		select {
 		case <-ctx.Done():
 			return timeout(ctx.Err())
 		case <-c.clock.After(first):
 		}
+		slept = true
 	}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -187,7 +189,7 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 				return err
 			}
 			c.log.Info(ctx, what+" settled", f)
-			if elapsed > 0 { // an object settled at a look at once says nothing of the platform's time
+			if slept { // settled at a look made at once: that is the request's time, not the platform's
 				c.settled.observe(kind, elapsed)
 			}
 			return nil
@@ -210,6 +212,7 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 			return timeout(ctx.Err())
 		case <-c.clock.After(schedule.next(c.clock.Now().Sub(start))):
 		}
+		slept = true
 	}
 }
 
