@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -15,6 +16,8 @@ import (
 //	                       bench/results.json and BENCHMARKS.md
 //	CARDS_BENCH=quick      the quick suite (make bench-quick): N = 100, P = 10, no rate limit;
 //	                       writes .tmp/bench/quick/results.json and BENCHMARKS.md there
+//	CARDS_BENCH=render     write BENCHMARKS.md and bench/results.json again from the last full
+//	                       run's .tmp/bench/full/report.json (nothing is measured)
 //	CARDS_BENCH=profile    N = 1000, P = 50 with the provider built from internal/bench/profiled:
 //	                       a CPU profile per provider process, go tool pprof -top per phase
 //	                       (.tmp/bench/profile/<case>/<phase>-pprof-top.txt)
@@ -74,6 +77,25 @@ func TestBenchLifecycle(t *testing.T) {
 		suite, command = FullSuite(), "make bench"
 	case "quick":
 		suite, command = QuickSuite(), "make bench-quick"
+	case "render":
+		// BENCHMARKS.md and bench/results.json again from the last full run's report.json
+		// (after a change to the report's format; nothing is measured).
+		root, err := filepath.Abs(filepath.Join("..", ".."))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := LoadReport(filepath.Join(root, ".tmp", "bench", "full", "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteResults(filepath.Join(root, "bench", "results.json"), rep.Results); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteMarkdown(filepath.Join(root, "BENCHMARKS.md"), rep, "bench/results.json"); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("rendered the full run of %s:\n%s", rep.Started.UTC().Format(time.RFC3339), summaryTable(rep.Results))
+		return
 	case "profile":
 		suite, command = ProfileSuite(), "CARDS_BENCH=profile go test -count=1 -timeout 30m -v -run '^TestBenchLifecycle$' ./internal/bench"
 	default:
@@ -108,7 +130,11 @@ func TestBenchLifecycle(t *testing.T) {
 	t.Logf("%s run in %s; %s, %s\n%s", suite.Name, rep.Took.Round(time.Second), relPath(env.Root, resultsPath),
 		relPath(env.Root, reportPath), summaryTable(rep.Results))
 	for _, tg := range Targets(rep.Results) {
-		t.Logf("target %-55s met=%-5v %s", tg.Name, tg.Met, tg.Numbers)
+		met := strconv.FormatBool(tg.Met)
+		if tg.NA {
+			met = "n/a"
+		}
+		t.Logf("target %-55s met=%-5s %s", tg.Name, met, tg.Numbers)
 	}
 }
 

@@ -2,10 +2,12 @@ package bench
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -46,8 +48,10 @@ type Env struct {
 	// Waited is how long the harness waited for quiet in all.
 	Waited time.Duration
 
-	rcFile string
-	tfEnv  []string
+	rcFile       string
+	tfEnv        []string
+	sourceDigest string
+	built        time.Time
 }
 
 // NewEnv builds the provider, the sandbox and the no-op provider into .tmp/bench/bin (with
@@ -66,16 +70,17 @@ func NewEnv(root, terraform string, profile bool, logf func(string, ...any)) (*E
 	if profile {
 		e.Bin, providerPkg = filepath.Join(e.Out, "bin-profiled"), "./internal/bench/profiled"
 	}
-	if err := os.MkdirAll(e.Bin, 0o755); err != nil {
+	if err := mkdirAll(e.Bin); err != nil {
 		return nil, err
 	}
+	e.sourceDigest, e.built = SourceDigest(root), time.Now()
 	for _, b := range []struct{ out, pkg string }{
 		{providerExe, providerPkg}, {sandboxExe, "./cmd/cards-sandbox"}, {noopExe, "./internal/bench/noop"},
 	} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(e.Bin, b.out), b.pkg)
+		cmd := command("go", "build", "-o", filepath.Join(e.Bin, b.out), b.pkg)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("building %s: %v\n%s", b.pkg, err, out)
+			return nil, fmt.Errorf("building %s: %w\n%s", b.pkg, err, out)
 		}
 	}
 	e.rcFile = filepath.Join(e.Out, "terraformrc")
@@ -88,7 +93,7 @@ provider_installation {
   direct {}
 }
 `, e.Bin, e.Bin)
-	if err := os.WriteFile(e.rcFile, []byte(rc), 0o644); err != nil {
+	if err := writeFile(e.rcFile, []byte(rc)); err != nil {
 		return nil, err
 	}
 	// A clean, offline environment: none of the caller's TF_* or CARDS_* settings.
@@ -100,17 +105,17 @@ provider_installation {
 		e.tfEnv = append(e.tfEnv, kv)
 	}
 	e.tfEnv = append(e.tfEnv, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+e.rcFile)
-	cmd := exec.Command(terraform, "version", "-json")
+	cmd := command(terraform, "version", "-json")
 	cmd.Env = e.tfEnv
 	out, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("%s version -json: %v\n%s", terraform, err, out)
+		return nil, fmt.Errorf("%s version -json: %w\n%s", terraform, err, out)
 	}
 	var v struct {
 		Version string `json:"terraform_version"`
 	}
 	if err := json.Unmarshal(out, &v); err != nil {
-		return nil, fmt.Errorf("%s version -json: %v", terraform, err)
+		return nil, fmt.Errorf("%s version -json: %w", terraform, err)
 	}
 	e.TFVersion = v.Version
 	return e, nil
@@ -135,18 +140,21 @@ type Machine struct {
 	Go        string `json:"go"`
 	Commit    string `json:"commit"`
 	Dirty     bool   `json:"uncommitted_changes"`
+	// SourceDigest identifies the Go sources built (see SourceDigest), Built when.
+	SourceDigest string    `json:"source_digest,omitempty"`
+	Built        time.Time `json:"built,omitzero"`
 }
 
 // Machine reads nproc, memory, CPU model, the Terraform and Go versions and the commit.
 func (e *Env) Machine() Machine {
 	m := Machine{CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Terraform: e.TFVersion,
-		Go: runtime.Version(), Commit: "unknown"}
-	if out, err := exec.Command("nproc").Output(); err == nil {
+		Go: runtime.Version(), Commit: "unknown", SourceDigest: e.sourceDigest, Built: e.built}
+	if out, err := command("nproc").Output(); err == nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(string(out))); err == nil {
 			m.CPUs = n
 		}
 	}
-	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+	if data, err := readFile("/proc/meminfo"); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
 				kb, _ := strconv.Atoi(f[1])
@@ -154,7 +162,7 @@ func (e *Env) Machine() Machine {
 			}
 		}
 	}
-	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+	if data, err := readFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			if name, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "model name" {
 				m.CPUModel = strings.TrimSpace(v)
@@ -162,9 +170,9 @@ func (e *Env) Machine() Machine {
 			}
 		}
 	}
-	if out, err := exec.Command("git", "-C", e.Root, "rev-parse", "--short", "HEAD").Output(); err == nil {
+	if out, err := command("git", "-C", e.Root, "rev-parse", "--short", "HEAD").Output(); err == nil {
 		m.Commit = strings.TrimSpace(string(out))
-		if st, err := exec.Command("git", "-C", e.Root, "status", "--porcelain").Output(); err == nil {
+		if st, err := command("git", "-C", e.Root, "status", "--porcelain").Output(); err == nil {
 			m.Dirty = len(bytes.TrimSpace(st)) > 0
 		}
 	}
@@ -204,4 +212,38 @@ func (e *Env) waitQuiet(what string) {
 		e.Waited += waited
 		e.Logf("%s: quiet after %s", what, waited.Round(time.Second))
 	}
+}
+
+// SourceDigest is the first 12 hex digits of a SHA-256 over the path and content of every Go
+// source, go.mod and go.sum of the module (hidden folders left out): with uncommitted changes
+// in the working tree, the commit alone does not say what was built.
+func SourceDigest(root string) string {
+	h := sha256.New()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if p != root && (strings.HasPrefix(name, ".") || name == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, ".go") && name != "go.mod" && name != "go.sum" {
+			return nil
+		}
+		data, err := readFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.ToSlash(rel), len(data))
+		_, _ = h.Write(data)
+		return nil
+	})
+	if err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }

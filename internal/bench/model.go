@@ -59,8 +59,8 @@ func (c Case) Name() string { return fmt.Sprintf("n%d-p%d-r%g", c.N, c.P, c.Rate
 
 // Settings are the sandbox's timings, shared by every case of a suite.
 type Settings struct {
-	Latency   time.Duration // -latency: added to every API request
-	TaskDelay time.Duration // -task-delay: how long an accepted operation takes
+	Latency   time.Duration `json:"latency_ns"`    // -latency: added to every API request
+	TaskDelay time.Duration `json:"task_delay_ns"` // -task-delay: how long an accepted operation takes
 }
 
 // Waves is how many rounds of P cards Terraform needs for N: ⌈N/P⌉.

@@ -269,3 +269,60 @@ func TestMarkdownKeepsNotes(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestTargetsFailedPhase(t *testing.T) {
+	failed := Result{Phase: PhaseUpdate, N: 1000, Parallelism: 50, RateLimit: 50, WallSeconds: 20, IdealSeconds: 40.8,
+		Ratio: 0.49, RequestsPerCard: 1.7, Throttled: 700, PeakRSSMB: 150, Errors: []string{"14× Cannot read the card"}}
+	for _, tg := range Targets([]Result{failed}) {
+		switch tg.Name {
+		case "update: ratio ≤ 1.2", "update: requests per card ≤ 3",
+			"R = 50: no 429 surfaces as an error (every phase succeeds)":
+			if tg.Met {
+				t.Errorf("%s met by a failed phase: %s", tg.Name, tg.Numbers)
+			}
+		case "peak provider RSS < 200 MB at N = 1000":
+			if !tg.Met {
+				t.Errorf("%s: memory is measured whether the phase failed or not: %s", tg.Name, tg.Numbers)
+			}
+		}
+	}
+}
+
+func TestReportRoundTrip(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	rep := fakeReport()
+	if err := SaveReport(path, rep); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadReport(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Markdown(got, "r.json", "") != Markdown(rep, "r.json", "") {
+		t.Error("a saved and loaded report renders differently")
+	}
+}
+
+func TestSourceDigest(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("go.mod", "module x\n")
+	write("a/a.go", "package a\n")
+	d1 := SourceDigest(dir)
+	write(".tmp/b.go", "package b\n") // hidden folders do not count
+	write("README.md", "text\n")      // nor other files
+	if d2 := SourceDigest(dir); d2 != d1 || len(d1) != 12 {
+		t.Errorf("digest %q then %q", d1, d2)
+	}
+	write("a/a.go", "package a // changed\n")
+	if d3 := SourceDigest(dir); d3 == d1 {
+		t.Error("a changed source left the digest as it was")
+	}
+}

@@ -96,7 +96,7 @@ type procStat struct {
 const clockTicks = 100
 
 func readProcStat(pid int) (procStat, bool) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	data, err := readFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return procStat{}, false
 	}
@@ -239,7 +239,7 @@ func (c *child) cpuSeconds() float64 {
 
 // exeBase is the base name of a process's executable ("" when unreadable).
 func exeBase(pid int) string {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	data, err := readFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
 	if err != nil || len(data) == 0 {
 		return ""
 	}
@@ -249,7 +249,7 @@ func exeBase(pid int) string {
 
 // memoryKB reads VmHWM (peak resident set) and VmRSS of a process, in kB.
 func memoryKB(pid int) (hwm, rss int64, ok bool) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	data, err := readFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0, 0, false
 	}
@@ -281,7 +281,7 @@ func parseMemoryKB(status string) (hwm, rss int64, ok bool) {
 
 // systemCPU reads the machine's busy and total jiffies from /proc/stat.
 func systemCPU() (busy, total int64) {
-	data, err := os.ReadFile("/proc/stat")
+	data, err := readFile("/proc/stat")
 	if err != nil {
 		return 0, 0
 	}
@@ -307,7 +307,7 @@ func systemCPU() (busy, total int64) {
 
 // loadAverage is the one-minute load average ("" when unreadable).
 func loadAverage() string {
-	data, err := os.ReadFile("/proc/loadavg")
+	data, err := readFile("/proc/loadavg")
 	if err != nil {
 		return ""
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -21,10 +20,10 @@ func WriteResults(path string, results []Result) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := mkdirAll(filepath.Dir(path)); err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
+	return writeFile(path, append(data, '\n'))
 }
 
 // Markers of the hand-written part of BENCHMARKS.md, kept when the report is written again.
@@ -37,7 +36,7 @@ const (
 // replaces.
 func WriteMarkdown(path string, rep *Report, resultsPath string) error {
 	notes := ""
-	if old, err := os.ReadFile(path); err == nil {
+	if old, err := readFile(path); err == nil {
 		s := string(old)
 		if i := strings.Index(s, notesBegin); i >= 0 {
 			if j := strings.Index(s[i:], notesEnd); j >= 0 {
@@ -45,10 +44,10 @@ func WriteMarkdown(path string, rep *Report, resultsPath string) error {
 			}
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := mkdirAll(filepath.Dir(path)); err != nil {
 		return err
 	}
-	return os.WriteFile(path, []byte(Markdown(rep, resultsPath, notes)), 0o644)
+	return writeFile(path, []byte(Markdown(rep, resultsPath, notes)))
 }
 
 func secs(v float64) string {
@@ -135,6 +134,10 @@ func Markdown(rep *Report, resultsPath, notes string) string {
 		w("| CPU | %s |\n", m.CPUModel)
 	}
 	w("| memory | %d MB |\n| OS | %s |\n| Terraform | %s |\n| Go | %s |\n| commit | %s |\n", m.MemoryMB, m.OS, m.Terraform, m.Go, commit)
+	if m.SourceDigest != "" {
+		w("| sources built | digest %s (`bench.SourceDigest`: SHA-256 of the module's Go sources, go.mod and go.sum), built %s |\n",
+			m.SourceDigest, m.Built.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
 	w("| run | %s, %s", rep.Started.UTC().Format("2006-01-02 15:04 UTC"), rep.Took.Round(time.Second))
 	if rep.Waited > 0 {
 		w(" (of which %s waiting for other processes to finish)", rep.Waited.Round(time.Second))
@@ -232,12 +235,7 @@ func Markdown(rep *Report, resultsPath, notes string) string {
 			announced = strconv.Itoa(l.Announced)
 			retries = "0"
 			if l.Retries > 0 {
-				var rs []string
-				for reason, n := range l.RetryReasons {
-					rs = append(rs, fmt.Sprintf("%d× %s", n, reason))
-				}
-				sort.Strings(rs)
-				retries = fmt.Sprintf("%s (%.1f)", strings.Join(rs, ", "), float64(l.RetryWaitMS)/1000)
+				retries = fmt.Sprintf("%s (%.1f)", reasonList(l.RetryReasons), float64(l.RetryWaitMS)/1000)
 			}
 			if l.ApplyRPCs > 0 {
 				window = fmt.Sprintf("%.1f / %.1f / %.1f", r.BeforeApplySeconds, r.ApplyWindowSeconds, r.AfterApplySeconds)
@@ -288,17 +286,22 @@ type Target struct {
 // Targets judges the issue's goals against the results.
 func Targets(results []Result) []Target {
 	var out []Target
-	judge := func(name string, applies func(Result) bool, ok func(Result) bool, show func(Result) string) {
+	// judge applies a target; unless anyPhase, a phase that failed misses it whatever its numbers.
+	judgeAll := func(name string, anyPhase bool, applies func(Result) bool, ok func(Result) bool, show func(Result) string) {
 		t := Target{Name: name, Met: true}
 		var misses, all []string
 		for _, r := range results {
 			if !applies(r) {
 				continue
 			}
-			all = append(all, fmt.Sprintf("%s %s", caseLabel(r), show(r)))
-			if !ok(r) {
+			shown := show(r)
+			if !anyPhase && !r.OK {
+				shown += " (phase failed)"
+			}
+			all = append(all, fmt.Sprintf("%s %s", caseLabel(r), shown))
+			if !ok(r) || (!anyPhase && !r.OK) {
 				t.Met = false
-				misses = append(misses, fmt.Sprintf("%s %s", caseLabel(r), show(r)))
+				misses = append(misses, fmt.Sprintf("%s %s", caseLabel(r), shown))
 			}
 		}
 		switch {
@@ -310,6 +313,9 @@ func Targets(results []Result) []Target {
 			t.Numbers = fmt.Sprintf("%d of %d missed: %s", len(misses), len(all), strings.Join(misses, "; "))
 		}
 		out = append(out, t)
+	}
+	judge := func(name string, applies func(Result) bool, ok func(Result) bool, show func(Result) string) {
+		judgeAll(name, false, applies, ok, show)
 	}
 	for _, ph := range []Phase{PhaseCreate, PhaseUpdate, PhaseDestroy} {
 		judge(fmt.Sprintf("%s: ratio ≤ %.1f", ph, TargetRatio), func(r Result) bool { return r.Phase == ph },
@@ -327,8 +333,8 @@ func Targets(results []Result) []Target {
 	judge("refresh: requests per card = 1", func(r Result) bool { return r.Phase == PhaseRefresh },
 		func(r Result) bool { return r.RequestsPerCard <= TargetRefreshPerCard },
 		func(r Result) string { return reqPerCard(r) })
-	judge(fmt.Sprintf("R = %g: no 429 surfaces as an error (every phase succeeds)", TargetThrottledErrorsR),
-		func(r Result) bool { return r.RateLimit == TargetThrottledErrorsR },
+	judgeAll(fmt.Sprintf("R = %g: no 429 surfaces as an error (every phase succeeds)", TargetThrottledErrorsR),
+		true, func(r Result) bool { return r.RateLimit == TargetThrottledErrorsR },
 		func(r Result) bool { return r.OK && r.ThrottledErrors == 0 },
 		func(r Result) string {
 			s := fmt.Sprintf("%s: %d×429", r.Phase, r.Throttled)
@@ -337,8 +343,8 @@ func Targets(results []Result) []Target {
 			}
 			return s
 		})
-	judge(fmt.Sprintf("peak provider RSS < %.0f MB at N = %d", TargetPeakRSSMB, TargetPeakRSSAtN),
-		func(r Result) bool { return r.N == TargetPeakRSSAtN },
+	judgeAll(fmt.Sprintf("peak provider RSS < %.0f MB at N = %d", TargetPeakRSSMB, TargetPeakRSSAtN),
+		true, func(r Result) bool { return r.N == TargetPeakRSSAtN },
 		func(r Result) bool { return r.PeakRSSMB > 0 && r.PeakRSSMB < TargetPeakRSSMB },
 		func(r Result) string { return fmt.Sprintf("%s %.0f MB", r.Phase, r.PeakRSSMB) })
 	return out
@@ -358,7 +364,13 @@ func Observations(rep *Report) []string {
 	for _, r := range rep.Results {
 		label := caseLabel(r) + " " + string(r.Phase)
 		if !r.OK {
-			out = append(out, fmt.Sprintf("%s failed (exit %d): %s.", label, r.ExitCode, strings.Join(r.Errors, "; ")))
+			line := fmt.Sprintf("%s **failed** (exit %d) after %.1f s: %s.", label, r.ExitCode, r.WallSeconds, strings.Join(r.Errors, "; "))
+			if l := r.ProviderLogSummary; l != nil && l.Retries > 0 {
+				line += fmt.Sprintf(" The provider retried %d requests (%s), waiting %.1f s in all; the sandbox answered %d requests 429.",
+					l.Retries, reasonList(l.RetryReasons), float64(l.RetryWaitMS)/1000, r.Throttled)
+			}
+			out = append(out, line+" Its times are not comparable with the ideal.")
+			continue
 		}
 		if r.Phase == PhaseRefresh {
 			continue
@@ -397,7 +409,7 @@ func Observations(rep *Report) []string {
 		out = append(out, line)
 	}
 	for _, r := range rep.Results {
-		if r.Phase != PhaseRefresh {
+		if r.Phase != PhaseRefresh || !r.OK {
 			continue
 		}
 		out = append(out, fmt.Sprintf("%s refresh: %.1f s, %.2f× the floor of %.1f s; %.2f requests per card (%s).", caseLabel(r),
@@ -447,4 +459,13 @@ func relPath(root, p string) string {
 		return rel
 	}
 	return p
+}
+
+func reasonList(reasons map[string]int) string {
+	var rs []string
+	for reason, n := range reasons {
+		rs = append(rs, fmt.Sprintf("%d× %s", n, reason))
+	}
+	sort.Strings(rs)
+	return strings.Join(rs, ", ")
 }

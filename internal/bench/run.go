@@ -2,10 +2,10 @@ package bench
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -207,13 +207,13 @@ func (e *Env) terraform(dir string, ph Phase, parallelism int, exe string, sb *s
 	r := phaseRun{phase: ph, exit: -1, stderrPath: filepath.Join(dir, string(ph)+".log")}
 	args := phaseArgs(ph, parallelism)
 	stdoutPath := filepath.Join(dir, string(ph)+".out")
-	outFile, err := os.Create(stdoutPath)
+	outFile, err := createFile(stdoutPath)
 	if err != nil {
 		r.problem = err.Error()
 		return r
 	}
 	defer outFile.Close()
-	errFile, err := os.Create(r.stderrPath)
+	errFile, err := createFile(r.stderrPath)
 	if err != nil {
 		r.problem = err.Error()
 		return r
@@ -221,14 +221,14 @@ func (e *Env) terraform(dir string, ph Phase, parallelism int, exe string, sb *s
 	defer errFile.Close()
 	fmt.Fprintf(outFile, "$ terraform %s\n", strings.Join(args, " "))
 	var stdout bytes.Buffer
-	cmd := exec.Command(e.Terraform, args...)
+	cmd := command(e.Terraform, args...)
 	cmd.Dir = filepath.Join(dir, "work")
 	cmd.Env = e.env()
 	cmd.Stdout, cmd.Stderr = io.MultiWriter(outFile, &stdout), errFile
 	profileDir := ""
 	if e.Profile && exe == providerExe {
 		profileDir = filepath.Join(dir, "pprof-"+string(ph))
-		if err := os.MkdirAll(profileDir, 0o755); err != nil {
+		if err := mkdirAll(profileDir); err != nil {
 			r.problem = err.Error()
 			return r
 		}
@@ -267,7 +267,7 @@ func (e *Env) terraform(dir string, ph Phase, parallelism int, exe string, sb *s
 	r.otherCPU = round(max(0, float64(busy1-busy0)/clockTicks-r.tfCPU-r.sandboxCPU-selfCPU), 2)
 	fmt.Fprintf(outFile, "\n# exit %d after %s\n", r.exit, r.wall.Round(time.Millisecond))
 	r.stdout = stdout.String()
-	errText, _ := os.ReadFile(r.stderrPath)
+	errText, _ := readFile(r.stderrPath)
 	r.errs, r.warns = diagnostics(string(errText) + "\n" + r.stdout)
 	if profileDir != "" {
 		r.profileTop = e.profileTop(profileDir, filepath.Join(dir, string(ph)+"-pprof-top.txt"))
@@ -283,18 +283,18 @@ func (e *Env) profileTop(profileDir, out string) string {
 		return ""
 	}
 	args := append([]string{"tool", "pprof", "-top", "-nodecount=40", filepath.Join(e.Bin, providerExe)}, files...)
-	cmd := exec.Command("go", args...)
+	cmd := command("go", args...)
 	cmd.Dir = e.Root
 	text, err := cmd.CombinedOutput()
 	if err != nil {
 		text = append(text, []byte("\n"+err.Error())...)
 	}
-	cum := exec.Command("go", append([]string{"tool", "pprof", "-top", "-cum", "-nodecount=40", filepath.Join(e.Bin, providerExe)}, files...)...)
+	cum := command("go", append([]string{"tool", "pprof", "-top", "-cum", "-nodecount=40", filepath.Join(e.Bin, providerExe)}, files...)...)
 	cum.Dir = e.Root
 	if more, err := cum.CombinedOutput(); err == nil {
 		text = append(append(text, []byte("\n--- by cumulative time ---\n")...), more...)
 	}
-	if os.WriteFile(out, text, 0o644) != nil {
+	if writeFile(out, text) != nil {
 		return ""
 	}
 	return out
@@ -308,16 +308,16 @@ type floorRun struct {
 
 // runFloor runs the lifecycle on N no-op resources with -parallelism=P.
 func (e *Env) runFloor(dir string, n, p int) (*floorRun, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "work"), 0o755); err != nil {
+	if err := mkdirAll(filepath.Join(dir, "work")); err != nil {
 		return nil, err
 	}
 	fl := &floorRun{dir: dir, phases: map[Phase]phaseRun{}}
 	for _, ph := range Phases {
-		if err := os.WriteFile(filepath.Join(dir, "work", "main.tf"), []byte(noopConfig(n, frozenIn(ph))), 0o644); err != nil {
+		if err := writeFile(filepath.Join(dir, "work", "main.tf"), []byte(noopConfig(n, frozenIn(ph)))); err != nil {
 			return nil, err
 		}
 		r := e.terraform(dir, ph, p, noopExe, nil)
-		if f, err := os.Open(r.stderrPath); err == nil {
+		if f, err := openFile(r.stderrPath); err == nil {
 			st := readLogStats(f, noopExe)
 			f.Close()
 			if st.ApplyRPCs > 0 {
@@ -352,7 +352,7 @@ func expectedStatus(ph Phase) string {
 // runCase runs the cards lifecycle of one case against its own sandbox and returns a result
 // per phase, with the floor's numbers.
 func (e *Env) runCase(dir string, c Case, s Settings, floor *floorRun) ([]Result, error) {
-	if err := os.MkdirAll(filepath.Join(dir, "work"), 0o755); err != nil {
+	if err := mkdirAll(filepath.Join(dir, "work")); err != nil {
 		return nil, err
 	}
 	sb, err := e.startSandbox(dir, c, s)
@@ -363,7 +363,7 @@ func (e *Env) runCase(dir string, c Case, s Settings, floor *floorRun) ([]Result
 	var results []Result
 	for _, ph := range Phases {
 		cfg := cardsConfig(c.N, frozenIn(ph), sb.APIURL, sb.KeyFile)
-		if err := os.WriteFile(filepath.Join(dir, "work", "main.tf"), []byte(cfg), 0o644); err != nil {
+		if err := writeFile(filepath.Join(dir, "work", "main.tf"), []byte(cfg)); err != nil {
 			return results, err
 		}
 		if err := sb.resetCounters(); err != nil {
@@ -385,7 +385,7 @@ func (e *Env) runCase(dir string, c Case, s Settings, floor *floorRun) ([]Result
 		if r.profileTop != "" {
 			res.CPUProfile = relPath(e.Root, r.profileTop)
 		}
-		if f, err := os.Open(r.stderrPath); err == nil {
+		if f, err := openFile(r.stderrPath); err == nil {
 			st := readLogStats(f, providerExe)
 			f.Close()
 			res.ProviderLogSummary = &st
@@ -467,17 +467,44 @@ func (e *Env) result(ph Phase, c Case, s Settings, r phaseRun, counters map[stri
 	return res
 }
 
-// Report is a suite's run: what results.json and BENCHMARKS.md are made of.
+// Report is a suite's run: what results.json and BENCHMARKS.md are made of. RunSuite also
+// saves it as .tmp/bench/<suite>/report.json, from which CARDS_BENCH=render writes the files
+// again.
 type Report struct {
-	Suite    string
-	Command  string
-	Machine  Machine
-	Settings Settings
-	Started  time.Time
-	Took     time.Duration
-	Results  []Result
-	Problems []string
-	Waited   time.Duration // waiting for a quiet machine (Env.QuietWait)
+	Suite    string        `json:"suite"`
+	Command  string        `json:"command"`
+	Machine  Machine       `json:"machine"`
+	Settings Settings      `json:"settings"`
+	Started  time.Time     `json:"started"`
+	Took     time.Duration `json:"took_ns"`
+	Results  []Result      `json:"results"`
+	Problems []string      `json:"problems,omitempty"`
+	Waited   time.Duration `json:"waited_ns,omitempty"` // waiting for a quiet machine (Env.QuietWait)
+}
+
+// SaveReport writes the report as JSON.
+func SaveReport(path string, rep *Report) error {
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := mkdirAll(filepath.Dir(path)); err != nil {
+		return err
+	}
+	return writeFile(path, append(data, '\n'))
+}
+
+// LoadReport reads a report SaveReport wrote.
+func LoadReport(path string) (*Report, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var rep Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &rep, nil
 }
 
 // RunSuite runs every case of the suite, each after the floor of its N and P (measured once
@@ -485,8 +512,13 @@ type Report struct {
 // Report.Problems; the other cases still run.
 func (e *Env) RunSuite(s Suite, command string) *Report {
 	rep := &Report{Suite: s.Name, Command: command, Machine: e.Machine(), Settings: s.Settings, Started: time.Now()}
-	defer func() { rep.Took, rep.Waited = time.Since(rep.Started), e.Waited }()
 	base := filepath.Join(e.Out, s.Name)
+	defer func() {
+		rep.Took, rep.Waited = time.Since(rep.Started), e.Waited
+		if err := SaveReport(filepath.Join(base, "report.json"), rep); err != nil {
+			e.Logf("saving the report: %v", err)
+		}
+	}()
 	if err := os.RemoveAll(base); err != nil {
 		rep.Problems = append(rep.Problems, err.Error())
 		return rep

@@ -2,13 +2,13 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -35,7 +35,7 @@ func (e *Env) startSandbox(dir string, c Case, s Settings) (*sandboxProc, error)
 	readyFile := filepath.Join(dir, "sandbox.url")
 	logPath := filepath.Join(dir, "sandbox.log")
 	_ = os.Remove(readyFile)
-	logFile, err := os.Create(logPath)
+	logFile, err := createFile(logPath)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (e *Env) startSandbox(dir string, c Case, s Settings) (*sandboxProc, error)
 		args = append(args, "-rate-limit", strconv.FormatFloat(c.RateLimit, 'f', -1, 64))
 	}
 	fmt.Fprintf(logFile, "$ cards-sandbox %s\n", strings.Join(args, " "))
-	cmd := exec.Command(filepath.Join(e.Bin, sandboxExe), args...)
+	cmd := command(filepath.Join(e.Bin, sandboxExe), args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	ch, err := startChild(cmd, "cards-sandbox "+c.Name())
 	if err != nil {
@@ -54,7 +54,7 @@ func (e *Env) startSandbox(dir string, c Case, s Settings) (*sandboxProc, error)
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if data, err := os.ReadFile(readyFile); err == nil && len(bytes.TrimSpace(data)) > 0 {
+		if data, err := readFile(readyFile); err == nil && len(bytes.TrimSpace(data)) > 0 {
 			api := strings.TrimSpace(string(data))
 			u, err := url.Parse(api)
 			if err != nil || u.Hostname() != "127.0.0.1" {
@@ -66,7 +66,7 @@ func (e *Env) startSandbox(dir string, c Case, s Settings) (*sandboxProc, error)
 		}
 		if ch.exited() {
 			procs.remove(ch.pid())
-			return nil, fmt.Errorf("the sandbox exited (%v); see %s", ch.err, logPath)
+			return nil, fmt.Errorf("the sandbox exited (%s); see %s", ch.cmd.ProcessState, logPath)
 		}
 		if time.Now().After(deadline) {
 			ch.stop(syscall.SIGTERM, 5*time.Second)
@@ -96,7 +96,7 @@ func (sb *sandboxProc) cpuSeconds() float64 {
 
 // controlJSON calls the loopback control API and decodes the answer into out.
 func (sb *sandboxProc) controlJSON(method, path string, out any) error {
-	req, err := http.NewRequest(method, sb.control+"/"+path, nil)
+	req, err := http.NewRequestWithContext(context.Background(), method, sb.control+"/"+path, nil)
 	if err != nil {
 		return err
 	}
