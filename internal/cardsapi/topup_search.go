@@ -57,12 +57,7 @@ func (c *Client) AwaitTopUpRecord(ctx context.Context, cardID string, amount dec
 		if err != nil && !isTransient(err) {
 			return nil, err
 		}
-		var candidates []Transaction
-		for _, t := range found {
-			if t.TaskID != "" && !taken(t.TaskID) {
-				candidates = append(candidates, t)
-			}
-		}
+		candidates := Unowned(found, taken)
 		switch {
 		case len(candidates) == 1:
 			return &candidates[0], nil
@@ -80,4 +75,15 @@ func (c *Client) AwaitTopUpRecord(ctx context.Context, cardID string, amount dec
 		}
 		interval = min(interval*2, c.pollMax)
 	}
+}
+
+// Unowned keeps the recharges that have a task id no resource owns (taken).
+func Unowned(recharges []Transaction, taken func(taskID string) bool) []Transaction {
+	var out []Transaction
+	for _, t := range recharges {
+		if t.TaskID != "" && !taken(t.TaskID) {
+			out = append(out, t)
+		}
+	}
+	return out
 }

@@ -105,14 +105,6 @@ func Open(dir string, now func() time.Time) (*Journal, error) {
 	return j, nil
 }
 
-// Dir is the journal's folder ("" for a nil journal).
-func (j *Journal) Dir() string {
-	if j == nil {
-		return ""
-	}
-	return j.dir
-}
-
 // PathOf is the file of an attempt, for messages that tell a user what to delete.
 func (j *Journal) PathOf(attempt string) string {
 	if j == nil {

@@ -156,12 +156,7 @@ func (r *cardTopUpResource) readUnconfirmedTopUp(ctx context.Context, req resour
 			formatMoney(amount), cardID, record.SentAt.Format(time.RFC3339), err))
 		return
 	}
-	var candidates []cardsapi.Transaction
-	for _, t := range found {
-		if t.TaskID != "" && !r.taken(t.TaskID) {
-			candidates = append(candidates, t)
-		}
-	}
+	candidates := cardsapi.Unowned(found, r.taken)
 	ways := fmt.Sprintf("If you find the top-up (data source `cards_card_transactions`), `terraform state rm <address>` and "+
 		"`terraform import <address> <task id>`; to pay again regardless, `terraform state rm <address>` and apply. Or plan "+
 		"again after %s, when the card's transactions decide it.", record.SentAt.Add(window).Format(time.RFC3339))

@@ -28,10 +28,6 @@ import (
 // cardTopUpCreateTimeout bounds the wait for a top-up to settle unless timeouts.create says otherwise.
 const cardTopUpCreateTimeout = 10 * time.Minute
 
-// topUpStatusPending is the status written to state between CardTopUp and the first
-// TopUpStatus answer: accepted, not yet settled.
-const topUpStatusPending = "Pending"
-
 var (
 	_ resource.Resource                = (*cardTopUpResource)(nil)
 	_ resource.ResourceWithConfigure   = (*cardTopUpResource)(nil)
@@ -391,7 +387,7 @@ func (r *cardTopUpResource) Create(ctx context.Context, req resource.CreateReque
 	// Record the top-up at once: whatever happens while waiting, the state knows it exists.
 	state := plan
 	state.ID = types.StringValue(taskID)
-	state.Status = types.StringValue(topUpStatusPending)
+	state.Status = types.StringValue(cardsapi.TopUpStatusPending) // accepted, not yet settled
 	state.Remarks = stringOrNull(remarks)
 	state.Fee, state.ReceiveAmount, state.SettlementAmount = types.StringNull(), types.StringNull(), types.StringNull()
 	state.Currency, state.CompletedAt = types.StringNull(), types.StringNull()
