@@ -14,6 +14,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	"unicode"
@@ -118,6 +119,11 @@ type Client struct {
 	retryAfterMax time.Duration // cap of a server's Retry-After
 
 	reachable atomic.Bool // set once CheckReachable succeeded
+
+	// reserveMu makes reading the clock and reserving one step, so the shared limiter sees
+	// time only move forward: two callers that read the clock and then reserve in the other
+	// order could otherwise be granted slots closer than the rate allows.
+	reserveMu sync.Mutex
 
 	// onReserve, when set (tests), sees the time each request was allowed to go by the limiter.
 	onReserve func(at time.Time)
@@ -353,8 +359,10 @@ func (e *bodyReadError) Unwrap() error { return e.err }
 
 // waitRate blocks until the shared limiter lets one more request go, or ctx ends.
 func (c *Client) waitRate(ctx context.Context) error {
+	c.reserveMu.Lock()
 	now := c.clock.Now()
 	r := c.rate.limiter.ReserveN(now, 1)
+	c.reserveMu.Unlock()
 	if !r.OK() {
 		return errors.New("rate limiter refused the request")
 	}
