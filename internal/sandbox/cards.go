@@ -98,75 +98,35 @@ func (s *Server) applyCard(c *call) result {
 	return ok(applyCardJSON{CardID: cd.ID, TaskID: cd.ID, Status: StatusSuccess, Remarks: "CardInProgress"})
 }
 
+// bindingRequest is the body of Binding.
+type bindingRequest struct {
+	CardID          string          `json:"cardId"`
+	TaskID          string          `json:"taskId"` // alias of cardId in one documented example
+	CardNumber      string          `json:"cardNumber"`
+	EnvelopeNo      string          `json:"envelopeNo"`
+	HandHoldIDPhoto string          `json:"handholdidphoto"`
+	KYC             json.RawMessage `json:"kyc"`
+}
+
 func (s *Server) binding(c *call) result {
-	var req struct {
-		CardID          string          `json:"cardId"`
-		TaskID          string          `json:"taskId"` // alias of cardId in one documented example
-		CardNumber      string          `json:"cardNumber"`
-		EnvelopeNo      string          `json:"envelopeNo"`
-		HandHoldIDPhoto string          `json:"handholdidphoto"`
-		KYC             json.RawMessage `json:"kyc"`
-	}
+	var req bindingRequest
 	if bad := c.decode(&req); bad != nil {
 		return *bad
 	}
-	id := req.CardID
-	switch {
-	case id == "" && req.TaskID == "":
-		return badRequest("cardId is required")
-	case id == "":
-		id = req.TaskID
-	case req.TaskID != "" && normID(req.TaskID) != normID(id):
-		return badRequest("cardId and taskId name different cards")
-	}
-	number := strings.ReplaceAll(req.CardNumber, " ", "")
-	switch {
-	case number == "":
-		return badRequest("cardNumber is required")
-	case !allDigits(number) || len(number) > 19:
-		return badRequest("cardNumber must be at most 19 digits")
-	case len(req.EnvelopeNo) > 15:
-		return badRequest("envelopeNo must be at most 15 characters")
+	id, number, bad := req.cardAndNumber()
+	if bad != nil {
+		return *bad
 	}
 	cd := s.st.visibleCard(id)
 	if cd == nil {
 		return notFound()
 	}
 	p := findProgram(cd.ProgramID)
-	if !p.physical {
-		return refuse("Binding is for physical cards; program %s issues virtual cards", p.id())
+	if refusal := s.bindingRefusal(cd, p, number); refusal != nil {
+		return *refusal
 	}
-	if cd.Status != CardStatusAwaitingBinding {
-		return refuse("card is %s; Binding needs a card in %s", s.wireStatusLocked(cd.Status), s.wireStatusLocked(CardStatusAwaitingBinding))
-	}
-	if len(number) < 12 || !luhnValid(number) {
-		return refuse("cardNumber is not a valid card number (12 to 19 digits, Luhn check)")
-	}
-	if other, taken := s.st.byPAN[number]; taken && other != cd.ID {
-		return refuse("cardNumber is already bound to another card")
-	}
-	if p.wire.EnvelopeNoRequired && strings.TrimSpace(req.EnvelopeNo) == "" {
-		return refuse("envelopeNo is required by program %s", p.id())
-	}
-	if p.wire.NeedPhotoForActiveCard {
-		if req.HandHoldIDPhoto == "" {
-			return refuse("handholdidphoto is required by program %s to activate the card", p.id())
-		}
-		if msg := imageProblem(req.HandHoldIDPhoto); msg != "" {
-			return refuse("handholdidphoto %s", msg)
-		}
-	}
-	if p.kycAtBinding() {
-		if isEmptyJSON(req.KYC) {
-			return refuse("kyc is required by program %s (kycRequirements %q) when binding", p.id(), p.kycRequirements())
-		}
-		_, shape, problem := validateKYC(p.kycRequirements(), req.KYC)
-		if shape != "" {
-			return badRequest("%s", shape)
-		}
-		if problem != "" {
-			return refuse("%s", problem)
-		}
+	if refusal := req.programRequirementsRefusal(p); refusal != nil {
+		return *refusal
 	}
 	cd.PAN = number
 	s.st.byPAN[number] = cd.ID
@@ -175,6 +135,76 @@ func (s *Server) binding(c *call) result {
 	s.scheduleLocked(cd.Pending.Due, dueCard, cd.ID, cd.Pending.TaskID)
 	s.dirty = true
 	return ok(bindingJSON{CardID: cd.ID, CardNo: maskPAN(number), Status: StatusSuccess, Remarks: "BindingInProgress"})
+}
+
+// cardAndNumber returns the card to bind and its number without spaces, or a 400 when the
+// request is malformed (checked before any card is looked up).
+func (req *bindingRequest) cardAndNumber() (id, number string, bad *result) {
+	id = req.CardID
+	switch {
+	case id == "" && req.TaskID == "":
+		return "", "", new(badRequest("cardId is required"))
+	case id == "":
+		id = req.TaskID
+	case req.TaskID != "" && normID(req.TaskID) != normID(id):
+		return "", "", new(badRequest("cardId and taskId name different cards"))
+	}
+	number = strings.ReplaceAll(req.CardNumber, " ", "")
+	switch {
+	case number == "":
+		return "", "", new(badRequest("cardNumber is required"))
+	case !allDigits(number) || len(number) > 19:
+		return "", "", new(badRequest("cardNumber must be at most 19 digits"))
+	case len(req.EnvelopeNo) > 15:
+		return "", "", new(badRequest("envelopeNo must be at most 15 characters"))
+	}
+	return id, number, nil
+}
+
+// bindingRefusal refuses binding a number to a card that cannot take it: not physical, not
+// awaiting binding, or a number that fails the Luhn check or belongs to another card.
+func (s *Server) bindingRefusal(cd *card, p *program, number string) *result {
+	switch {
+	case !p.physical:
+		return new(refuse("Binding is for physical cards; program %s issues virtual cards", p.id()))
+	case cd.Status != CardStatusAwaitingBinding:
+		return new(refuse("card is %s; Binding needs a card in %s", s.wireStatusLocked(cd.Status), s.wireStatusLocked(CardStatusAwaitingBinding)))
+	case len(number) < 12 || !luhnValid(number):
+		return new(refuse("cardNumber is not a valid card number (12 to 19 digits, Luhn check)"))
+	}
+	if other, taken := s.st.byPAN[number]; taken && other != cd.ID {
+		return new(refuse("cardNumber is already bound to another card"))
+	}
+	return nil
+}
+
+// programRequirementsRefusal refuses a binding that lacks what the card's program requires
+// at binding: an envelope number, a hand-held ID photo, KYC.
+func (req *bindingRequest) programRequirementsRefusal(p *program) *result {
+	if p.wire.EnvelopeNoRequired && strings.TrimSpace(req.EnvelopeNo) == "" {
+		return new(refuse("envelopeNo is required by program %s", p.id()))
+	}
+	if p.wire.NeedPhotoForActiveCard {
+		if req.HandHoldIDPhoto == "" {
+			return new(refuse("handholdidphoto is required by program %s to activate the card", p.id()))
+		}
+		if msg := imageProblem(req.HandHoldIDPhoto); msg != "" {
+			return new(refuse("handholdidphoto %s", msg))
+		}
+	}
+	if p.kycAtBinding() {
+		if isEmptyJSON(req.KYC) {
+			return new(refuse("kyc is required by program %s (kycRequirements %q) when binding", p.id(), p.kycRequirements()))
+		}
+		_, shape, problem := validateKYC(p.kycRequirements(), req.KYC)
+		if shape != "" {
+			return new(badRequest("%s", shape))
+		}
+		if problem != "" {
+			return new(refuse("%s", problem))
+		}
+	}
+	return nil
 }
 
 func (s *Server) cardDetails(c *call) result {

@@ -251,105 +251,157 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request, path strin
 // controlMux routes /sandbox/... by method and path (the prefix already stripped).
 func (s *Server) controlMux() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /cards", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, orEmpty(s.Cards())) })
-	mux.HandleFunc("GET /cards/{id}", func(w http.ResponseWriter, r *http.Request) {
-		if info, found := s.Card(r.PathValue("id")); found {
-			writeJSON(w, http.StatusOK, info)
-			return
-		}
-		controlFail(w, http.StatusNotFound, "Record Not Found")
-	})
-	mux.HandleFunc("POST /cards/{id}/status", s.cardControl(func(id string, req cardControlJSON) error {
-		return s.ForceCardStatus(id, req.Status)
-	}))
-	mux.HandleFunc("POST /cards/{id}/kyc", s.cardControl(func(id string, req cardControlJSON) error {
-		if req.Approve == nil {
-			return errors.New(`body must be {"approve": true|false}`)
-		}
-		return s.ReviewKYC(id, *req.Approve)
-	}))
-	mux.HandleFunc("POST /cards/{id}/transactions", s.cardControl(func(id string, req cardControlJSON) error {
-		return s.AddTransactions(id, req.Count)
-	}))
-	mux.HandleFunc("GET /counters", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.Counters()) })
-	mux.HandleFunc("DELETE /counters", func(w http.ResponseWriter, _ *http.Request) {
-		s.ResetCounters()
-		writeJSON(w, http.StatusOK, map[string]int{})
-	})
-	mux.HandleFunc("GET /faults", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, toFaultsJSON(s.CurrentFaults()))
-	})
-	mux.HandleFunc("PUT /faults", func(w http.ResponseWriter, r *http.Request) {
-		var req faultsJSON
-		if !decodeControl(w, r, &req) {
-			return
-		}
-		f, err := req.faults()
-		if err == nil {
-			err = f.Validate()
-		}
-		if err != nil {
-			controlFail(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		s.faults.set(f)
-		writeJSON(w, http.StatusOK, toFaultsJSON(s.CurrentFaults()))
-	})
-	mux.HandleFunc("GET /status-names", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.StatusNames()) })
-	mux.HandleFunc("PUT /status-names", func(w http.ResponseWriter, r *http.Request) {
-		var req map[string]string
-		if !decodeControl(w, r, &req) {
-			return
-		}
-		if err := s.SetStatusNames(req); err != nil {
-			controlFail(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		writeJSON(w, http.StatusOK, s.StatusNames())
-	})
-	mux.HandleFunc("GET /rate-limit", s.serveRateLimit)
-	mux.HandleFunc("PUT /rate-limit", func(w http.ResponseWriter, r *http.Request) {
-		var req rateLimitJSON
-		if !decodeControl(w, r, &req) {
-			return
-		}
-		if req.RateLimit == nil {
-			controlFail(w, http.StatusBadRequest, `body must be {"rateLimit": 5} (requests per second; 0 = unlimited)`)
-			return
-		}
-		if err := s.SetRateLimit(*req.RateLimit); err != nil {
-			controlFail(w, http.StatusBadRequest, err.Error())
-			return
-		}
-		s.serveRateLimit(w, r)
-	})
-	mux.HandleFunc("GET /topups", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, orEmpty(s.TopUps())) })
-	mux.HandleFunc("GET /merchant", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, http.StatusOK, s.balances()) })
-	mux.HandleFunc("PUT /merchant", func(w http.ResponseWriter, r *http.Request) {
-		var req struct {
-			Currency string          `json:"currency"`
-			Amount   decimal.Decimal `json:"amount"`
-		}
-		if !decodeControl(w, r, &req) {
-			return
-		}
-		if req.Currency == "" || req.Amount.IsNegative() {
-			controlFail(w, http.StatusBadRequest, `body must be {"currency": "USD", "amount": "100.00"} with amount ≥ 0`)
-			return
-		}
-		s.SetMerchantBalance(req.Currency, req.Amount)
-		writeJSON(w, http.StatusOK, s.balances())
-	})
-	mux.HandleFunc("POST /settle", func(w http.ResponseWriter, _ *http.Request) {
-		s.Settle()
-		writeJSON(w, http.StatusOK, map[string]string{"status": StatusSuccess})
-	})
+	mux.HandleFunc("GET /cards", s.listCardsControl)
+	mux.HandleFunc("GET /cards/{id}", s.getCardControl)
+	mux.HandleFunc("POST /cards/{id}/status", s.cardControl(s.forceStatusControl))
+	mux.HandleFunc("POST /cards/{id}/kyc", s.cardControl(s.reviewKYCControl))
+	mux.HandleFunc("POST /cards/{id}/transactions", s.cardControl(s.addTransactionsControl))
+	mux.HandleFunc("GET /counters", s.getCountersControl)
+	mux.HandleFunc("DELETE /counters", s.resetCountersControl)
+	mux.HandleFunc("GET /faults", s.getFaultsControl)
+	mux.HandleFunc("PUT /faults", s.setFaultsControl)
+	mux.HandleFunc("GET /status-names", s.getStatusNamesControl)
+	mux.HandleFunc("PUT /status-names", s.setStatusNamesControl)
+	mux.HandleFunc("GET /rate-limit", s.getRateLimitControl)
+	mux.HandleFunc("PUT /rate-limit", s.setRateLimitControl)
+	mux.HandleFunc("GET /topups", s.listTopUpsControl)
+	mux.HandleFunc("GET /merchant", s.getMerchantControl)
+	mux.HandleFunc("PUT /merchant", s.setMerchantControl)
+	mux.HandleFunc("POST /settle", s.settleControl)
 	// Only GET: a catch-all for every method would answer 404 where the method is what is wrong.
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) {
-		controlFail(w, http.StatusNotFound, "no such control: see GET /sandbox/cards, /sandbox/counters, /sandbox/faults, "+
-			"/sandbox/status-names, /sandbox/rate-limit, /sandbox/topups, /sandbox/merchant")
-	})
+	mux.HandleFunc("GET /", unknownControl)
 	return mux
+}
+
+func (s *Server) listCardsControl(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, orEmpty(s.Cards()))
+}
+
+func (s *Server) getCardControl(w http.ResponseWriter, r *http.Request) {
+	if info, found := s.Card(r.PathValue("id")); found {
+		writeJSON(w, http.StatusOK, info)
+		return
+	}
+	controlFail(w, http.StatusNotFound, "Record Not Found")
+}
+
+func (s *Server) forceStatusControl(id string, req cardControlJSON) error {
+	return s.ForceCardStatus(id, req.Status)
+}
+
+func (s *Server) reviewKYCControl(id string, req cardControlJSON) error {
+	if req.Approve == nil {
+		return errors.New(`body must be {"approve": true|false}`)
+	}
+	return s.ReviewKYC(id, *req.Approve)
+}
+
+func (s *Server) addTransactionsControl(id string, req cardControlJSON) error {
+	return s.AddTransactions(id, req.Count)
+}
+
+func (s *Server) getCountersControl(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.Counters())
+}
+
+func (s *Server) resetCountersControl(w http.ResponseWriter, _ *http.Request) {
+	s.ResetCounters()
+	writeJSON(w, http.StatusOK, map[string]int{})
+}
+
+func (s *Server) getFaultsControl(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, toFaultsJSON(s.CurrentFaults()))
+}
+
+func (s *Server) setFaultsControl(w http.ResponseWriter, r *http.Request) {
+	var req faultsJSON
+	if !decodeControl(w, r, &req) {
+		return
+	}
+	f, err := req.faults()
+	if err == nil {
+		err = f.Validate()
+	}
+	if err != nil {
+		controlFail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.faults.set(f)
+	writeJSON(w, http.StatusOK, toFaultsJSON(s.CurrentFaults()))
+}
+
+func (s *Server) getStatusNamesControl(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.StatusNames())
+}
+
+func (s *Server) setStatusNamesControl(w http.ResponseWriter, r *http.Request) {
+	var req map[string]string
+	if !decodeControl(w, r, &req) {
+		return
+	}
+	if err := s.SetStatusNames(req); err != nil {
+		controlFail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, s.StatusNames())
+}
+
+func (s *Server) getRateLimitControl(w http.ResponseWriter, _ *http.Request) {
+	limit := s.RateLimit()
+	writeJSON(w, http.StatusOK, rateLimitJSON{RateLimit: &limit})
+}
+
+func (s *Server) setRateLimitControl(w http.ResponseWriter, r *http.Request) {
+	var req rateLimitJSON
+	if !decodeControl(w, r, &req) {
+		return
+	}
+	if req.RateLimit == nil {
+		controlFail(w, http.StatusBadRequest, `body must be {"rateLimit": 5} (requests per second; 0 = unlimited)`)
+		return
+	}
+	if err := s.SetRateLimit(*req.RateLimit); err != nil {
+		controlFail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.getRateLimitControl(w, r)
+}
+
+func (s *Server) listTopUpsControl(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, orEmpty(s.TopUps()))
+}
+
+func (s *Server) getMerchantControl(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.balances())
+}
+
+// merchantBalanceJSON is the body of PUT /sandbox/merchant.
+type merchantBalanceJSON struct {
+	Currency string          `json:"currency"`
+	Amount   decimal.Decimal `json:"amount"`
+}
+
+func (s *Server) setMerchantControl(w http.ResponseWriter, r *http.Request) {
+	var req merchantBalanceJSON
+	if !decodeControl(w, r, &req) {
+		return
+	}
+	if req.Currency == "" || req.Amount.IsNegative() {
+		controlFail(w, http.StatusBadRequest, `body must be {"currency": "USD", "amount": "100.00"} with amount ≥ 0`)
+		return
+	}
+	s.SetMerchantBalance(req.Currency, req.Amount)
+	writeJSON(w, http.StatusOK, s.balances())
+}
+
+func (s *Server) settleControl(w http.ResponseWriter, _ *http.Request) {
+	s.Settle()
+	writeJSON(w, http.StatusOK, map[string]string{"status": StatusSuccess})
+}
+
+func unknownControl(w http.ResponseWriter, _ *http.Request) {
+	controlFail(w, http.StatusNotFound, "no such control: see GET /sandbox/cards, /sandbox/counters, /sandbox/faults, "+
+		"/sandbox/status-names, /sandbox/rate-limit, /sandbox/topups, /sandbox/merchant")
 }
 
 // cardControlJSON is the body of the POST /sandbox/cards/{id}/... controls.
@@ -378,11 +430,6 @@ func (s *Server) cardControl(apply func(id string, req cardControlJSON) error) h
 		info, _ := s.Card(id)
 		writeJSON(w, http.StatusOK, info)
 	}
-}
-
-func (s *Server) serveRateLimit(w http.ResponseWriter, _ *http.Request) {
-	limit := s.RateLimit()
-	writeJSON(w, http.StatusOK, rateLimitJSON{RateLimit: &limit})
 }
 
 func controlFail(w http.ResponseWriter, code int, remarks string) {

@@ -112,6 +112,18 @@ func validateKYC(requirements string, raw json.RawMessage) (kycVerdict, string, 
 func kycValueProblems(f map[string]string) []string {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	checkPersonalValues(f, bad)
+	checkAddressValues(f, bad)
+	checkDocumentValues(f, bad)
+	checkImageValues(f, bad)
+	return problems
+}
+
+// complain records one problem with a KYC value.
+type complain func(format string, args ...any)
+
+// checkPersonalValues checks the cardholder's gender, birth date, nationality and contacts.
+func checkPersonalValues(f map[string]string, bad complain) {
 	if v, ok := f["gender"]; ok && v != "1" && v != "2" {
 		bad("gender must be 1 (male) or 2 (female)")
 	}
@@ -136,6 +148,10 @@ func kycValueProblems(f map[string]string) []string {
 	if v, ok := f["mobile"]; ok && !mobilePattern.MatchString(v) {
 		bad("mobile must be 4 to 15 digits")
 	}
+}
+
+// checkAddressValues checks the country, its ISO code and the town against one another.
+func checkAddressValues(f map[string]string, bad complain) {
 	var ctry *country
 	if v, ok := f["countryid"]; ok {
 		if ctry = findCountryByID(v); ctry == nil {
@@ -156,6 +172,10 @@ func kycValueProblems(f map[string]string) []string {
 			bad("town %s is not in country %s", v, ctry.ID)
 		}
 	}
+}
+
+// checkDocumentValues checks the identity document's type and expiry.
+func checkDocumentValues(f map[string]string, bad complain) {
 	if v, ok := f["doctype"]; ok && !intPattern.MatchString(v) {
 		bad("doctype must be an integer")
 	}
@@ -170,6 +190,10 @@ func kycValueProblems(f map[string]string) []string {
 	if v, ok := f["docneveexpire"]; ok && v != "0" && v != "1" {
 		bad("docneveexpire must be 0 or 1")
 	}
+}
+
+// checkImageValues checks every image field that is present.
+func checkImageValues(f map[string]string, bad complain) {
 	for _, name := range []string{"frontdoc", "backdoc", "handholdidphoto", "biomatric", "photo", "signimage"} {
 		if v, ok := f[name]; ok {
 			if msg := imageProblem(v); msg != "" {
@@ -177,7 +201,6 @@ func kycValueProblems(f map[string]string) []string {
 			}
 		}
 	}
-	return problems
 }
 
 // imageProblem accepts a base64 image (optionally as a data: URL) of at most 2 MB, or an

@@ -109,36 +109,10 @@ type Server struct {
 // /sandbox/. Call Close to stop the background webhook goroutines (started only when
 // CallbackURL is set) and flush the state file.
 func New(opts Options) (*Server, error) {
-	if opts.CustomerToken == "" {
-		opts.CustomerToken = DefaultCustomerToken
-	}
-	if opts.CancelledRetention <= 0 {
-		opts.CancelledRetention = defaultCancelledRetention
-	}
-	if opts.WebhookRetryDelay <= 0 {
-		opts.WebhookRetryDelay = defaultWebhookRetryDelay
-	}
-	if opts.TaskDelay < 0 || opts.KYCReviewDelay < 0 {
-		return nil, errors.New("sandbox: TaskDelay and KYCReviewDelay must not be negative")
-	}
-	if opts.CallbackURL != "" {
-		if u, err := url.Parse(opts.CallbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("sandbox: CallbackURL %q is not an http(s) URL", opts.CallbackURL)
-		}
-	}
-	initial := Faults{
-		Latency: opts.Latency, ErrorRate: opts.ErrorRate, ThrottleRate: opts.ThrottleRate, LoseResponseRate: opts.LoseResponseRate,
-		LateAnswerRate: opts.LateAnswerRate, ErrorAfterRate: opts.ErrorAfterRate, LateAnswerDelay: opts.LateAnswerDelay,
-	}
-	if err := initial.Validate(); err != nil {
-		return nil, fmt.Errorf("sandbox: %w", err)
-	}
-	names, err := normalizeStatusNames(opts.StatusNames)
+	opts = withDefaults(opts)
+	initial, names, err := checkOptions(opts)
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: %w", err)
-	}
-	if err := validateRateLimit(opts.RateLimit); err != nil {
-		return nil, fmt.Errorf("sandbox: %w", err)
+		return nil, err
 	}
 	s := &Server{
 		opts:        opts,
@@ -149,40 +123,104 @@ func New(opts Options) (*Server, error) {
 		done:        make(chan struct{}),
 	}
 	s.limiter.set(opts.RateLimit)
-	if s.pub == nil {
-		key, err := rsa.GenerateKey(rand.Reader, generatedKeyBits)
-		if err != nil {
-			return nil, fmt.Errorf("sandbox: generating merchant key: %w", err)
-		}
-		s.priv, s.pub = key, &key.PublicKey
-	} else if bits := s.pub.N.BitLen(); bits < signing.MinKeyBits {
-		return nil, fmt.Errorf("sandbox: merchant public key is %d bits; at least %d are required", bits, signing.MinKeyBits)
+	if err := s.setUpMerchantKey(); err != nil {
+		return nil, err
 	}
 	s.faults.set(initial)
 	if opts.StateFile != "" {
-		st, err := loadState(opts.StateFile)
-		if err != nil {
-			return nil, fmt.Errorf("sandbox: %w", err)
-		}
-		if st != nil {
-			s.st = st
-		}
-		s.rescheduleAllLocked() // no other goroutine exists yet
-		// Write at once: the file exists from the start, and an unwritable path fails New
-		// rather than every later change.
-		s.dirty = true
-		s.save(s.snapshotLocked())
-		if s.persistErr != nil {
-			return nil, fmt.Errorf("sandbox: writing state file: %w", s.persistErr)
+		if err := s.restoreStateFile(); err != nil {
+			return nil, err
 		}
 	}
 	if opts.CallbackURL != "" {
-		s.hooks = newNotifier(opts.CallbackURL, opts.WebhookRetryDelay, &s.stats, s.logf)
-		s.wg.Add(2)
-		go func() { defer s.wg.Done(); s.hooks.run(s.done) }()
-		go func() { defer s.wg.Done(); s.runScheduler() }()
+		s.startWebhooks()
 	}
 	return s, nil
+}
+
+// withDefaults fills in the options whose zero value means a default.
+func withDefaults(opts Options) Options {
+	if opts.CustomerToken == "" {
+		opts.CustomerToken = DefaultCustomerToken
+	}
+	if opts.CancelledRetention <= 0 {
+		opts.CancelledRetention = defaultCancelledRetention
+	}
+	if opts.WebhookRetryDelay <= 0 {
+		opts.WebhookRetryDelay = defaultWebhookRetryDelay
+	}
+	return opts
+}
+
+// checkOptions refuses options New cannot honour; it returns the initial faults and the
+// normalized status names.
+func checkOptions(opts Options) (Faults, map[string]string, error) {
+	if opts.TaskDelay < 0 || opts.KYCReviewDelay < 0 {
+		return Faults{}, nil, errors.New("sandbox: TaskDelay and KYCReviewDelay must not be negative")
+	}
+	if opts.CallbackURL != "" {
+		if u, err := url.Parse(opts.CallbackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return Faults{}, nil, fmt.Errorf("sandbox: CallbackURL %q is not an http(s) URL", opts.CallbackURL)
+		}
+	}
+	initial := Faults{
+		Latency: opts.Latency, ErrorRate: opts.ErrorRate, ThrottleRate: opts.ThrottleRate, LoseResponseRate: opts.LoseResponseRate,
+		LateAnswerRate: opts.LateAnswerRate, ErrorAfterRate: opts.ErrorAfterRate, LateAnswerDelay: opts.LateAnswerDelay,
+	}
+	if err := initial.Validate(); err != nil {
+		return Faults{}, nil, fmt.Errorf("sandbox: %w", err)
+	}
+	names, err := normalizeStatusNames(opts.StatusNames)
+	if err != nil {
+		return Faults{}, nil, fmt.Errorf("sandbox: %w", err)
+	}
+	if err := validateRateLimit(opts.RateLimit); err != nil {
+		return Faults{}, nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return initial, names, nil
+}
+
+// setUpMerchantKey generates the merchant key pair when no public key was given, and
+// refuses a given key that is too short.
+func (s *Server) setUpMerchantKey() error {
+	if s.pub == nil {
+		key, err := rsa.GenerateKey(rand.Reader, generatedKeyBits)
+		if err != nil {
+			return fmt.Errorf("sandbox: generating merchant key: %w", err)
+		}
+		s.priv, s.pub = key, &key.PublicKey
+	} else if bits := s.pub.N.BitLen(); bits < signing.MinKeyBits {
+		return fmt.Errorf("sandbox: merchant public key is %d bits; at least %d are required", bits, signing.MinKeyBits)
+	}
+	return nil
+}
+
+// restoreStateFile loads the state file, if it exists, and writes it back at once: the file
+// exists from the start, and an unwritable path fails New rather than every later change.
+func (s *Server) restoreStateFile() error {
+	st, err := loadState(s.opts.StateFile)
+	if err != nil {
+		return fmt.Errorf("sandbox: %w", err)
+	}
+	if st != nil {
+		s.st = st
+	}
+	s.rescheduleAllLocked() // no other goroutine exists yet
+	s.dirty = true
+	s.save(s.snapshotLocked())
+	if s.persistErr != nil {
+		return fmt.Errorf("sandbox: writing state file: %w", s.persistErr)
+	}
+	return nil
+}
+
+// startWebhooks starts the webhook sender and the scheduler that fires transitions when
+// they fall due; Close stops both.
+func (s *Server) startWebhooks() {
+	s.hooks = newNotifier(s.opts.CallbackURL, s.opts.WebhookRetryDelay, &s.stats, s.logf)
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); s.hooks.run(s.done) }()
+	go func() { defer s.wg.Done(); s.runScheduler() }()
 }
 
 // PrivateKey returns the generated merchant key, or nil when Options.PublicKey was given.
@@ -418,11 +456,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 	op := rt.name
 	s.stats.inc(op)
 	// The platform's own rate limit comes before everything else, as at a gateway.
-	if retryAfter, admitted := s.limiter.admit(start); !admitted {
-		s.stats.inc(op + ".ratelimited")
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
-		writeJSON(w, http.StatusTooManyRequests, failure{StatusFailed, "Too Many Requests: rate limit exceeded"})
-		s.logf("sandbox: %s %s -> 429 rate limited (Retry-After %d)", op, r.URL.Path, retryAfter)
+	if s.rateLimited(w, r, op, start) {
 		return
 	}
 	if !methodOK {
@@ -431,58 +465,109 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, path string) {
 		writeJSON(w, http.StatusMethodNotAllowed, failure{StatusFailed, op + " expects " + rt.method})
 		return
 	}
-
-	// The request is read in full first: from then on it has been received, and like a real
-	// platform the sandbox processes it even if the client gives up during the latency (the
-	// answer is then written to nobody).
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if err != nil {
-		s.stats.inc(op + "." + outcomeRefused)
-		writeJSON(w, http.StatusRequestEntityTooLarge, failure{StatusFailed, "request body too large or unreadable"})
+	body, received := s.receiveBody(w, r, op)
+	if !received {
 		return
 	}
 	fault := s.faults.decide(op)
 	s.pause(fault.latency)
-	switch fault.mode {
-	case ModeThrottle, Mode500, Mode503:
-		s.stats.inc(op + ".faulted")
-		code, remarks := http.StatusInternalServerError, remarks500
-		switch fault.mode {
-		case ModeThrottle:
-			code, remarks = http.StatusTooManyRequests, "Too Many Requests (sandbox fault)"
-			w.Header().Set("Retry-After", "1")
-		case Mode503:
-			code, remarks = http.StatusServiceUnavailable, "Service Unavailable (sandbox fault)"
-		}
-		writeJSON(w, code, failure{StatusFailed, remarks})
-		s.logf("sandbox: %s %s -> %d injected fault (%s)", op, r.URL.Path, code, time.Since(start).Round(time.Microsecond))
+	if s.failedBeforeProcessing(w, r, op, fault.mode, start) {
 		return
 	}
-
 	now := time.Now()
 	if rt.method == http.MethodGet {
 		body = nil // a GET signs the three headers only (internal/cardsapi/API.md §2)
 	}
-	if code, remarks := s.authenticate(r.Header, body, now); code != 0 {
-		if code == http.StatusUnauthorized {
-			s.stats.inc(op + ".unauthorized")
-		} else {
-			s.stats.inc(op + "." + outcomeRefused)
-		}
-		writeJSON(w, code, failure{StatusFailed, remarks})
-		s.logf("sandbox: %s %s -> %d %s", op, r.URL.Path, code, remarks)
+	if s.refusedAuthentication(w, r, op, body, now) {
 		return
 	}
+	res := s.process(rt, &call{r: r, body: body, id: param, now: now})
+	s.answer(w, r, op, res, fault, start)
+}
 
-	c := &call{r: r, body: body, id: param, now: now}
+// rateLimited answers 429 when the platform's rate limit does not admit the request.
+func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, op string, start time.Time) bool {
+	retryAfter, admitted := s.limiter.admit(start)
+	if admitted {
+		return false
+	}
+	s.stats.inc(op + ".ratelimited")
+	w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	writeJSON(w, http.StatusTooManyRequests, failure{StatusFailed, "Too Many Requests: rate limit exceeded"})
+	s.logf("sandbox: %s %s -> 429 rate limited (Retry-After %d)", op, r.URL.Path, retryAfter)
+	return true
+}
+
+// receiveBody reads the request in full, answering 413 when it cannot. From then on the
+// request has been received, and like a real platform the sandbox processes it even if the
+// client gives up during the latency (the answer is then written to nobody).
+func (s *Server) receiveBody(w http.ResponseWriter, r *http.Request, op string) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if err != nil {
+		s.stats.inc(op + "." + outcomeRefused)
+		writeJSON(w, http.StatusRequestEntityTooLarge, failure{StatusFailed, "request body too large or unreadable"})
+		return nil, false
+	}
+	return body, true
+}
+
+// failedBeforeProcessing answers the injected faults that stop a request before it takes
+// effect: 429, 500 and 503.
+func (s *Server) failedBeforeProcessing(w http.ResponseWriter, r *http.Request, op, mode string, start time.Time) bool {
+	var (
+		code    int
+		remarks string
+	)
+	switch mode {
+	case ModeThrottle:
+		code, remarks = http.StatusTooManyRequests, "Too Many Requests (sandbox fault)"
+		w.Header().Set("Retry-After", "1")
+	case Mode500:
+		code, remarks = http.StatusInternalServerError, remarks500
+	case Mode503:
+		code, remarks = http.StatusServiceUnavailable, "Service Unavailable (sandbox fault)"
+	default:
+		return false
+	}
+	s.stats.inc(op + ".faulted")
+	writeJSON(w, code, failure{StatusFailed, remarks})
+	s.logf("sandbox: %s %s -> %d injected fault (%s)", op, r.URL.Path, code, time.Since(start).Round(time.Microsecond))
+	return true
+}
+
+// refusedAuthentication answers 401 (or another refusal) when the request's credentials or
+// signature do not hold.
+func (s *Server) refusedAuthentication(w http.ResponseWriter, r *http.Request, op string, body []byte, now time.Time) bool {
+	code, remarks := s.authenticate(r.Header, body, now)
+	if code == 0 {
+		return false
+	}
+	if code == http.StatusUnauthorized {
+		s.stats.inc(op + ".unauthorized")
+	} else {
+		s.stats.inc(op + "." + outcomeRefused)
+	}
+	writeJSON(w, code, failure{StatusFailed, remarks})
+	s.logf("sandbox: %s %s -> %d %s", op, r.URL.Path, code, remarks)
+	return true
+}
+
+// process runs the operation on the state, after the transitions due by then, and persists
+// the result.
+func (s *Server) process(rt *route, c *call) result {
 	s.mu.Lock()
-	s.advanceLocked(now)
+	s.advanceLocked(c.now)
 	res := rt.handle(s, c)
 	snap := s.snapshotLocked()
 	s.mu.Unlock()
 	s.save(snap)
-	s.stats.inc(op + "." + res.outcome)
+	s.stats.inc(rt.name + "." + res.outcome)
+	return res
+}
 
+// answer writes a processed request's result, unless an injected fault drops it, replaces
+// it by a 500 or holds it back.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, op string, res result, fault faultDecision, start time.Time) {
 	switch fault.mode {
 	case ModeLoseResponse:
 		s.stats.inc(op + ".faulted")
