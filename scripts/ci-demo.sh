@@ -42,22 +42,12 @@ plan_summary="$root/examples/ci/plan-summary.sh"
 provider_version="0.1.0" # the version the local mirror offers; a build of this checkout
 schema="cards_ci_demo"    # PG_SCHEMA_NAME: one schema per state
 
-if [ -t 1 ]; then bold=$'\e[1m'; dim=$'\e[2m'; red=$'\e[31m'; green=$'\e[32m'; reset=$'\e[0m'
-else bold=""; dim=""; red=""; green=""; reset=""; fi
-
-started=$SECONDS
+fail_label="CI DEMO"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 start_rt=$EPOCHREALTIME
-step_no=0
-step() {
-  step_no=$((step_no + 1))
-  printf '\n%s==> [%d] %s%s %s(+%ds)%s\n' "$bold" "$step_no" "$*" "$reset" "$dim" $((SECONDS - started)) "$reset"
-}
 note() { printf '%s%s%s\n' "$dim" "$*" "$reset"; }
 ok() { printf '%s%s%s\n' "$green" "$*" "$reset"; }
-fail() {
-  printf '\n%sCI DEMO FAILED: %s%s\n' "$red" "$*" "$reset" >&2
-  exit 1
-}
 # elapsed: seconds since the script started, with tenths, from EPOCHREALTIME.
 elapsed() {
   local a="${start_rt//[.,]/}" b="${EPOCHREALTIME//[.,]/}"
@@ -70,7 +60,6 @@ elapsed() {
 # to the script's own stdout (fd 7): a trap may run while a command's output goes to a log.
 exec 7>&1
 bg_pids=()
-sandbox_pid=""
 pg_bin=""
 pg_data=""
 pg_started=""
@@ -97,17 +86,7 @@ cleanup() {
     stop_job "$pid"
   done
   bg_pids=()
-  if [ -n "$sandbox_pid" ] && kill -0 "$sandbox_pid" 2>/dev/null; then
-    printf '\n%s==> Stopping the sandbox (pid %s)%s\n' "$bold" "$sandbox_pid" "$reset" >&7
-    kill "$sandbox_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$sandbox_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
-  sandbox_pid=""
+  stop_sandbox 7
   if [ -n "$pg_started" ]; then
     printf '%s==> Stopping PostgreSQL (%s)%s\n' "$bold" "${pg_data#"$root"/}" "$reset" >&7
     "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$pg_data" -m fast -w -t 30 stop >/dev/null 2>&1 ||
@@ -160,13 +139,8 @@ wait_stamped() {
 
 # ---------------------------------------------------------------------------------------------
 step "Checking tools"
-command -v go >/dev/null || fail "go is not on the PATH"
-command -v "$terraform" >/dev/null || fail "terraform is not on the PATH (or set TERRAFORM=/path/to/terraform)"
-tf_version="$("$terraform" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p' | head -n1)"
-IFS=. read -r tf_major tf_minor _ <<<"${tf_version:-0.0.0}"
-if [ "${tf_major:-0}" -lt 1 ] || { [ "${tf_major:-0}" -eq 1 ] && [ "${tf_minor:-0}" -lt 11 ]; }; then
-  fail "the pipeline uses write-only arguments (kyc, binding) fed by ephemeral variables, which need Terraform 1.11 or later; found ${tf_version:-unknown}"
-fi
+check_tools
+require_terraform_1_11 "the pipeline uses write-only arguments (kyc, binding) fed by ephemeral variables"
 
 find_pg_bin() {
   local d
@@ -278,22 +252,17 @@ echo "Database cards_state; the pg backend keeps the state in schema $schema (PG
 step "Starting the sandbox; the pipeline's secrets go into environment variables only"
 rand_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
 customer_token="ci-demo-token-$(rand_hex 12)"
-rm -f "$ci_dir/sandbox.url"
-"$bin_dir/cards-sandbox" \
+start_sandbox "$ci_dir/sandbox.url" "$log_dir/sandbox.log" \
+  "$bin_dir/cards-sandbox" \
   -addr 127.0.0.1:0 \
   -customer-token "$customer_token" \
   -key-out "$ci_dir/sandbox-merchant-key.pem" \
   -task-delay "${CI_DEMO_TASK_DELAY:-2s}" \
   -kyc-review-delay "${CI_DEMO_KYC_DELAY:-2s}" \
-  -ready-file "$ci_dir/sandbox.url" \
-  >"$log_dir/sandbox.log" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 1 300); do
-  [ -s "$ci_dir/sandbox.url" ] && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$log_dir/sandbox.log" >&2; sandbox_pid=""; fail "the sandbox exited"; }
-  sleep 0.1
-done
-[ -s "$ci_dir/sandbox.url" ] || fail "the sandbox did not become ready within 30s"
+  -ready-file "$ci_dir/sandbox.url" || case $? in
+  1) fail "the sandbox exited" ;;
+  *) fail "the sandbox did not become ready within 30s" ;;
+esac
 base_url="$(head -n1 "$ci_dir/sandbox.url" | tr -d '[:space:]')"
 control_url="${base_url%/api/v1}/sandbox"
 echo "Sandbox pid $sandbox_pid at $base_url (log: .tmp/ci-demo/logs/sandbox.log)"
@@ -399,6 +368,11 @@ init() {
   grep -E 'Successfully configured the backend|Installed arthawork/cards|Using previously-installed|has been successfully initialized' \
     "$log_dir/init-$name.log" | sed "s/^/  [init $name] /" || true
 }
+# plan_out DIR LOG WHAT: the pipeline's plan, saved as DIR/tfplan, its output in logs/LOG.log; if
+# it fails, shows that output and fails with "WHAT failed".
+plan_out() {
+  tf "$1" plan -input=false -lock-timeout=10m -out=tfplan >"$log_dir/$2.log" 2>&1 || { cat "$log_dir/$2.log"; fail "$3 failed"; }
+}
 # sandbox_cards: "status" of every card the sandbox holds, one a line.
 sandbox_cards() {
   curl -fsS "$control_url/cards" | tr '{' '\n' | sed -n 's/.*"status":"\([^"]*\)".*/\1/p'
@@ -411,8 +385,7 @@ pr1="$(checkout pr1)"
 init "$pr1"
 # The first init wrote .terraform.lock.hcl: the team commits it, so later checkouts have it.
 cp "$pr1/.terraform.lock.hcl" "$repo_dir/"
-tf "$pr1" plan -input=false -lock-timeout=10m -out=tfplan >"$log_dir/plan-pr1.log" 2>&1 ||
-  { cat "$log_dir/plan-pr1.log"; fail "terraform plan failed"; }
+plan_out "$pr1" plan-pr1 "terraform plan"
 grep -E '^Plan: ' "$log_dir/plan-pr1.log" || fail "no Plan: line in the plan"
 (cd "$work_dir" && TERRAFORM="$terraform" "$plan_summary" pr1 tfplan) >"$ci_dir/pr1-comment.md"
 echo "The comment the pipeline posts on the pull request (.tmp/ci-demo/pr1-comment.md, $(wc -c <"$ci_dir/pr1-comment.md") bytes), up to its folded plan text:"
@@ -545,13 +518,13 @@ set_team() { # set_team DIR TEAM true|false
 pr2="$(checkout pr2)"
 set_team "$pr2" data true
 init "$pr2"
-tf "$pr2" plan -input=false -lock-timeout=10m -out=tfplan >"$log_dir/plan-pr2.log" 2>&1 || { cat "$log_dir/plan-pr2.log"; fail "plan of PR #2 failed"; }
+plan_out "$pr2" plan-pr2 "plan of PR #2"
 echo "PR #2 (freeze the data team's card): $(grep -E '^Plan: ' "$log_dir/plan-pr2.log")"
 cp "$pr2/tfplan" "$ci_dir/artifacts/tfplan-pr-2"
 pr3="$(checkout pr3)"
 set_team "$pr3" marketing false
 init "$pr3"
-tf "$pr3" plan -input=false -lock-timeout=10m -out=tfplan >"$log_dir/plan-pr3.log" 2>&1 || { cat "$log_dir/plan-pr3.log"; fail "plan of PR #3 failed"; }
+plan_out "$pr3" plan-pr3 "plan of PR #3"
 echo "PR #3 (unfreeze the marketing card): $(grep -E '^Plan: ' "$log_dir/plan-pr3.log")"
 cp "$pr3/tfplan" "$ci_dir/artifacts/tfplan-pr-3"
 merge3="$(checkout merge-3-apply)"
@@ -576,7 +549,7 @@ ok "Refused (exit $rc): Saved plan is stale. Nothing was changed; the pipeline p
 set_team "$repo_dir" data true
 replan="$(checkout merge-2-replan)"
 init "$replan"
-tf "$replan" plan -input=false -lock-timeout=10m -out=tfplan >"$log_dir/plan-merge-2-replan.log" 2>&1 || { cat "$log_dir/plan-merge-2-replan.log"; fail "re-plan failed"; }
+plan_out "$replan" plan-merge-2-replan "re-plan"
 echo "Re-planned on main (PR #2 on top of PR #3): $(grep -E '^Plan: ' "$log_dir/plan-merge-2-replan.log")"
 "$run_terraform" -chdir="$replan" apply -input=false -lock-timeout=10m "${color_flag[@]}" tfplan >"$log_dir/apply-merge-2-replan.log" 2>&1 ||
   { cat "$log_dir/apply-merge-2-replan.log"; fail "applying the new plan failed"; }
@@ -590,7 +563,7 @@ sed -i 's/^\(  marketing *= { frozen = [a-z]* }\)$/\1\n  security  = { frozen = 
 grep -q '^  security  = { frozen = false }' "$pr4/cards.auto.tfvars" || fail "could not add the security team"
 cp "$pr4/cards.auto.tfvars" "$repo_dir/cards.auto.tfvars" # merged
 init "$pr4"
-tf "$pr4" plan -input=false -lock-timeout=10m -out=tfplan >"$log_dir/plan-pr4.log" 2>&1 || { cat "$log_dir/plan-pr4.log"; fail "plan of PR #4 failed"; }
+plan_out "$pr4" plan-pr4 "plan of PR #4"
 echo "PR #4 (a card for the security team): $(grep -E '^Plan: ' "$log_dir/plan-pr4.log")"
 merge4="$(checkout merge-4-apply)"
 init "$merge4"
@@ -637,7 +610,7 @@ grep -qF 'cards_card.team["security"]' "$log_dir/state-after-cancel.log" || fail
 "$terraform" -chdir="$next" state show 'cards_card.team["security"]' 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >"$log_dir/state-security.log" || true
 if grep -q 'tainted' "$log_dir/state-security.log"; then fail "the card was saved tainted"; fi
 echo "In the state (read from PostgreSQL by a fresh checkout): cards_card.team[\"security\"], status $(sed -n 's/^ *status *= *"\([^"]*\)".*/\1/p' "$log_dir/state-security.log"), not tainted"
-tf "$next" plan -input=false -lock-timeout=10m -out=tfplan >"$log_dir/plan-after-cancel.log" 2>&1 || { cat "$log_dir/plan-after-cancel.log"; fail "the next plan failed"; }
+plan_out "$next" plan-after-cancel "the next plan"
 next_plan="$(grep -E '^(Plan: |No changes\.|You can apply this plan)' "$log_dir/plan-after-cancel.log" | head -n1)"
 case "$next_plan" in
   "You can apply this plan"*) next_plan="outputs only: the refresh found the card settled (Active), nothing to issue" ;;

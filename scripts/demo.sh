@@ -26,50 +26,21 @@ work_dir="$demo_dir/work"
 terraform="${TERRAFORM:-terraform}"
 log_level="${DEMO_TF_LOG-INFO}"
 
-if [ -t 1 ]; then bold=$'\e[1m'; dim=$'\e[2m'; red=$'\e[31m'; green=$'\e[32m'; reset=$'\e[0m'
-else bold=""; dim=""; red=""; green=""; reset=""; fi
+fail_label="DEMO"
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 
-started=$SECONDS
-step_no=0
-step() {
-  step_no=$((step_no + 1))
-  printf '\n%s==> [%d] %s%s %s(+%ds)%s\n' "$bold" "$step_no" "$*" "$reset" "$dim" $((SECONDS - started)) "$reset"
-}
-fail() {
-  printf '\n%sDEMO FAILED: %s%s\n' "$red" "$*" "$reset" >&2
-  exit 1
-}
-
-sandbox_pid=""
-stop_sandbox() {
-  if [ -n "$sandbox_pid" ] && kill -0 "$sandbox_pid" 2>/dev/null; then
-    printf '\n%s==> Stopping the sandbox (pid %s)%s\n' "$bold" "$sandbox_pid" "$reset"
-    kill "$sandbox_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$sandbox_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
-  sandbox_pid=""
-}
-trap stop_sandbox EXIT
+trap 'stop_sandbox 1' EXIT
 # An interrupt stops Terraform (same process group) and then the script; EXIT stops the sandbox.
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---------------------------------------------------------------------------------------------
 step "Checking tools"
-command -v go >/dev/null || fail "go is not on the PATH"
-command -v "$terraform" >/dev/null || fail "terraform is not on the PATH (or set TERRAFORM=/path/to/terraform)"
-tf_version="$("$terraform" version -json 2>/dev/null | sed -n 's/.*"terraform_version": *"\([^"]*\)".*/\1/p' | head -n1)"
+check_tools
 echo "$(go version)"
 echo "Terraform ${tf_version:-unknown} at $(command -v "$terraform")"
-IFS=. read -r tf_major tf_minor _ <<<"${tf_version:-0.0.0}"
-if [ "${tf_major:-0}" -lt 1 ] || { [ "${tf_major:-0}" -eq 1 ] && [ "${tf_minor:-0}" -lt 11 ]; }; then
-  fail "the demo uses write-only arguments (kyc, binding), which need Terraform 1.11 or later; found ${tf_version:-unknown}"
-fi
+require_terraform_1_11 "the demo uses write-only arguments (kyc, binding)"
 
 # ---------------------------------------------------------------------------------------------
 step "Building the provider and the sandbox into .tmp/demo/bin"
@@ -80,21 +51,17 @@ ls -1 "$bin_dir"
 
 # ---------------------------------------------------------------------------------------------
 step "Starting the sandbox on a free loopback port"
-rm -f "$demo_dir/sandbox.url" "$demo_dir/merchant-key.pem"
-"$bin_dir/cards-sandbox" \
+rm -f "$demo_dir/merchant-key.pem"
+start_sandbox "$demo_dir/sandbox.url" "$demo_dir/sandbox.log" \
+  "$bin_dir/cards-sandbox" \
   -addr 127.0.0.1:0 \
   -key-out "$demo_dir/merchant-key.pem" \
   -task-delay "${DEMO_TASK_DELAY:-1s}" \
   -kyc-review-delay "${DEMO_KYC_DELAY:-2s}" \
-  -ready-file "$demo_dir/sandbox.url" \
-  >"$demo_dir/sandbox.log" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 1 300); do
-  [ -s "$demo_dir/sandbox.url" ] && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$demo_dir/sandbox.log" >&2; sandbox_pid=""; fail "the sandbox exited"; }
-  sleep 0.1
-done
-[ -s "$demo_dir/sandbox.url" ] || { cat "$demo_dir/sandbox.log" >&2; fail "the sandbox did not become ready within 30s"; }
+  -ready-file "$demo_dir/sandbox.url" || case $? in
+  1) fail "the sandbox exited" ;;
+  *) cat "$demo_dir/sandbox.log" >&2; fail "the sandbox did not become ready within 30s" ;;
+esac
 base_url="$(head -n1 "$demo_dir/sandbox.url" | tr -d '[:space:]')"
 # The customer token is printed by the sandbox in its export lines; the default otherwise.
 token="$(sed -n "s/^export CARDS_CUSTOMER_TOKEN=['\"]\{0,1\}\([^'\"]*\)['\"]\{0,1\}$/\1/p" "$demo_dir/sandbox.log" | head -n1)"
@@ -212,5 +179,5 @@ if [ "${DEMO_KEEP:-}" = "1" ]; then
   read -r _ || true
 fi
 
-stop_sandbox
+stop_sandbox 1
 printf '\n%sDemo complete in %ds: applied, planned empty, destroyed; sandbox stopped.%s\n' "$green" $((SECONDS - started)) "$reset"

@@ -19,32 +19,17 @@ rm -rf "$dir" && mkdir -p "$dir"
 
 go build -o "$dir/cards-sandbox" ./cmd/cards-sandbox
 
-sandbox_pid=""
-stop_sandbox() {
-  if [ -n "$sandbox_pid" ] && kill -0 "$sandbox_pid" 2>/dev/null; then
-    kill "$sandbox_pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$sandbox_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    kill -9 "$sandbox_pid" 2>/dev/null || true
-    wait "$sandbox_pid" 2>/dev/null || true
-  fi
-  sandbox_pid=""
-}
+# shellcheck source=scripts/lib.sh
+. scripts/lib.sh
 trap stop_sandbox EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-"$dir/cards-sandbox" -addr 127.0.0.1:0 -ready-file "$dir/ready" -key-out "$dir/merchant-key.pem" \
-  -task-delay 200ms -kyc-review-delay 300ms -quiet >"$dir/sandbox.log" 2>&1 &
-sandbox_pid=$!
-for _ in $(seq 1 300); do
-  [ -s "$dir/ready" ] && break
-  kill -0 "$sandbox_pid" 2>/dev/null || { cat "$dir/sandbox.log" >&2; echo "cards-sandbox exited early" >&2; exit 1; }
-  sleep 0.1
-done
-[ -s "$dir/ready" ] || { echo "cards-sandbox did not become ready" >&2; exit 1; }
+start_sandbox "$dir/ready" "$dir/sandbox.log" "$dir/cards-sandbox" -addr 127.0.0.1:0 -ready-file "$dir/ready" \
+  -key-out "$dir/merchant-key.pem" -task-delay 200ms -kyc-review-delay 300ms -quiet || case $? in
+  1) echo "cards-sandbox exited early" >&2; exit 1 ;;
+  *) echo "cards-sandbox did not become ready" >&2; exit 1 ;;
+esac
 
 export CARDS_BASE_URL="$(head -n1 "$dir/ready")"
 export CARDS_CUSTOMER_TOKEN=sandbox-dev-token

@@ -2,11 +2,12 @@ package bench
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 )
 
 // Environment:
@@ -63,10 +64,10 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s: wall %.2f s, floor %.2f s: not measured", r.Phase, r.WallSeconds, r.FloorSeconds)
 		}
 	}
-	if live := Live(); len(live) > 0 {
+	if live := harness.Live(); len(live) > 0 {
 		t.Errorf("processes still running after the suite: %v", live)
 	}
-	t.Logf("smoke run in %s (results in %s):\n%s", rep.Took.Round(time.Second), relPath(env.Root, dir), summaryTable(rep.Results))
+	t.Logf("smoke run in %s (results in %s):\n%s", rep.Took.Round(time.Second), harness.RelPath(env.Root, dir), summaryTable(rep.Results))
 }
 
 func TestBenchLifecycle(t *testing.T) {
@@ -80,7 +81,7 @@ func TestBenchLifecycle(t *testing.T) {
 	case "render":
 		// BENCHMARKS.md and bench/results.json again from the last full run's report.json
 		// (after a change to the report's format; nothing is measured).
-		root, err := filepath.Abs(filepath.Join("..", ".."))
+		root, err := harness.RepoRoot()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,8 +128,8 @@ func TestBenchLifecycle(t *testing.T) {
 	for _, p := range rep.Problems {
 		t.Errorf("problem: %s", p) // the harness could not run a case; missed targets are only reported
 	}
-	t.Logf("%s run in %s; %s, %s\n%s", suite.Name, rep.Took.Round(time.Second), relPath(env.Root, resultsPath),
-		relPath(env.Root, reportPath), summaryTable(rep.Results))
+	t.Logf("%s run in %s; %s, %s\n%s", suite.Name, rep.Took.Round(time.Second), harness.RelPath(env.Root, resultsPath),
+		harness.RelPath(env.Root, reportPath), summaryTable(rep.Results))
 	for _, tg := range Targets(rep.Results) {
 		met := strconv.FormatBool(tg.Met)
 		if tg.NA {
@@ -140,20 +141,7 @@ func TestBenchLifecycle(t *testing.T) {
 
 func newTestEnv(t *testing.T, profile bool) *Env {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("repository root not found at %s", root)
-	}
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		if tf, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal("no Terraform CLI: set TF_ACC_TERRAFORM_PATH or put terraform on the PATH")
-		}
-	}
-	t.Cleanup(KillAll) // a failed or panicking test leaves nothing running
+	root, tf := harness.TestSetup(t)
 	env, err := NewEnv(root, tf, profile, t.Logf)
 	if err != nil {
 		t.Fatal(err)

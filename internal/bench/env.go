@@ -1,10 +1,8 @@
 package bench
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io/fs"
 	"os"
@@ -13,27 +11,23 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 )
 
-// Binaries the harness builds into .tmp/bench/bin.
+// Binaries the harness builds into .tmp/bench/bin, and the no-op provider's source address.
 const (
-	providerExe = "terraform-provider-cards"
+	providerExe = harness.ProviderExe
 	noopExe     = "terraform-provider-noop"
-	sandboxExe  = "cards-sandbox"
+	sandboxExe  = harness.SandboxExe
+	noopSource  = "registry.terraform.io/bench/noop"
 )
 
 // Env is what every run shares: the binaries built once, the Terraform CLI and its
-// environment.
+// environment (harness.Env), and how the benchmark measures.
 type Env struct {
-	Root      string // repository root
-	Out       string // Root/.tmp/bench: everything the harness writes but the results
-	Bin       string // Out/bin
-	Terraform string
-	TFVersion string
-	Logf      func(format string, args ...any)
+	harness.Env
 
-	// CommandTimeout bounds one Terraform command; past it the command is killed.
-	CommandTimeout time.Duration
 	// SampleInterval is how often the provider's memory is read.
 	SampleInterval time.Duration
 	// ProviderLog is TF_LOG_PROVIDER for every command ("" for none).
@@ -48,8 +42,6 @@ type Env struct {
 	// Waited is how long the harness waited for quiet in all.
 	Waited time.Duration
 
-	rcFile       string
-	tfEnv        []string
 	sourceDigest string
 	built        time.Time
 }
@@ -58,72 +50,27 @@ type Env struct {
 // profile, the provider with a CPU profile into .tmp/bench/bin-profiled) and writes a
 // Terraform CLI configuration whose dev_overrides point at them.
 func NewEnv(root, terraform string, profile bool, logf func(string, ...any)) (*Env, error) {
-	installSignalHandler()
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	e := &Env{Root: root, Out: filepath.Join(root, ".tmp", "bench"), Terraform: terraform, Logf: logf,
-		CommandTimeout: 15 * time.Minute, SampleInterval: 100 * time.Millisecond, ProviderLog: "INFO", Profile: profile,
-		QuietCores: 0.3}
-	e.Bin = filepath.Join(e.Out, "bin")
-	providerPkg := "."
+	bin, providerPkg := "bin", "."
 	if profile {
-		e.Bin, providerPkg = filepath.Join(e.Out, "bin-profiled"), "./internal/bench/profiled"
+		bin, providerPkg = "bin-profiled", "./internal/bench/profiled"
 	}
-	if err := mkdirAll(e.Bin); err != nil {
-		return nil, err
-	}
-	e.sourceDigest, e.built = SourceDigest(root), time.Now()
-	for _, b := range []struct{ out, pkg string }{
-		{providerExe, providerPkg}, {sandboxExe, "./cmd/cards-sandbox"}, {noopExe, "./internal/bench/noop"},
-	} {
-		cmd := command("go", "build", "-o", filepath.Join(e.Bin, b.out), b.pkg)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("building %s: %w\n%s", b.pkg, err, out)
-		}
-	}
-	e.rcFile = filepath.Join(e.Out, "terraformrc")
-	rc := fmt.Sprintf(`# Written by internal/bench: the providers built from this checkout, no registry access.
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/arthawork/cards" = %q
-    "registry.terraform.io/bench/noop"      = %q
-  }
-  direct {}
-}
-`, e.Bin, e.Bin)
-	if err := writeFile(e.rcFile, []byte(rc)); err != nil {
-		return nil, err
-	}
-	// A clean, offline environment: none of the caller's TF_* or CARDS_* settings.
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "CARDS_") || name == "CHECKPOINT_DISABLE" {
-			continue
-		}
-		e.tfEnv = append(e.tfEnv, kv)
-	}
-	e.tfEnv = append(e.tfEnv, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+e.rcFile)
-	cmd := command(terraform, "version", "-json")
-	cmd.Env = e.tfEnv
-	out, err := cmd.Output()
+	digest, built := SourceDigest(root), time.Now() // before building: the tree may change meanwhile
+	h, err := harness.NewEnv(harness.Setup{Name: "bench", Root: root, Terraform: terraform, Logf: logf,
+		Bin: bin, Binaries: []harness.Binary{
+			{Name: providerExe, Pkg: providerPkg}, {Name: sandboxExe, Pkg: "./cmd/cards-sandbox"},
+			{Name: noopExe, Pkg: "./internal/bench/noop"},
+		},
+		Overrides: []string{harness.ProviderSource, noopSource}, RCFile: "terraformrc", CommandTimeout: 15 * time.Minute})
 	if err != nil {
-		return nil, fmt.Errorf("%s version -json: %w\n%s", terraform, err, out)
+		return nil, err
 	}
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		return nil, fmt.Errorf("%s version -json: %w", terraform, err)
-	}
-	e.TFVersion = v.Version
-	return e, nil
+	return &Env{Env: *h, SampleInterval: 100 * time.Millisecond, ProviderLog: "INFO", Profile: profile, QuietCores: 0.3,
+		sourceDigest: digest, built: built}, nil
 }
 
 // env is the environment of one Terraform command.
 func (e *Env) env() []string {
-	env := append([]string(nil), e.tfEnv...)
+	env := append([]string(nil), e.TFEnv...)
 	if e.ProviderLog != "" {
 		env = append(env, "TF_LOG_PROVIDER="+e.ProviderLog)
 	}
@@ -148,13 +95,14 @@ type Machine struct {
 // Machine reads nproc, memory, CPU model, the Terraform and Go versions and the commit.
 func (e *Env) Machine() Machine {
 	m := Machine{CPUs: runtime.NumCPU(), OS: runtime.GOOS + "/" + runtime.GOARCH, Terraform: e.TFVersion,
-		Go: runtime.Version(), Commit: "unknown", SourceDigest: e.sourceDigest, Built: e.built}
-	if out, err := command("nproc").Output(); err == nil {
+		Go: runtime.Version(), SourceDigest: e.sourceDigest, Built: e.built}
+	m.Commit, m.Dirty = harness.GitCommit(e.Root)
+	if out, err := harness.Command("nproc").Output(); err == nil {
 		if n, err := strconv.Atoi(strings.TrimSpace(string(out))); err == nil {
 			m.CPUs = n
 		}
 	}
-	if data, err := readFile("/proc/meminfo"); err == nil {
+	if data, err := harness.ReadFile("/proc/meminfo"); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
 				kb, _ := strconv.Atoi(f[1])
@@ -162,18 +110,12 @@ func (e *Env) Machine() Machine {
 			}
 		}
 	}
-	if data, err := readFile("/proc/cpuinfo"); err == nil {
+	if data, err := harness.ReadFile("/proc/cpuinfo"); err == nil {
 		for _, line := range strings.Split(string(data), "\n") {
 			if name, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(name) == "model name" {
 				m.CPUModel = strings.TrimSpace(v)
 				break
 			}
-		}
-	}
-	if out, err := command("git", "-C", e.Root, "rev-parse", "--short", "HEAD").Output(); err == nil {
-		m.Commit = strings.TrimSpace(string(out))
-		if st, err := command("git", "-C", e.Root, "status", "--porcelain").Output(); err == nil {
-			m.Dirty = len(bytes.TrimSpace(st)) > 0
 		}
 	}
 	return m
@@ -189,12 +131,12 @@ func (e *Env) waitQuiet(what string) {
 	start := time.Now()
 	logged := false
 	for {
-		busy0, _ := systemCPU()
-		self0, _ := readProcStat(os.Getpid())
+		busy0, _ := harness.SystemCPU()
+		self0, _ := harness.ReadProcStat(os.Getpid())
 		time.Sleep(2 * time.Second)
-		busy1, _ := systemCPU()
-		self1, _ := readProcStat(os.Getpid())
-		cores := (float64(busy1-busy0) - float64(self1.cpuTicks-self0.cpuTicks)) / clockTicks / 2
+		busy1, _ := harness.SystemCPU()
+		self1, _ := harness.ReadProcStat(os.Getpid())
+		cores := (float64(busy1-busy0) - float64(self1.CPUTicks-self0.CPUTicks)) / harness.ClockTicks / 2
 		if cores < e.QuietCores {
 			break
 		}
@@ -233,7 +175,7 @@ func SourceDigest(root string) string {
 		if !strings.HasSuffix(name, ".go") && name != "go.mod" && name != "go.sum" {
 			return nil
 		}
-		data, err := readFile(p)
+		data, err := harness.ReadFile(p)
 		if err != nil {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 )
 
 // The provider logs at INFO (TF_LOG_PROVIDER=INFO) what its waits did: "waiting for card"
@@ -133,61 +135,82 @@ var retryReasonRe = regexp.MustCompile(`^HTTP \d+`)
 
 // readLogStats reads a phase's stderr.
 func readLogStats(r io.Reader, exe string) LogStats {
-	var st LogStats
-	settled := map[string][]int64{}
-	type span struct{ first, last time.Time }
-	rpcs := map[string]*span{}
+	lr := logReader{settled: map[string][]int64{}, rpcs: map[string]*rpcSpan{}}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
 	for sc.Scan() {
-		ln, ok := parseProviderLine(sc.Text(), exe)
-		if !ok {
-			continue
-		}
-		if id := ln.Fields["tf_req_id"]; id != "" && ln.Fields["tf_rpc"] == "ApplyResourceChange" && !ln.Time.IsZero() {
-			if sp := rpcs[id]; sp == nil {
-				rpcs[id] = &span{ln.Time, ln.Time}
-			} else {
-				sp.last = ln.Time
-			}
-		}
-		switch ln.Level {
-		case "WARN":
-			st.Warnings++
-		case "ERROR":
-			st.Errors++
-		}
-		switch {
-		case ln.Msg == "card applied for":
-			st.Applied++
-		case ln.Msg == "card settled":
-			ms, err := strconv.ParseInt(ln.Fields["elapsed_ms"], 10, 64)
-			if err == nil {
-				settled[ln.Fields["target"]] = append(settled[ln.Fields["target"]], ms)
-			}
-		case strings.HasPrefix(ln.Msg, "waiting for "):
-			st.Announced++
-		case ln.Msg == "retrying cards API request":
-			st.Retries++
-			reason := ln.Fields["reason"]
-			if m := retryReasonRe.FindString(reason); m != "" {
-				reason = m
-			}
-			if st.RetryReasons == nil {
-				st.RetryReasons = map[string]int{}
-			}
-			st.RetryReasons[reason]++
-			if ms, err := strconv.ParseInt(ln.Fields["wait_ms"], 10, 64); err == nil {
-				st.RetryWaitMS += ms
-			}
-		case strings.HasPrefix(ln.Msg, "gave up waiting"):
-			st.GaveUp++
-		case strings.HasPrefix(ln.Msg, "polling ") && strings.HasSuffix(ln.Msg, "will retry"):
-			st.PollFailed++
+		if ln, ok := parseProviderLine(sc.Text(), exe); ok {
+			lr.add(ln)
 		}
 	}
+	lr.summarizeRPCs()
+	lr.summarizeWaits()
+	return lr.st
+}
+
+// logReader gathers LogStats line by line.
+type logReader struct {
+	st      LogStats
+	settled map[string][]int64  // elapsed_ms of "card settled", by target
+	rpcs    map[string]*rpcSpan // ApplyResourceChange calls, by tf_req_id
+}
+
+// rpcSpan is the first and the last line the provider logged for one call.
+type rpcSpan struct{ first, last time.Time }
+
+func (lr *logReader) add(ln logLine) {
+	if id := ln.Fields["tf_req_id"]; id != "" && ln.Fields["tf_rpc"] == "ApplyResourceChange" && !ln.Time.IsZero() {
+		if sp := lr.rpcs[id]; sp == nil {
+			lr.rpcs[id] = &rpcSpan{ln.Time, ln.Time}
+		} else {
+			sp.last = ln.Time
+		}
+	}
+	switch ln.Level {
+	case "WARN":
+		lr.st.Warnings++
+	case "ERROR":
+		lr.st.Errors++
+	}
+	switch {
+	case ln.Msg == "card applied for":
+		lr.st.Applied++
+	case ln.Msg == "card settled":
+		if ms, err := strconv.ParseInt(ln.Fields["elapsed_ms"], 10, 64); err == nil {
+			lr.settled[ln.Fields["target"]] = append(lr.settled[ln.Fields["target"]], ms)
+		}
+	case strings.HasPrefix(ln.Msg, "waiting for "):
+		lr.st.Announced++
+	case ln.Msg == "retrying cards API request":
+		lr.addRetry(ln.Fields)
+	case strings.HasPrefix(ln.Msg, "gave up waiting"):
+		lr.st.GaveUp++
+	case strings.HasPrefix(ln.Msg, "polling ") && strings.HasSuffix(ln.Msg, "will retry"):
+		lr.st.PollFailed++
+	}
+}
+
+// addRetry counts a retry by its reason (an HTTP status, or the error) and adds its wait.
+func (lr *logReader) addRetry(fields map[string]string) {
+	lr.st.Retries++
+	reason := fields["reason"]
+	if m := retryReasonRe.FindString(reason); m != "" {
+		reason = m
+	}
+	if lr.st.RetryReasons == nil {
+		lr.st.RetryReasons = map[string]int{}
+	}
+	lr.st.RetryReasons[reason]++
+	if ms, err := strconv.ParseInt(fields["wait_ms"], 10, 64); err == nil {
+		lr.st.RetryWaitMS += ms
+	}
+}
+
+// summarizeRPCs sets the apply calls' durations and their window.
+func (lr *logReader) summarizeRPCs() {
+	st := &lr.st
 	var durations []int64
-	for _, sp := range rpcs {
+	for _, sp := range lr.rpcs {
 		d := sp.last.Sub(sp.first).Milliseconds()
 		durations = append(durations, d)
 		st.RPCSumMS += d
@@ -203,15 +226,18 @@ func readLogStats(r io.Reader, exe string) LogStats {
 		st.ApplyRPCs = len(durations)
 		st.RPCP50MS, st.RPCP90MS, st.RPCMaxMS = percentile(durations, 0.5), percentile(durations, 0.9), durations[len(durations)-1]
 	}
-	targets := make([]string, 0, len(settled))
-	for t := range settled {
+}
+
+// summarizeWaits sets the waits' stats, by target in name order.
+func (lr *logReader) summarizeWaits() {
+	targets := make([]string, 0, len(lr.settled))
+	for t := range lr.settled {
 		targets = append(targets, t)
 	}
 	sort.Strings(targets)
 	for _, t := range targets {
-		st.Waits = append(st.Waits, waitStats(t, settled[t]))
+		lr.st.Waits = append(lr.st.Waits, waitStats(t, lr.settled[t]))
 	}
-	return st
 }
 
 func waitStats(target string, ms []int64) WaitStats {
@@ -233,18 +259,15 @@ func percentile(sorted []int64, q float64) int64 {
 	return sorted[max(0, min(i, len(sorted)-1))]
 }
 
-var diagRe = regexp.MustCompile(`(?m)^(?:│ )?(Error|Warning): (.+)$`)
-
-// diagnostics counts Terraform's diagnostics by "Error: summary" and "Warning: summary"
-// (the warning about development overrides is expected and left out).
+// diagnostics counts Terraform's diagnostics by summary (the warning about development
+// overrides is expected and left out).
 func diagnostics(out string) (errs, warns map[string]int) {
 	errs, warns = map[string]int{}, map[string]int{}
-	for _, m := range diagRe.FindAllStringSubmatch(out, -1) {
-		text := strings.TrimSpace(m[2])
-		if m[1] == "Error" {
-			errs[text]++
-		} else if !strings.Contains(text, "development overrides") {
-			warns[text]++
+	for _, d := range harness.Diagnostics(out) {
+		if d.Severity == "Error" {
+			errs[d.Summary]++
+		} else {
+			warns[d.Summary]++
 		}
 	}
 	return errs, warns

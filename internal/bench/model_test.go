@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 )
 
 // These tests need no Terraform: the arithmetic, the parsers and the report.
@@ -147,32 +149,21 @@ func TestDiagnostics(t *testing.T) {
 	}
 }
 
-func TestParseProc(t *testing.T) {
-	ps, ok := parseProcStat(42, "42 (terraform-provi (x) y) S 7 9 9 0 -1 4194560 100 0 0 0 250 30 0 0 20 0 12 0")
-	if !ok || ps.ppid != 7 || ps.pgrp != 9 || ps.comm != "terraform-provi (x) y" || ps.cpuTicks != 280 || ps.state != "S" {
-		t.Errorf("parsed %+v ok=%v", ps, ok)
-	}
-	hwm, rss, ok := parseMemoryKB("Name:\tx\nVmPeak:\t 900 kB\nVmHWM:\t  51200 kB\nVmRSS:\t  40960 kB\n")
-	if !ok || hwm != 51200 || rss != 40960 {
-		t.Errorf("hwm %d rss %d ok %v", hwm, rss, ok)
-	}
-}
-
 // TestSampler watches a shell's child as it would a provider plugin of Terraform's.
 func TestSampler(t *testing.T) {
 	cmd := exec.Command("sh", "-c", "sleep 1 & wait")
-	c, err := startChild(cmd, "sampler test")
+	c, err := harness.StartChild(cmd, "sampler test")
 	if err != nil {
 		t.Skipf("cannot start sh: %v", err)
 	}
-	defer c.stop(0, 0)
-	s := startSampler(c.pid(), "sleep", 20*time.Millisecond)
-	c.wait(5 * time.Second)
+	defer c.Stop(0, 0)
+	s := startSampler(c.PID(), "sleep", 20*time.Millisecond)
+	c.Wait(5 * time.Second)
 	got := s.finish()
 	if got.ProviderProcesses != 1 || got.ProviderPeakMB <= 0 || got.TerraformPeakMB <= 0 || got.Samples < 2 {
 		t.Errorf("sample %+v", got)
 	}
-	if left := c.stop(0, 0); left != 0 {
+	if left := c.Stop(0, 0); left != 0 {
 		t.Errorf("%d processes left in the group", left)
 	}
 }

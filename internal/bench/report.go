@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 )
 
 // WriteResults writes the results as a JSON array (results.json).
@@ -20,10 +22,10 @@ func WriteResults(path string, results []Result) error {
 	if err != nil {
 		return err
 	}
-	if err := mkdirAll(filepath.Dir(path)); err != nil {
+	if err := harness.MkdirAll(filepath.Dir(path)); err != nil {
 		return err
 	}
-	return writeFile(path, append(data, '\n'))
+	return harness.WriteFile(path, append(data, '\n'))
 }
 
 // Markers of the hand-written part of BENCHMARKS.md, kept when the report is written again.
@@ -36,7 +38,7 @@ const (
 // replaces.
 func WriteMarkdown(path string, rep *Report, resultsPath string) error {
 	notes := ""
-	if old, err := readFile(path); err == nil {
+	if old, err := harness.ReadFile(path); err == nil {
 		s := string(old)
 		if i := strings.Index(s, notesBegin); i >= 0 {
 			if j := strings.Index(s[i:], notesEnd); j >= 0 {
@@ -44,10 +46,10 @@ func WriteMarkdown(path string, rep *Report, resultsPath string) error {
 			}
 		}
 	}
-	if err := mkdirAll(filepath.Dir(path)); err != nil {
+	if err := harness.MkdirAll(filepath.Dir(path)); err != nil {
 		return err
 	}
-	return writeFile(path, []byte(Markdown(rep, resultsPath, notes)))
+	return harness.WriteFile(path, []byte(Markdown(rep, resultsPath, notes)))
 }
 
 func secs(v float64) string {
@@ -111,23 +113,40 @@ func status(r Result) string {
 	return strings.Join(notes, ", ")
 }
 
+// printf writes a formatted piece of the report.
+type printf func(format string, args ...any)
+
 // Markdown renders BENCHMARKS.md.
 func Markdown(rep *Report, resultsPath, notes string) string {
 	var b strings.Builder
-	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
-	m := rep.Machine
-	commit := m.Commit
-	if m.Dirty {
-		commit += " (with uncommitted changes in the working tree)"
-	}
+	w := printf(func(format string, args ...any) { fmt.Fprintf(&b, format, args...) })
+	writeIntro(w, rep, resultsPath)
+	writeMachine(w, rep)
+	writeSettings(w, rep)
+	writeIdeal(w)
+	writeResults(w, rep)
+	writeTargets(w, rep.Results)
+	writeWhereTimeGoes(w, rep.Results)
+	writeObservations(w, rep)
+	writeNotes(w, notes)
+	return b.String()
+}
 
+func writeIntro(w printf, rep *Report, resultsPath string) {
 	w("# Benchmarks: a card fleet's life against the physical limit\n\n")
 	w("Issue #12. `%s` drives the real Terraform CLI and the sandbox through a fleet's whole life — create "+
 		"(`terraform apply`), refresh (`terraform plan`, which must be empty), update (`frozen = true` on every card, "+
 		"`terraform apply`), destroy — and compares each phase with what the platform and Terraform itself allow. "+
 		"This file and [`%s`](%s) are written by that run (internal/bench); only the notes at the end are written by hand.\n\n",
 		rep.Command, resultsPath, resultsPath)
+}
 
+func writeMachine(w printf, rep *Report) {
+	m := rep.Machine
+	commit := m.Commit
+	if m.Dirty {
+		commit += " (with uncommitted changes in the working tree)"
+	}
 	w("## Machine\n\n| | |\n|---|---|\n")
 	w("| nproc | %d |\n", m.CPUs)
 	if m.CPUModel != "" {
@@ -146,7 +165,9 @@ func Markdown(rep *Report, resultsPath, notes string) string {
 	loadMin, loadMax, other := loadRange(rep.Results)
 	w("| other load | 1-minute load average %s–%s when the phases began; CPU time of processes not ours during the phases: %.0f s |\n\n",
 		loadMin, loadMax, other)
+}
 
+func writeSettings(w printf, rep *Report) {
 	w("## Settings\n\n")
 	w("* Sandbox (`cmd/cards-sandbox`, its own process on a free loopback port): `-task-delay %s -latency %s -quiet`, "+
 		"plus `-rate-limit R` where R is given (the platform's own limit: 429 with Retry-After beyond R requests per second, "+
@@ -165,7 +186,9 @@ func Markdown(rep *Report, resultsPath, notes string) string {
 	w("## Command\n\n```shell\n%s\n```\n\n", rep.Command)
 	w("Logs of every Terraform command (stdout `*.out`, stderr with the provider's log `*.log`) and of the sandbox are under " +
 		"`.tmp/bench/<suite>/<case>/`.\n\n")
+}
 
+func writeIdeal(w printf) {
 	w("## The ideal\n\n")
 	w("| phase | minimal requests per card | critical path of one card |\n|---|---|---|\n")
 	for _, ph := range Phases {
@@ -181,7 +204,9 @@ func Markdown(rep *Report, resultsPath, notes string) string {
 		"For refresh the platform bound is only N / R when R is set (otherwise ⌈N/P⌉ × L, below the floor), so without R its " +
 		"ideal is the floor. Terraform's own refresh before update and destroy reads each card once: that is the CardDetails " +
 		"before CancelCard in destroy's minimum, and one request more than update's minimum of 2.\n\n")
+}
 
+func writeResults(w printf, rep *Report) {
 	w("## Results\n\n")
 	w("| case | phase | wall s | floor s | platform s | ideal s | ratio | req/card (min) | requests | 429s | provider peak RSS MB | status |\n")
 	w("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|\n")
@@ -196,10 +221,12 @@ func Markdown(rep *Report, resultsPath, notes string) string {
 			w("* %s\n", p)
 		}
 	}
+}
 
+func writeTargets(w printf, results []Result) {
 	w("\n## Targets\n\n")
 	w("Reported, not asserted.\n\n| target | met | numbers |\n|---|---|---|\n")
-	for _, t := range Targets(rep.Results) {
+	for _, t := range Targets(results) {
 		met := "yes"
 		if !t.Met {
 			met = "**no**"
@@ -209,7 +236,9 @@ func Markdown(rep *Report, resultsPath, notes string) string {
 		}
 		w("| %s | %s | %s |\n", t.Name, met, t.Numbers)
 	}
+}
 
+func writeWhereTimeGoes(w printf, results []Result) {
 	w("\n## What was found\n\n")
 	w("### Where the time goes (measured)\n\n")
 	w("From the provider's INFO log: *before / during / after*: seconds from the command's start to the first " +
@@ -222,35 +251,54 @@ func Markdown(rep *Report, resultsPath, notes string) string {
 		"none of ours (other load on the machine).\n\n")
 	w("| case | phase | wall s | before / during / after the apply calls s | slots busy | apply call p50 / p90 / max ms | waits p50 / p90 / max ms (target ×count) | not settled at first look | retries (wait s) | CPU s: TF+plugins / provider / sandbox / other | TF peak RSS MB |\n")
 	w("|---|---|---:|---|---:|---|---|---:|---|---|---:|\n")
-	for _, r := range rep.Results {
-		waits, announced, retries, window, slots, calls := "–", "–", "–", "–", "–", "–"
-		if l := r.ProviderLogSummary; l != nil {
-			var parts []string
-			for _, wt := range l.Waits {
-				parts = append(parts, fmt.Sprintf("%d / %d / %d (%s ×%d)", wt.P50MS, wt.P90MS, wt.MaxMS, wt.Target, wt.Count))
-			}
-			if len(parts) > 0 {
-				waits = strings.Join(parts, "; ")
-			}
-			announced = strconv.Itoa(l.Announced)
-			retries = "0"
-			if l.Retries > 0 {
-				retries = fmt.Sprintf("%s (%.1f)", reasonList(l.RetryReasons), float64(l.RetryWaitMS)/1000)
-			}
-			if l.ApplyRPCs > 0 {
-				window = fmt.Sprintf("%.1f / %.1f / %.1f", r.BeforeApplySeconds, r.ApplyWindowSeconds, r.AfterApplySeconds)
-				slots = fmt.Sprintf("%.0f%%", 100*r.SlotUse)
-				calls = fmt.Sprintf("%d / %d / %d", l.RPCP50MS, l.RPCP90MS, l.RPCMaxMS)
-			}
-		}
+	for _, r := range results {
+		lc := logColumnsOf(r)
 		w("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %.1f / %.1f / %.1f / %.1f | %.0f |\n", caseLabel(r), r.Phase,
-			secs(r.WallSeconds), window, slots, calls, waits, announced, retries, r.TerraformCPUSeconds, r.ProviderCPUSeconds,
-			r.SandboxCPUSeconds, r.OtherCPUSeconds, r.TerraformPeakRSSMB)
+			secs(r.WallSeconds), lc.window, lc.slots, lc.calls, lc.waits, lc.announced, lc.retries, r.TerraformCPUSeconds,
+			r.ProviderCPUSeconds, r.SandboxCPUSeconds, r.OtherCPUSeconds, r.TerraformPeakRSSMB)
 	}
+}
+
+// logColumns are the cells of "Where the time goes" that come from the provider's log ("–"
+// without one).
+type logColumns struct{ window, slots, calls, waits, announced, retries string }
+
+func logColumnsOf(r Result) logColumns {
+	lc := logColumns{"–", "–", "–", "–", "–", "–"}
+	l := r.ProviderLogSummary
+	if l == nil {
+		return lc
+	}
+	var parts []string
+	for _, wt := range l.Waits {
+		parts = append(parts, fmt.Sprintf("%d / %d / %d (%s ×%d)", wt.P50MS, wt.P90MS, wt.MaxMS, wt.Target, wt.Count))
+	}
+	if len(parts) > 0 {
+		lc.waits = strings.Join(parts, "; ")
+	}
+	lc.announced = strconv.Itoa(l.Announced)
+	lc.retries = "0"
+	if l.Retries > 0 {
+		lc.retries = fmt.Sprintf("%s (%.1f)", reasonList(l.RetryReasons), float64(l.RetryWaitMS)/1000)
+	}
+	if l.ApplyRPCs > 0 {
+		lc.window = fmt.Sprintf("%.1f / %.1f / %.1f", r.BeforeApplySeconds, r.ApplyWindowSeconds, r.AfterApplySeconds)
+		lc.slots = fmt.Sprintf("%.0f%%", 100*r.SlotUse)
+		lc.calls = fmt.Sprintf("%d / %d / %d", l.RPCP50MS, l.RPCP90MS, l.RPCMaxMS)
+	}
+	return lc
+}
+
+func writeObservations(w printf, rep *Report) {
 	w("\n### Observations (derived from the numbers above by the harness)\n\n")
 	for _, o := range Observations(rep) {
 		w("* %s\n", o)
 	}
+}
+
+// writeNotes writes the hand-written notes between their markers, which WriteMarkdown finds
+// again.
+func writeNotes(w printf, notes string) {
 	w("\n### Notes\n\n%s\n", notesBegin)
 	if notes != "" {
 		w("%s\n", notes)
@@ -258,7 +306,6 @@ func Markdown(rep *Report, resultsPath, notes string) string {
 		w("(none yet)\n")
 	}
 	w("%s\n", notesEnd)
-	return b.String()
 }
 
 func loadRange(results []Result) (lo, hi string, other float64) {
@@ -285,69 +332,93 @@ type Target struct {
 
 // Targets judges the issue's goals against the results.
 func Targets(results []Result) []Target {
-	var out []Target
-	// judge applies a target; unless anyPhase, a phase that failed misses it whatever its numbers.
-	judgeAll := func(name string, anyPhase bool, applies func(Result) bool, ok func(Result) bool, show func(Result) string) {
-		t := Target{Name: name, Met: true}
-		var misses, all []string
-		for _, r := range results {
-			if !applies(r) {
-				continue
-			}
-			shown := show(r)
-			if !anyPhase && !r.OK {
-				shown += " (phase failed)"
-			}
-			all = append(all, fmt.Sprintf("%s %s", caseLabel(r), shown))
-			if !ok(r) || (!anyPhase && !r.OK) {
-				t.Met = false
-				misses = append(misses, fmt.Sprintf("%s %s", caseLabel(r), shown))
-			}
-		}
-		switch {
-		case len(all) == 0:
-			t.NA, t.Numbers = true, "not measured"
-		case t.Met:
-			t.Numbers = "all " + strconv.Itoa(len(all)) + ": " + strings.Join(all, "; ")
-		default:
-			t.Numbers = fmt.Sprintf("%d of %d missed: %s", len(misses), len(all), strings.Join(misses, "; "))
-		}
-		out = append(out, t)
+	rules := targetRules()
+	out := make([]Target, 0, len(rules))
+	for _, rule := range rules {
+		out = append(out, rule.judge(results))
 	}
-	judge := func(name string, applies func(Result) bool, ok func(Result) bool, show func(Result) string) {
-		judgeAll(name, false, applies, ok, show)
-	}
-	for _, ph := range []Phase{PhaseCreate, PhaseUpdate, PhaseDestroy} {
-		judge(fmt.Sprintf("%s: ratio ≤ %.1f", ph, TargetRatio), func(r Result) bool { return r.Phase == ph },
-			func(r Result) bool { return r.Ratio > 0 && r.Ratio <= TargetRatio },
-			func(r Result) string { return fmt.Sprintf("%.2f", r.Ratio) })
-	}
-	judge(fmt.Sprintf("refresh: wall ≤ %.1f × floor", TargetRefreshFloor), func(r Result) bool { return r.Phase == PhaseRefresh },
-		func(r Result) bool { return r.RatioToFloor > 0 && r.RatioToFloor <= TargetRefreshFloor },
-		func(r Result) string { return fmt.Sprintf("%.2f×", r.RatioToFloor) })
-	for _, ph := range []Phase{PhaseCreate, PhaseUpdate, PhaseDestroy} {
-		judge(fmt.Sprintf("%s: requests per card ≤ %g", ph, TargetRequestsPerCard), func(r Result) bool { return r.Phase == ph },
-			func(r Result) bool { return r.RequestsPerCard <= TargetRequestsPerCard },
-			func(r Result) string { return reqPerCard(r) })
-	}
-	judge("refresh: requests per card = 1", func(r Result) bool { return r.Phase == PhaseRefresh },
-		func(r Result) bool { return r.RequestsPerCard <= TargetRefreshPerCard },
-		func(r Result) string { return reqPerCard(r) })
-	judgeAll(fmt.Sprintf("R = %g: no 429 surfaces as an error (every phase succeeds)", TargetThrottledErrorsR),
-		true, func(r Result) bool { return r.RateLimit == TargetThrottledErrorsR },
-		func(r Result) bool { return r.OK && r.ThrottledErrors == 0 },
-		func(r Result) string {
-			s := fmt.Sprintf("%s: %d×429", r.Phase, r.Throttled)
-			if !r.OK {
-				s += fmt.Sprintf(", failed (%s)", strings.Join(r.Errors, " / "))
-			}
-			return s
-		})
-	judgeAll(fmt.Sprintf("peak provider RSS < %.0f MB at N = %d", TargetPeakRSSMB, TargetPeakRSSAtN),
-		true, func(r Result) bool { return r.N == TargetPeakRSSAtN },
-		func(r Result) bool { return r.PeakRSSMB > 0 && r.PeakRSSMB < TargetPeakRSSMB },
-		func(r Result) string { return fmt.Sprintf("%s %.0f MB", r.Phase, r.PeakRSSMB) })
 	return out
+}
+
+// targetRule is one of the issue's goals: the results it applies to, when one meets it, and
+// the number that shows it.
+type targetRule struct {
+	name string
+	// anyPhase: judged on the numbers alone; otherwise a phase that failed misses the target
+	// whatever its numbers.
+	anyPhase bool
+	applies  func(Result) bool
+	ok       func(Result) bool
+	show     func(Result) string
+}
+
+// targetRules are the issue's goals, in the order the report lists them.
+func targetRules() []targetRule {
+	inPhase := func(ph Phase) func(Result) bool { return func(r Result) bool { return r.Phase == ph } }
+	apiPhases := []Phase{PhaseCreate, PhaseUpdate, PhaseDestroy}
+	var rules []targetRule
+	for _, ph := range apiPhases {
+		rules = append(rules, targetRule{name: fmt.Sprintf("%s: ratio ≤ %.1f", ph, TargetRatio), applies: inPhase(ph),
+			ok:   func(r Result) bool { return r.Ratio > 0 && r.Ratio <= TargetRatio },
+			show: func(r Result) string { return fmt.Sprintf("%.2f", r.Ratio) }})
+	}
+	rules = append(rules, targetRule{name: fmt.Sprintf("refresh: wall ≤ %.1f × floor", TargetRefreshFloor),
+		applies: inPhase(PhaseRefresh),
+		ok:      func(r Result) bool { return r.RatioToFloor > 0 && r.RatioToFloor <= TargetRefreshFloor },
+		show:    func(r Result) string { return fmt.Sprintf("%.2f×", r.RatioToFloor) }})
+	for _, ph := range apiPhases {
+		rules = append(rules, targetRule{name: fmt.Sprintf("%s: requests per card ≤ %g", ph, TargetRequestsPerCard),
+			applies: inPhase(ph), ok: func(r Result) bool { return r.RequestsPerCard <= TargetRequestsPerCard }, show: reqPerCard})
+	}
+	return append(rules,
+		targetRule{name: "refresh: requests per card = 1", applies: inPhase(PhaseRefresh),
+			ok: func(r Result) bool { return r.RequestsPerCard <= TargetRefreshPerCard }, show: reqPerCard},
+		targetRule{name: fmt.Sprintf("R = %g: no 429 surfaces as an error (every phase succeeds)", TargetThrottledErrorsR),
+			anyPhase: true, applies: func(r Result) bool { return r.RateLimit == TargetThrottledErrorsR },
+			ok: func(r Result) bool { return r.OK && r.ThrottledErrors == 0 }, show: throttledNumbers},
+		targetRule{name: fmt.Sprintf("peak provider RSS < %.0f MB at N = %d", TargetPeakRSSMB, TargetPeakRSSAtN),
+			anyPhase: true, applies: func(r Result) bool { return r.N == TargetPeakRSSAtN },
+			ok:   func(r Result) bool { return r.PeakRSSMB > 0 && r.PeakRSSMB < TargetPeakRSSMB },
+			show: func(r Result) string { return fmt.Sprintf("%s %.0f MB", r.Phase, r.PeakRSSMB) }},
+	)
+}
+
+// judge applies the rule to every result it applies to.
+func (rule targetRule) judge(results []Result) Target {
+	t := Target{Name: rule.name, Met: true}
+	var misses, all []string
+	for _, r := range results {
+		if !rule.applies(r) {
+			continue
+		}
+		failed := !rule.anyPhase && !r.OK
+		shown := rule.show(r)
+		if failed {
+			shown += " (phase failed)"
+		}
+		all = append(all, fmt.Sprintf("%s %s", caseLabel(r), shown))
+		if !rule.ok(r) || failed {
+			t.Met = false
+			misses = append(misses, fmt.Sprintf("%s %s", caseLabel(r), shown))
+		}
+	}
+	switch {
+	case len(all) == 0:
+		t.NA, t.Numbers = true, "not measured"
+	case t.Met:
+		t.Numbers = "all " + strconv.Itoa(len(all)) + ": " + strings.Join(all, "; ")
+	default:
+		t.Numbers = fmt.Sprintf("%d of %d missed: %s", len(misses), len(all), strings.Join(misses, "; "))
+	}
+	return t
+}
+
+func throttledNumbers(r Result) string {
+	s := fmt.Sprintf("%s: %d×429", r.Phase, r.Throttled)
+	if !r.OK {
+		s += fmt.Sprintf(", failed (%s)", strings.Join(r.Errors, " / "))
+	}
+	return s
 }
 
 func reqPerCard(r Result) string {
@@ -358,55 +429,17 @@ func reqPerCard(r Result) string {
 	return s
 }
 
-// Observations are findings the harness can state from the numbers alone.
+// Observations are findings the harness can state from the numbers alone: one per failed
+// phase, one per create, update and destroy, one per refresh, and the CPU used in all.
 func Observations(rep *Report) []string {
 	var out []string
 	for _, r := range rep.Results {
-		label := caseLabel(r) + " " + string(r.Phase)
-		if !r.OK {
-			line := fmt.Sprintf("%s **failed** (exit %d) after %.1f s: %s.", label, r.ExitCode, r.WallSeconds, strings.Join(r.Errors, "; "))
-			if l := r.ProviderLogSummary; l != nil && l.Retries > 0 {
-				line += fmt.Sprintf(" The provider retried %d requests (%s), waiting %.1f s in all; the sandbox answered %d requests 429.",
-					l.Retries, reasonList(l.RetryReasons), float64(l.RetryWaitMS)/1000, r.Throttled)
-			}
-			out = append(out, line+" Its times are not comparable with the ideal.")
-			continue
+		switch {
+		case !r.OK:
+			out = append(out, failedObservation(r))
+		case r.Phase != PhaseRefresh:
+			out = append(out, phaseObservation(r))
 		}
-		if r.Phase == PhaseRefresh {
-			continue
-		}
-		bound := "the platform"
-		if r.FloorSeconds > r.PlatformSeconds {
-			bound = "Terraform's floor"
-		}
-		over := r.WallSeconds - r.IdealSeconds
-		line := fmt.Sprintf("%s: %.1f s against an ideal of %.1f s set by %s (platform %.1f s, floor %.1f s): %+.1f s, ratio %.2f.",
-			label, r.WallSeconds, r.IdealSeconds, bound, r.PlatformSeconds, r.FloorSeconds, over, r.Ratio)
-		if l := r.ProviderLogSummary; l != nil {
-			if l.ApplyRPCs > 0 {
-				line += fmt.Sprintf(" %.1f s passed before the first apply call (Terraform's refresh and plan, provider start-ups); "+
-					"the %d calls then took %.1f s with the slots %.0f%% busy (a call: p50 %d ms, p90 %d ms, max %d ms), and %.1f s "+
-					"followed the last.", r.BeforeApplySeconds, l.ApplyRPCs, r.ApplyWindowSeconds, 100*r.SlotUse, l.RPCP50MS,
-					l.RPCP90MS, l.RPCMaxMS, r.AfterApplySeconds)
-			}
-			if wt, ok := l.Wait(settleTarget(r.Phase)); ok && r.TaskDelayMS > 0 {
-				line += fmt.Sprintf(" Waits for %s settled at p50 %d ms, p90 %d ms, max %d ms (task delay %d ms): the median wait "+
-					"overshot the platform by %d ms.", wt.Target, wt.P50MS, wt.P90MS, wt.MaxMS, r.TaskDelayMS, wt.P50MS-r.TaskDelayMS)
-			}
-			if l.Retries > 0 {
-				line += fmt.Sprintf(" %d retries waited %.1f s in all.", l.Retries, float64(l.RetryWaitMS)/1000)
-			}
-		}
-		if r.SerialBoundSeconds > 0 {
-			line += fmt.Sprintf(" With the no-op provider Terraform took %.1f s before its first apply call and %.1f s after its "+
-				"last; added to the platform's %.1f s that is %.1f s, which the wall is %.2f× of.", r.FloorBeforeApplySeconds,
-				r.FloorAfterApplySeconds, r.PlatformSeconds, r.SerialBoundSeconds, r.RatioToSerialBound)
-		}
-		if extra := r.RequestsPerCard - float64(r.MinimalRequestsPerCard); extra > 0.05 {
-			line += fmt.Sprintf(" %.2f requests per card more than the minimum of %d (%s).", extra, r.MinimalRequestsPerCard,
-				requestList(r.Requests))
-		}
-		out = append(out, line)
 	}
 	for _, r := range rep.Results {
 		if r.Phase != PhaseRefresh || !r.OK {
@@ -415,18 +448,82 @@ func Observations(rep *Report) []string {
 		out = append(out, fmt.Sprintf("%s refresh: %.1f s, %.2f× the floor of %.1f s; %.2f requests per card (%s).", caseLabel(r),
 			r.WallSeconds, r.RatioToFloor, r.FloorSeconds, r.RequestsPerCard, requestList(r.Requests)))
 	}
+	if cpu := cpuObservation(rep); cpu != "" {
+		out = append(out, cpu)
+	}
+	return out
+}
+
+func failedObservation(r Result) string {
+	line := fmt.Sprintf("%s %s **failed** (exit %d) after %.1f s: %s.", caseLabel(r), r.Phase, r.ExitCode, r.WallSeconds,
+		strings.Join(r.Errors, "; "))
+	if l := r.ProviderLogSummary; l != nil && l.Retries > 0 {
+		line += fmt.Sprintf(" The provider retried %d requests (%s), waiting %.1f s in all; the sandbox answered %d requests 429.",
+			l.Retries, reasonList(l.RetryReasons), float64(l.RetryWaitMS)/1000, r.Throttled)
+	}
+	return line + " Its times are not comparable with the ideal."
+}
+
+// phaseObservation compares a create, update or destroy with its ideal and says where the
+// time went.
+func phaseObservation(r Result) string {
+	bound := "the platform"
+	if r.FloorSeconds > r.PlatformSeconds {
+		bound = "Terraform's floor"
+	}
+	over := r.WallSeconds - r.IdealSeconds
+	line := fmt.Sprintf("%s %s: %.1f s against an ideal of %.1f s set by %s (platform %.1f s, floor %.1f s): %+.1f s, ratio %.2f.",
+		caseLabel(r), r.Phase, r.WallSeconds, r.IdealSeconds, bound, r.PlatformSeconds, r.FloorSeconds, over, r.Ratio)
+	if l := r.ProviderLogSummary; l != nil {
+		line += providerLogObservation(r, l)
+	}
+	if r.SerialBoundSeconds > 0 {
+		line += fmt.Sprintf(" With the no-op provider Terraform took %.1f s before its first apply call and %.1f s after its "+
+			"last; added to the platform's %.1f s that is %.1f s, which the wall is %.2f× of.", r.FloorBeforeApplySeconds,
+			r.FloorAfterApplySeconds, r.PlatformSeconds, r.SerialBoundSeconds, r.RatioToSerialBound)
+	}
+	if extra := r.RequestsPerCard - float64(r.MinimalRequestsPerCard); extra > 0.05 {
+		line += fmt.Sprintf(" %.2f requests per card more than the minimum of %d (%s).", extra, r.MinimalRequestsPerCard,
+			requestList(r.Requests))
+	}
+	return line
+}
+
+// providerLogObservation is what the provider's log says of a phase: the apply calls, the
+// waits on the critical path, the retries.
+func providerLogObservation(r Result, l *LogStats) string {
+	line := ""
+	if l.ApplyRPCs > 0 {
+		line += fmt.Sprintf(" %.1f s passed before the first apply call (Terraform's refresh and plan, provider start-ups); "+
+			"the %d calls then took %.1f s with the slots %.0f%% busy (a call: p50 %d ms, p90 %d ms, max %d ms), and %.1f s "+
+			"followed the last.", r.BeforeApplySeconds, l.ApplyRPCs, r.ApplyWindowSeconds, 100*r.SlotUse, l.RPCP50MS,
+			l.RPCP90MS, l.RPCMaxMS, r.AfterApplySeconds)
+	}
+	if wt, ok := l.Wait(settleTarget(r.Phase)); ok && r.TaskDelayMS > 0 {
+		line += fmt.Sprintf(" Waits for %s settled at p50 %d ms, p90 %d ms, max %d ms (task delay %d ms): the median wait "+
+			"overshot the platform by %d ms.", wt.Target, wt.P50MS, wt.P90MS, wt.MaxMS, r.TaskDelayMS, wt.P50MS-r.TaskDelayMS)
+	}
+	if l.Retries > 0 {
+		line += fmt.Sprintf(" %d retries waited %.1f s in all.", l.Retries, float64(l.RetryWaitMS)/1000)
+	}
+	return line
+}
+
+// cpuObservation is the CPU our processes and others used over all phases ("" when nothing
+// ran).
+func cpuObservation(rep *Report) string {
 	var busy, wall, other float64
 	for _, r := range rep.Results {
 		busy += r.TerraformCPUSeconds + r.SandboxCPUSeconds
 		wall += r.WallSeconds
 		other += r.OtherCPUSeconds
 	}
-	if wall > 0 {
-		out = append(out, fmt.Sprintf("Over all phases Terraform, the provider and the sandbox used %.0f CPU-seconds in %.0f s of wall "+
-			"time: %.2f of %d cores on average. Processes that were none of ours used %.0f CPU-seconds meanwhile.",
-			busy, wall, busy/wall, rep.Machine.CPUs, other))
+	if wall <= 0 {
+		return ""
 	}
-	return out
+	return fmt.Sprintf("Over all phases Terraform, the provider and the sandbox used %.0f CPU-seconds in %.0f s of wall "+
+		"time: %.2f of %d cores on average. Processes that were none of ours used %.0f CPU-seconds meanwhile.",
+		busy, wall, busy/wall, rep.Machine.CPUs, other)
 }
 
 // settleTarget is the target of the wait on a phase's critical path, as the provider logs it.
@@ -452,13 +549,6 @@ func summaryTable(results []Result) string {
 			r.FloorSeconds, r.PlatformSeconds, r.IdealSeconds, r.Ratio, r.RequestsPerCard, r.Throttled, r.PeakRSSMB, status(r))
 	}
 	return b.String()
-}
-
-func relPath(root, p string) string {
-	if rel, err := filepath.Rel(root, p); err == nil {
-		return rel
-	}
-	return p
 }
 
 func reasonList(reasons map[string]int) string {

@@ -1,17 +1,15 @@
 package bench
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 )
 
@@ -203,32 +201,14 @@ resource "noop_thing" "t" {
 
 // terraform runs one phase's command in dir and measures it; sb (nil for the floor) is the
 // sandbox whose CPU time is the platform's share.
-func (e *Env) terraform(dir string, ph Phase, parallelism int, exe string, sb *sandboxProc) phaseRun {
+func (e *Env) terraform(dir string, ph Phase, parallelism int, exe string, sb *harness.Sandbox) phaseRun {
 	r := phaseRun{phase: ph, exit: -1, stderrPath: filepath.Join(dir, string(ph)+".log")}
-	args := phaseArgs(ph, parallelism)
-	stdoutPath := filepath.Join(dir, string(ph)+".out")
-	outFile, err := createFile(stdoutPath)
-	if err != nil {
-		r.problem = err.Error()
-		return r
-	}
-	defer outFile.Close()
-	errFile, err := createFile(r.stderrPath)
-	if err != nil {
-		r.problem = err.Error()
-		return r
-	}
-	defer errFile.Close()
-	fmt.Fprintf(outFile, "$ terraform %s\n", strings.Join(args, " "))
-	var stdout bytes.Buffer
-	cmd := command(e.Terraform, args...)
-	cmd.Dir = filepath.Join(dir, "work")
-	cmd.Env = e.env()
-	cmd.Stdout, cmd.Stderr = io.MultiWriter(outFile, &stdout), errFile
+	cmd := harness.TerraformCmd{Dir: filepath.Join(dir, "work"), Args: phaseArgs(ph, parallelism), Env: e.env(),
+		Log: filepath.Join(dir, string(ph)+".out"), ErrLog: r.stderrPath, What: "terraform " + string(ph)}
 	profileDir := ""
 	if e.Profile && exe == providerExe {
 		profileDir = filepath.Join(dir, "pprof-"+string(ph))
-		if err := mkdirAll(profileDir); err != nil {
+		if err := harness.MkdirAll(profileDir); err != nil {
 			r.problem = err.Error()
 			return r
 		}
@@ -236,43 +216,63 @@ func (e *Env) terraform(dir string, ph Phase, parallelism int, exe string, sb *s
 	}
 
 	e.waitQuiet(fmt.Sprintf("%s %s", filepath.Base(dir), ph))
-	r.load = loadAverage()
-	busy0, _ := systemCPU()
-	self0, _ := readProcStat(os.Getpid())
-	sb0 := sb.cpuSeconds()
-	start := time.Now()
-	r.started = start
-	c, err := startChild(cmd, "terraform "+string(ph))
+	r.load = harness.LoadAverage()
+	cpu := startCPUWatch(sb)
+	run, err := e.StartTerraform(cmd)
 	if err != nil {
 		r.problem = "starting terraform: " + err.Error()
 		return r
 	}
-	smp := startSampler(c.pid(), exe, e.SampleInterval)
-	if !c.wait(e.CommandTimeout) {
+	r.started = run.Started
+	smp := startSampler(run.Child.PID(), exe, e.SampleInterval)
+	if !run.Wait(e.CommandTimeout) {
 		r.problem = fmt.Sprintf("still running after %s: killed", e.CommandTimeout)
 		r.killed = true
-		c.stop(syscall.SIGKILL, 0)
 	}
-	r.wall = time.Since(start)
+	r.wall = run.Took
 	r.sample = smp.finish()
-	if left := c.stop(syscall.SIGKILL, 0); left > 0 && r.problem == "" {
+	if left := run.Finish(); left > 0 && r.problem == "" {
 		r.problem = fmt.Sprintf("%d process(es) of terraform's group still ran after it exited: killed", left)
 	}
-	r.exit = c.exitCode()
-	r.tfCPU = round(c.cpuSeconds(), 2)
-	r.sandboxCPU = round(sb.cpuSeconds()-sb0, 2)
-	busy1, _ := systemCPU()
-	self1, _ := readProcStat(os.Getpid())
-	selfCPU := float64(self1.cpuTicks-self0.cpuTicks) / clockTicks
-	r.otherCPU = round(max(0, float64(busy1-busy0)/clockTicks-r.tfCPU-r.sandboxCPU-selfCPU), 2)
-	fmt.Fprintf(outFile, "\n# exit %d after %s\n", r.exit, r.wall.Round(time.Millisecond))
-	r.stdout = stdout.String()
-	errText, _ := readFile(r.stderrPath)
+	r.exit = run.Child.ExitCode()
+	r.tfCPU = round(run.Child.CPUSeconds(), 2)
+	r.sandboxCPU, r.otherCPU = cpu.stop(r.tfCPU)
+	r.stdout = run.Output()
+	errText, _ := harness.ReadFile(r.stderrPath)
 	r.errs, r.warns = diagnostics(string(errText) + "\n" + r.stdout)
 	if profileDir != "" {
 		r.profileTop = e.profileTop(profileDir, filepath.Join(dir, string(ph)+"-pprof-top.txt"))
 	}
 	return r
+}
+
+// cpuWatch splits the machine's CPU time during a command: the sandbox's, and that of
+// processes none of ours (Terraform's own comes from its process state, the harness's is left
+// out).
+type cpuWatch struct {
+	sb     *harness.Sandbox
+	busy0  int64
+	self0  harness.ProcStat
+	sbCPU0 float64
+}
+
+func startCPUWatch(sb *harness.Sandbox) cpuWatch {
+	w := cpuWatch{sb: sb}
+	w.busy0, _ = harness.SystemCPU()
+	w.self0, _ = harness.ReadProcStat(os.Getpid())
+	w.sbCPU0 = sb.CPUSeconds()
+	return w
+}
+
+// stop returns the sandbox's CPU seconds and other processes' since the start, given
+// Terraform's.
+func (w cpuWatch) stop(tfCPU float64) (sandboxCPU, otherCPU float64) {
+	sandboxCPU = round(w.sb.CPUSeconds()-w.sbCPU0, 2)
+	busy1, _ := harness.SystemCPU()
+	self1, _ := harness.ReadProcStat(os.Getpid())
+	selfCPU := float64(self1.CPUTicks-w.self0.CPUTicks) / harness.ClockTicks
+	otherCPU = round(max(0, float64(busy1-w.busy0)/harness.ClockTicks-tfCPU-sandboxCPU-selfCPU), 2)
+	return sandboxCPU, otherCPU
 }
 
 // profileTop merges a phase's provider CPU profiles with go tool pprof -top into out and
@@ -283,18 +283,18 @@ func (e *Env) profileTop(profileDir, out string) string {
 		return ""
 	}
 	args := append([]string{"tool", "pprof", "-top", "-nodecount=40", filepath.Join(e.Bin, providerExe)}, files...)
-	cmd := command("go", args...)
+	cmd := harness.Command("go", args...)
 	cmd.Dir = e.Root
 	text, err := cmd.CombinedOutput()
 	if err != nil {
 		text = append(text, []byte("\n"+err.Error())...)
 	}
-	cum := command("go", append([]string{"tool", "pprof", "-top", "-cum", "-nodecount=40", filepath.Join(e.Bin, providerExe)}, files...)...)
+	cum := harness.Command("go", append([]string{"tool", "pprof", "-top", "-cum", "-nodecount=40", filepath.Join(e.Bin, providerExe)}, files...)...)
 	cum.Dir = e.Root
 	if more, err := cum.CombinedOutput(); err == nil {
 		text = append(append(text, []byte("\n--- by cumulative time ---\n")...), more...)
 	}
-	if writeFile(out, text) != nil {
+	if harness.WriteFile(out, text) != nil {
 		return ""
 	}
 	return out
@@ -308,27 +308,42 @@ type floorRun struct {
 
 // runFloor runs the lifecycle on N no-op resources with -parallelism=P.
 func (e *Env) runFloor(dir string, n, p int) (*floorRun, error) {
-	if err := mkdirAll(filepath.Join(dir, "work")); err != nil {
+	if err := harness.MkdirAll(filepath.Join(dir, "work")); err != nil {
 		return nil, err
 	}
 	fl := &floorRun{dir: dir, phases: map[Phase]phaseRun{}}
 	for _, ph := range Phases {
-		if err := writeFile(filepath.Join(dir, "work", "main.tf"), []byte(noopConfig(n, frozenIn(ph)))); err != nil {
+		if err := harness.WriteFile(filepath.Join(dir, "work", "main.tf"), []byte(noopConfig(n, frozenIn(ph)))); err != nil {
 			return nil, err
 		}
 		r := e.terraform(dir, ph, p, noopExe, nil)
-		if f, err := openFile(r.stderrPath); err == nil {
-			st := readLogStats(f, noopExe)
-			f.Close()
-			if st.ApplyRPCs > 0 {
-				r.beforeApply = st.WindowStart.Sub(r.started)
-				r.afterApply = r.started.Add(r.wall).Sub(st.WindowEnd)
-			}
+		if st, ok := providerLogStats(r.stderrPath, noopExe); ok && st.ApplyRPCs > 0 {
+			r.beforeApply = st.WindowStart.Sub(r.started)
+			r.afterApply = r.started.Add(r.wall).Sub(st.WindowEnd)
 		}
 		fl.phases[ph] = r
 		e.Logf("floor N=%d P=%d %-7s %6.1fs exit %d%s", n, p, ph, r.wall.Seconds(), r.exit, problemNote(r))
 	}
 	return fl, nil
+}
+
+// phase is the floor's run of a phase (none for a nil floor).
+func (fl *floorRun) phase(ph Phase) (phaseRun, bool) {
+	if fl == nil {
+		return phaseRun{}, false
+	}
+	r, ok := fl.phases[ph]
+	return r, ok
+}
+
+// providerLogStats reads the provider log of a phase's stderr (false when unreadable).
+func providerLogStats(stderrPath, exe string) (LogStats, bool) {
+	f, err := harness.OpenFile(stderrPath)
+	if err != nil {
+		return LogStats{}, false
+	}
+	defer f.Close()
+	return readLogStats(f, exe), true
 }
 
 func problemNote(r phaseRun) string {
@@ -352,59 +367,73 @@ func expectedStatus(ph Phase) string {
 // runCase runs the cards lifecycle of one case against its own sandbox and returns a result
 // per phase, with the floor's numbers.
 func (e *Env) runCase(dir string, c Case, s Settings, floor *floorRun) ([]Result, error) {
-	if err := mkdirAll(filepath.Join(dir, "work")); err != nil {
+	if err := harness.MkdirAll(filepath.Join(dir, "work")); err != nil {
 		return nil, err
 	}
 	sb, err := e.startSandbox(dir, c, s)
 	if err != nil {
 		return nil, err
 	}
-	defer sb.stop()
+	defer sb.Stop()
 	var results []Result
 	for _, ph := range Phases {
-		cfg := cardsConfig(c.N, frozenIn(ph), sb.APIURL, sb.KeyFile)
-		if err := writeFile(filepath.Join(dir, "work", "main.tf"), []byte(cfg)); err != nil {
-			return results, err
-		}
-		if err := sb.resetCounters(); err != nil {
-			return results, err
-		}
-		r := e.terraform(dir, ph, c.P, providerExe, sb)
-		counters, err := sb.counters()
+		res, err := e.runPhase(dir, ph, c, s, sb, floor)
 		if err != nil {
 			return results, err
-		}
-		res := e.result(ph, c, s, r, counters, floor)
-		summary, byStatus, total, err := sb.cardStatuses()
-		if err != nil {
-			return results, err
-		}
-		res.SandboxCards = summary
-		res.CardsOK = total == c.N && byStatus[expectedStatus(ph)] == c.N
-		res.Log = relPath(e.Root, r.stderrPath)
-		if r.profileTop != "" {
-			res.CPUProfile = relPath(e.Root, r.profileTop)
-		}
-		if f, err := openFile(r.stderrPath); err == nil {
-			st := readLogStats(f, providerExe)
-			f.Close()
-			res.ProviderLogSummary = &st
-			if st.ApplyRPCs > 0 {
-				window := st.WindowEnd.Sub(st.WindowStart)
-				res.ApplyWindowSeconds = round(window.Seconds(), 2)
-				res.BeforeApplySeconds = round(st.WindowStart.Sub(r.started).Seconds(), 2)
-				res.AfterApplySeconds = round(r.started.Add(r.wall).Sub(st.WindowEnd).Seconds(), 2)
-				if slots := min(c.P, c.N); window > 0 && slots > 0 {
-					res.SlotUse = round(float64(st.RPCSumMS)/(float64(slots)*float64(window.Milliseconds())), 3)
-				}
-			}
 		}
 		results = append(results, res)
-		e.Logf("%s %-7s %6.1fs (ideal %5.1fs, floor %5.1fs, ratio %.2f) %.2f req/card, %d×429, peak RSS %.0f MB, %s%s",
-			c, ph, res.WallSeconds, res.IdealSeconds, res.FloorSeconds, res.Ratio, res.RequestsPerCard, res.Throttled,
-			res.PeakRSSMB, summary, problemNote(r))
 	}
 	return results, nil
+}
+
+// runPhase runs one phase of a case and adds what the sandbox and the provider's log say.
+func (e *Env) runPhase(dir string, ph Phase, c Case, s Settings, sb *harness.Sandbox, floor *floorRun) (Result, error) {
+	cfg := cardsConfig(c.N, frozenIn(ph), sb.APIURL, sb.KeyFile)
+	if err := harness.WriteFile(filepath.Join(dir, "work", "main.tf"), []byte(cfg)); err != nil {
+		return Result{}, err
+	}
+	if err := sb.ResetCounters(); err != nil {
+		return Result{}, err
+	}
+	r := e.terraform(dir, ph, c.P, providerExe, sb)
+	counters, err := sb.Counters()
+	if err != nil {
+		return Result{}, err
+	}
+	res := e.result(ph, c, s, r, counters, floor)
+	summary, byStatus, total, err := cardStatuses(sb)
+	if err != nil {
+		return Result{}, err
+	}
+	res.SandboxCards = summary
+	res.CardsOK = total == c.N && byStatus[expectedStatus(ph)] == c.N
+	res.Log = harness.RelPath(e.Root, r.stderrPath)
+	if r.profileTop != "" {
+		res.CPUProfile = harness.RelPath(e.Root, r.profileTop)
+	}
+	if st, ok := providerLogStats(r.stderrPath, providerExe); ok {
+		res.ProviderLogSummary = &st
+		addApplyWindow(&res, st, r, c)
+	}
+	e.Logf("%s %-7s %6.1fs (ideal %5.1fs, floor %5.1fs, ratio %.2f) %.2f req/card, %d×429, peak RSS %.0f MB, %s%s",
+		c, ph, res.WallSeconds, res.IdealSeconds, res.FloorSeconds, res.Ratio, res.RequestsPerCard, res.Throttled,
+		res.PeakRSSMB, summary, problemNote(r))
+	return res, nil
+}
+
+// addApplyWindow adds where the phase's time went, from the provider log: before, during and
+// after its ApplyResourceChange calls, and how busy the P slots were meanwhile.
+func addApplyWindow(res *Result, st LogStats, r phaseRun, c Case) {
+	if st.ApplyRPCs == 0 {
+		return
+	}
+	window := st.WindowEnd.Sub(st.WindowStart)
+	res.ApplyWindowSeconds = round(window.Seconds(), 2)
+	res.BeforeApplySeconds = round(st.WindowStart.Sub(r.started).Seconds(), 2)
+	res.AfterApplySeconds = round(r.started.Add(r.wall).Sub(st.WindowEnd).Seconds(), 2)
+	if slots := min(c.P, c.N); window > 0 && slots > 0 {
+		res.SlotUse = round(float64(st.RPCSumMS)/(float64(slots)*float64(window.Milliseconds())), 3)
+	}
 }
 
 // result combines a phase's run, the sandbox's counters and the floor into a Result.
@@ -418,7 +447,7 @@ func (e *Env) result(ph Phase, c Case, s Settings, r phaseRun, counters map[stri
 		ProviderCPUSeconds: r.sample.ProviderCPUSeconds, TerraformPeakRSSMB: r.sample.TerraformPeakMB,
 		TerraformCPUSeconds: r.tfCPU, SandboxCPUSeconds: r.sandboxCPU, OtherCPUSeconds: r.otherCPU,
 		LoadAverage: r.load, ExitCode: r.exit, OK: r.ok(),
-		Errors: summarize(r.errs, 8), Warnings: summarize(r.warns, 4)}
+		Errors: summarize(r.errs, 8), Warnings: summarize(r.warns, 4), ThrottledErrors: throttledErrors(r.errs)}
 	if c.N > 0 {
 		res.RequestsPerCard = round(float64(total)/float64(c.N), 3)
 		res.AcceptedRequestsPerCard = round(float64(total-throttled)/float64(c.N), 3)
@@ -426,33 +455,14 @@ func (e *Env) result(ph Phase, c Case, s Settings, r phaseRun, counters map[stri
 	if r.problem != "" {
 		res.Errors = append([]string{r.problem}, res.Errors...)
 	}
-	for text, n := range r.errs {
-		lower := strings.ToLower(text + " ")
-		if strings.Contains(lower, "429") || strings.Contains(lower, "throttl") || strings.Contains(lower, "too many requests") ||
-			strings.Contains(lower, "rate limit") {
-			res.ThrottledErrors += n
-		}
-	}
 	if ph == PhaseRefresh {
 		empty := r.problem == "" && r.exit == 0
 		res.PlanEmpty = &empty
 	}
 	platform := PlatformBound(ph, c, s)
 	res.PlatformSeconds = round(platform.Seconds(), 2)
-	if floor != nil {
-		if fr, ok := floor.phases[ph]; ok {
-			res.FloorSeconds = round(fr.wall.Seconds(), 2)
-			res.FloorCPUSeconds = fr.tfCPU
-			res.FloorPeakRSSMB = fr.sample.ProviderPeakMB
-			res.FloorTerraformRSS = fr.sample.TerraformPeakMB
-			res.FloorOtherCPU = fr.otherCPU
-			res.FloorOK = fr.ok()
-			res.FloorBeforeApplySeconds = round(fr.beforeApply.Seconds(), 2)
-			res.FloorAfterApplySeconds = round(fr.afterApply.Seconds(), 2)
-			if rel, err := filepath.Rel(e.Root, fr.stderrPath); err == nil {
-				res.FloorLog = rel
-			}
-		}
+	if fr, ok := floor.phase(ph); ok {
+		e.addFloor(&res, fr)
 	}
 	if ph != PhaseRefresh && (res.FloorBeforeApplySeconds > 0 || res.FloorAfterApplySeconds > 0) {
 		res.SerialBoundSeconds = round(res.FloorBeforeApplySeconds+res.PlatformSeconds+res.FloorAfterApplySeconds, 2)
@@ -465,6 +475,35 @@ func (e *Env) result(ph Phase, c Case, s Settings, r phaseRun, counters map[stri
 		res.RatioToFloor = round(res.WallSeconds/res.FloorSeconds, 3)
 	}
 	return res
+}
+
+// throttledErrors counts the errors that say the platform throttled a request: the 429s the
+// provider did not absorb.
+func throttledErrors(errs map[string]int) int {
+	n := 0
+	for text, count := range errs {
+		lower := strings.ToLower(text + " ")
+		for _, sign := range []string{"429", "throttl", "too many requests", "rate limit"} {
+			if strings.Contains(lower, sign) {
+				n += count
+				break
+			}
+		}
+	}
+	return n
+}
+
+// addFloor adds the no-op provider's run of the same phase.
+func (e *Env) addFloor(res *Result, fr phaseRun) {
+	res.FloorSeconds = round(fr.wall.Seconds(), 2)
+	res.FloorCPUSeconds = fr.tfCPU
+	res.FloorPeakRSSMB = fr.sample.ProviderPeakMB
+	res.FloorTerraformRSS = fr.sample.TerraformPeakMB
+	res.FloorOtherCPU = fr.otherCPU
+	res.FloorOK = fr.ok()
+	res.FloorBeforeApplySeconds = round(fr.beforeApply.Seconds(), 2)
+	res.FloorAfterApplySeconds = round(fr.afterApply.Seconds(), 2)
+	res.FloorLog = harness.RelPath(e.Root, fr.stderrPath)
 }
 
 // Report is a suite's run: what results.json and BENCHMARKS.md are made of. RunSuite also
@@ -488,15 +527,15 @@ func SaveReport(path string, rep *Report) error {
 	if err != nil {
 		return err
 	}
-	if err := mkdirAll(filepath.Dir(path)); err != nil {
+	if err := harness.MkdirAll(filepath.Dir(path)); err != nil {
 		return err
 	}
-	return writeFile(path, append(data, '\n'))
+	return harness.WriteFile(path, append(data, '\n'))
 }
 
 // LoadReport reads a report SaveReport wrote.
 func LoadReport(path string) (*Report, error) {
-	data, err := readFile(path)
+	data, err := harness.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package bench
 import (
 	"sync"
 	"time"
+
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 )
 
 // sampler watches a running Terraform: every interval it looks for Terraform's children that
@@ -61,26 +63,26 @@ func (s *sampler) sample() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.samples++
-	if hwm, rss, ok := memoryKB(s.tfPid); ok {
+	if hwm, rss, ok := harness.MemoryKB(s.tfPid); ok {
 		s.tfPeakKB = max(s.tfPeakKB, hwm, rss)
 	}
-	for _, ps := range allProcs() {
-		if ps.ppid != s.tfPid {
+	for _, ps := range harness.AllProcs() {
+		if ps.PPID != s.tfPid {
 			continue
 		}
-		p := s.providers[ps.pid]
+		p := s.providers[ps.PID]
 		if p == nil {
 			// Not remembered as "other": between fork and exec a child still runs terraform.
-			if exeBase(ps.pid) != s.exe {
+			if harness.ExeBase(ps.PID) != s.exe {
 				continue
 			}
 			p = &procSample{}
-			s.providers[ps.pid] = p
+			s.providers[ps.PID] = p
 		}
-		if hwm, rss, ok := memoryKB(ps.pid); ok {
+		if hwm, rss, ok := harness.MemoryKB(ps.PID); ok {
 			p.peakKB = max(p.peakKB, hwm, rss)
 		}
-		p.cpuTicks = max(p.cpuTicks, ps.cpuTicks)
+		p.cpuTicks = max(p.cpuTicks, ps.CPUTicks)
 	}
 }
 
@@ -96,7 +98,7 @@ func (s *sampler) finish() Sample {
 		out.ProviderPeakMB = max(out.ProviderPeakMB, kbToMB(p.peakKB))
 		ticks += p.cpuTicks
 	}
-	out.ProviderCPUSeconds = round(float64(ticks)/clockTicks, 2)
+	out.ProviderCPUSeconds = round(float64(ticks)/harness.ClockTicks, 2)
 	return out
 }
 

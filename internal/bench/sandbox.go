@@ -1,137 +1,33 @@
 package bench
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
-	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 )
-
-// sandboxProc is a running cards-sandbox on a free loopback port.
-type sandboxProc struct {
-	c       *child
-	APIURL  string
-	control string
-	KeyFile string
-	http    *http.Client
-}
 
 // startSandbox starts the sandbox with the case's latency, task delay and rate limit, request
 // logging off, and waits for its ready file.
-func (e *Env) startSandbox(dir string, c Case, s Settings) (*sandboxProc, error) {
-	keyFile := filepath.Join(dir, "merchant-key.pem")
-	readyFile := filepath.Join(dir, "sandbox.url")
-	logPath := filepath.Join(dir, "sandbox.log")
-	_ = os.Remove(readyFile)
-	logFile, err := createFile(logPath)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	args := []string{"-addr", "127.0.0.1:0", "-key-out", keyFile, "-ready-file", readyFile,
-		"-task-delay", s.TaskDelay.String(), "-latency", s.Latency.String(), "-quiet"}
+func (e *Env) startSandbox(dir string, c Case, s Settings) (*harness.Sandbox, error) {
+	args := []string{"-task-delay", s.TaskDelay.String(), "-latency", s.Latency.String(), "-quiet"}
 	if c.RateLimit > 0 {
 		args = append(args, "-rate-limit", strconv.FormatFloat(c.RateLimit, 'f', -1, 64))
 	}
-	fmt.Fprintf(logFile, "$ cards-sandbox %s\n", strings.Join(args, " "))
-	cmd := command(filepath.Join(e.Bin, sandboxExe), args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	ch, err := startChild(cmd, "cards-sandbox "+c.Name())
-	if err != nil {
-		return nil, err
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if data, err := readFile(readyFile); err == nil && len(bytes.TrimSpace(data)) > 0 {
-			api := strings.TrimSpace(string(data))
-			u, err := url.Parse(api)
-			if err != nil || u.Hostname() != "127.0.0.1" {
-				ch.stop(syscall.SIGTERM, 5*time.Second)
-				return nil, fmt.Errorf("the sandbox announced %q, not a loopback URL", api)
-			}
-			return &sandboxProc{c: ch, APIURL: api, control: strings.TrimSuffix(api, "/api/v1") + "/sandbox",
-				KeyFile: keyFile, http: &http.Client{Timeout: 30 * time.Second}}, nil
-		}
-		if ch.exited() {
-			procs.remove(ch.pid())
-			return nil, fmt.Errorf("the sandbox exited (%s); see %s", ch.cmd.ProcessState, logPath)
-		}
-		if time.Now().After(deadline) {
-			ch.stop(syscall.SIGTERM, 5*time.Second)
-			return nil, fmt.Errorf("the sandbox did not become ready within 30s; see %s", logPath)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func (sb *sandboxProc) stop() {
-	if sb != nil && sb.c != nil {
-		sb.c.stop(syscall.SIGTERM, 10*time.Second)
-	}
-}
-
-// cpuSeconds is the sandbox's CPU time so far.
-func (sb *sandboxProc) cpuSeconds() float64 {
-	if sb == nil {
-		return 0
-	}
-	ps, ok := readProcStat(sb.c.pid())
-	if !ok {
-		return 0
-	}
-	return float64(ps.cpuTicks) / clockTicks
-}
-
-// controlJSON calls the loopback control API and decodes the answer into out.
-func (sb *sandboxProc) controlJSON(method, path string, out any) error {
-	req, err := http.NewRequestWithContext(context.Background(), method, sb.control+"/"+path, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := sb.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s /sandbox/%s: %s: %s", method, path, resp.Status, bytes.TrimSpace(data))
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(data, out)
-}
-
-func (sb *sandboxProc) resetCounters() error {
-	return sb.controlJSON(http.MethodDelete, "counters", nil)
-}
-
-func (sb *sandboxProc) counters() (map[string]int, error) {
-	var c map[string]int
-	err := sb.controlJSON(http.MethodGet, "counters", &c)
-	return c, err
+	return harness.StartSandbox(harness.SandboxSpec{Exe: filepath.Join(e.Bin, sandboxExe), Addr: "127.0.0.1:0",
+		KeyFile: filepath.Join(dir, "merchant-key.pem"), ReadyFile: filepath.Join(dir, "sandbox.url"), Args: args,
+		Log: filepath.Join(dir, "sandbox.log"), LogPrefix: "$ ", What: "cards-sandbox " + c.Name(),
+		ControlTimeout: 30 * time.Second})
 }
 
 // cardStatuses counts the sandbox's cards by status ("100 Active"); total is every card.
-func (sb *sandboxProc) cardStatuses() (summary string, byStatus map[string]int, total int, err error) {
-	var cards []sandbox.CardInfo
-	if err = sb.controlJSON(http.MethodGet, "cards", &cards); err != nil {
+func cardStatuses(sb *harness.Sandbox) (summary string, byStatus map[string]int, total int, err error) {
+	cards, err := sb.Cards()
+	if err != nil {
 		return "", nil, 0, err
 	}
 	byStatus = map[string]int{}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 )
 
@@ -35,14 +36,50 @@ func (r *run) operate() {
 		r.res.problem("operator: reading the journal: %v", err)
 		return
 	}
+	placeholders := placeholdersIn(st)
+	inFlight, answered := splitJournal(entries)
+	if len(placeholders) == 0 && len(inFlight) == 0 {
+		return
+	}
+
+	// Requests still inside the sandbox's latency when Terraform stopped land now.
+	time.Sleep(r.sc.Latency + 500*time.Millisecond)
+	r.checkPlanNames(placeholders, inFlight)
+
+	cards, err := r.sandbox().Cards()
+	if err != nil {
+		r.res.problem("operator: listing the sandbox's cards: %v", err)
+		return
+	}
+	found := orphanCandidates(cards, r.heldIDs(), answered)
+	r.resolvePlaceholders(placeholders, &found)
+	if len(inFlight) > 0 && !r.resolveInFlight(inFlight, &found) {
+		return
+	}
+	if len(found) > 0 {
+		var ids []string
+		for _, c := range found {
+			ids = append(ids, c.ID)
+		}
+		r.res.note("the operator found %d more card(s) that no state holds and nothing named: %s", len(ids), strings.Join(ids, ", "))
+	}
+}
+
+// placeholdersIn are the card instances whose id is a placeholder: lost ApplyCard answers.
+func placeholdersIn(st tfState) []stateInstance {
 	var placeholders []stateInstance
 	for _, in := range st.cards() {
 		if isPlaceholder(in.ID) {
 			placeholders = append(placeholders, in)
 		}
 	}
-	var inFlight []journalEntry
-	answered := map[string]bool{}
+	return placeholders
+}
+
+// splitJournal sorts the journal's card entries: those without an answer (in flight at a
+// kill), and the card ids of those with one (lower case).
+func splitJournal(entries []journalEntry) (inFlight []journalEntry, answered map[string]bool) {
+	answered = map[string]bool{}
 	for _, e := range entries {
 		switch {
 		case e.Kind != "card":
@@ -52,13 +89,12 @@ func (r *run) operate() {
 			answered[strings.ToLower(e.ID)] = true
 		}
 	}
-	if len(placeholders) == 0 && len(inFlight) == 0 {
-		return
-	}
+	return inFlight, answered
+}
 
-	// Requests still inside the sandbox's latency when Terraform stopped land now.
-	time.Sleep(r.sc.Latency + 500*time.Millisecond)
-
+// checkPlanNames runs the plan a user would run next and checks that it names each
+// placeholder and each in-flight journal entry, with the advice the operator then follows.
+func (r *run) checkPlanNames(placeholders []stateInstance, inFlight []journalEntry) {
 	plan := r.terraform("operator-plan", nil, "plan", "-input=false", "-no-color")
 	r.observe("operator", plan)
 	flat := flatten(plan.Output)
@@ -68,7 +104,7 @@ func (r *run) operate() {
 			r.res.LostNamed++
 		} else {
 			r.res.problem("the plan does not name the placeholder %s of %s with state rm + import advice (see %s)",
-				p.ID, p.Address, relPath(r.env.Root, plan.Log))
+				p.ID, p.Address, harness.RelPath(r.env.Root, plan.Log))
 		}
 	}
 	for _, e := range inFlight {
@@ -76,15 +112,13 @@ func (r *run) operate() {
 			r.res.InFlightNamed++
 		} else {
 			r.res.problem("the plan does not stop with \"A card may already exist\" naming journal entry %s.json (see %s)",
-				e.Attempt, relPath(r.env.Root, plan.Log))
+				e.Attempt, harness.RelPath(r.env.Root, plan.Log))
 		}
 	}
+}
 
-	cards, err := r.sandboxCards()
-	if err != nil {
-		r.res.problem("operator: listing the sandbox's cards: %v", err)
-		return
-	}
+// heldIDs are the card ids (lower case) that a state held or the operator imported.
+func (r *run) heldIDs() map[string]bool {
 	held := map[string]bool{}
 	for id := range r.everInState {
 		held[strings.ToLower(id)] = true
@@ -92,70 +126,62 @@ func (r *run) operate() {
 	for id := range r.imported {
 		held[strings.ToLower(id)] = true
 	}
-	candidates := orphanCandidates(cards, held, answered)
-	take := func() (sandbox.CardInfo, bool) {
-		if len(candidates) == 0 {
-			return sandbox.CardInfo{}, false
-		}
-		c := candidates[0]
-		candidates = candidates[1:]
-		return c, true
-	}
+	return held
+}
 
+// takeOldest hands out the oldest of the found cards.
+func takeOldest(found *[]sandbox.CardInfo) (sandbox.CardInfo, bool) {
+	if len(*found) == 0 {
+		return sandbox.CardInfo{}, false
+	}
+	c := (*found)[0]
+	*found = (*found)[1:]
+	return c, true
+}
+
+// resolvePlaceholders removes each placeholder from the state and imports a found card in its
+// place; with none found, nothing was issued and the next apply applies again.
+func (r *run) resolvePlaceholders(placeholders []stateInstance, found *[]sandbox.CardInfo) {
 	for _, p := range placeholders {
 		r.res.Interventions++
 		if !r.stateRm(p.Address) {
 			continue
 		}
-		if c, ok := take(); ok {
+		if c, ok := takeOldest(found); ok {
 			if r.importCard(p.Address, c.ID) {
 				r.res.LostImported++
 			}
 		} else {
-			r.res.LostNoCard++ // nothing was issued: state rm alone, the next apply applies again
+			r.res.LostNoCard++
 		}
 	}
+}
 
-	if len(inFlight) > 0 {
-		st, err = r.readState()
-		if err != nil {
-			r.res.problem("operator: reading the state: %v", err)
-			return
-		}
-		inState := map[string]bool{}
-		for _, in := range st.cards() {
-			inState[in.Key] = true
-		}
-		var free []string
-		for _, k := range r.sc.cardKeys() {
-			if !inState[k] {
-				free = append(free, k)
+// resolveInFlight imports a found card for each in-flight journal entry, onto a key that has
+// no card in state, and deletes the entry. It reports false when it could not read the state.
+func (r *run) resolveInFlight(inFlight []journalEntry, found *[]sandbox.CardInfo) bool {
+	free, err := r.missingCardKeys()
+	if err != nil {
+		r.res.problem("operator: reading the state: %v", err)
+		return false
+	}
+	for _, e := range inFlight {
+		r.res.Interventions++
+		if c, ok := takeOldest(found); ok {
+			if len(free) == 0 {
+				r.res.problem("operator: card %s may be the answer of journal entry %s, but every key has a card", c.ID, e.Attempt)
+			} else if r.importCard(cardAddress(free[0]), c.ID) {
+				free = free[1:]
+				r.res.InFlightImported++
 			}
+		} else {
+			r.res.InFlightNoCard++
 		}
-		for _, e := range inFlight {
-			r.res.Interventions++
-			if c, ok := take(); ok {
-				if len(free) == 0 {
-					r.res.problem("operator: card %s may be the answer of journal entry %s, but every key has a card", c.ID, e.Attempt)
-				} else if r.importCard(cardAddress(free[0]), c.ID) {
-					free = free[1:]
-					r.res.InFlightImported++
-				}
-			} else {
-				r.res.InFlightNoCard++
-			}
-			if err := os.Remove(e.file); err != nil {
-				r.res.problem("operator: deleting the journal entry: %v", err)
-			}
+		if err := os.Remove(e.file); err != nil {
+			r.res.problem("operator: deleting the journal entry: %v", err)
 		}
 	}
-	if len(candidates) > 0 {
-		var ids []string
-		for _, c := range candidates {
-			ids = append(ids, c.ID)
-		}
-		r.res.note("the operator found %d more card(s) that no state holds and nothing named: %s", len(ids), strings.Join(ids, ", "))
-	}
+	return true
 }
 
 // orphanCandidates are the live cards that no state holds or held, that the operator has not
@@ -177,7 +203,7 @@ func orphanCandidates(cards []sandbox.CardInfo, held, answered map[string]bool) 
 func (r *run) stateRm(addr string) bool {
 	tr := r.terraform("operator-state-rm", nil, "state", "rm", addr)
 	if tr.Code != 0 {
-		r.res.problem("operator: terraform state rm %s failed (see %s)", addr, relPath(r.env.Root, tr.Log))
+		r.res.problem("operator: terraform state rm %s failed (see %s)", addr, harness.RelPath(r.env.Root, tr.Log))
 		return false
 	}
 	return true
@@ -201,18 +227,44 @@ func (r *run) importCard(addr, id string) bool {
 
 // measure reads the sandbox's own records after the destroy.
 func (r *run) measure() error {
-	cards, err := r.sandboxCards()
+	sb := r.sandbox()
+	cards, err := sb.Cards()
 	if err != nil {
 		return err
 	}
-	topUps, err := r.sandboxTopUps()
+	topUps, err := sb.TopUps()
 	if err != nil {
 		return err
 	}
-	counters, err := r.counters()
+	counters, err := sb.Counters()
 	if err != nil {
 		return err
 	}
+	r.countCards(cards)
+	r.countTopUps(topUps)
+	st, err := r.readState()
+	if err != nil {
+		return err
+	}
+	r.checkDestroy(st, cards)
+	r.res.Counters = map[string]int{}
+	for k, v := range counters {
+		switch {
+		case strings.HasSuffix(k, ".faulted"):
+			r.res.Faulted += v
+		case reportedCounters[k]:
+			r.res.Counters[k] = v
+		}
+	}
+	return nil
+}
+
+// reportedCounters are the sandbox counters the report shows.
+var reportedCounters = map[string]bool{"ApplyCard": true, "ApplyCard.processed": true, "CardTopUp": true,
+	"CardTopUp.processed": true, "CancelCard.processed": true, "ProgramDetails": true}
+
+// countCards counts the cards issued, the duplicates, the orphans and the replaced cards.
+func (r *run) countCards(cards []sandbox.CardInfo) {
 	res := r.res
 	res.CardsIssued = len(cards)
 	res.Duplicates = max(0, len(cards)-res.Keys)
@@ -234,6 +286,11 @@ func (r *run) measure() error {
 			res.Replaced++
 		}
 	}
+}
+
+// countTopUps counts the top-ups made and failed, and those beyond one per card.
+func (r *run) countTopUps(topUps []sandbox.TopUpInfo) {
+	res := r.res
 	perCard := map[string]int{}
 	for _, t := range topUps {
 		if t.Status == "Failed" {
@@ -252,10 +309,12 @@ func (r *run) measure() error {
 	if len(perCard) < res.TopUpsMade {
 		res.DoubleTopUps = max(res.DoubleTopUps, res.TopUpsMade-res.TopUpsAsked)
 	}
-	st, err := r.readState()
-	if err != nil {
-		return err
-	}
+}
+
+// checkDestroy decides whether the destroy was complete: it exited 0, the state is empty and
+// every card a state held is cancelled.
+func (r *run) checkDestroy(st tfState, cards []sandbox.CardInfo) {
+	res := r.res
 	res.StateLeft = len(st.cards()) + len(st.topUps())
 	res.DestroyComplete = res.DestroyExit0 && res.StateLeft == 0
 	for _, c := range cards {
@@ -263,16 +322,4 @@ func (r *run) measure() error {
 			res.DestroyComplete = false
 		}
 	}
-	res.Counters = map[string]int{}
-	for k, v := range counters {
-		switch {
-		case strings.HasSuffix(k, ".faulted"):
-			res.Faulted += v
-		case strings.HasSuffix(k, ".ratelimited"):
-		case k == "ApplyCard.processed", k == "CardTopUp.processed", k == "CancelCard.processed", k == "ProgramDetails",
-			k == "ApplyCard", k == "CardTopUp":
-			res.Counters[k] = v
-		}
-	}
-	return nil
 }

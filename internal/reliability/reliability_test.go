@@ -2,12 +2,12 @@ package reliability
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 )
 
@@ -38,7 +38,7 @@ func TestReliabilitySmoke(t *testing.T) {
 			}
 			t.Logf("%s: %d apply run(s), %d/%d cards, %d named/%d imported, top-ups %d/%d, %s (logs: %s)", sc.Name,
 				res.ApplyRuns, res.CardsIssued, res.Keys, res.Named(), res.Imported(), res.TopUpsMade, res.TopUpsAsked,
-				res.Wall.Round(time.Second), relPath(env.Root, res.Dir))
+				res.Wall.Round(time.Second), harness.RelPath(env.Root, res.Dir))
 		})
 	}
 	table := Table(results)
@@ -80,25 +80,12 @@ func TestReliabilityMatrix(t *testing.T) {
 
 func newTestEnv(t *testing.T) *Env {
 	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
-		t.Fatalf("repository root not found at %s", root)
-	}
-	tf := os.Getenv("TF_ACC_TERRAFORM_PATH")
-	if tf == "" {
-		if tf, err = exec.LookPath("terraform"); err != nil {
-			t.Fatal("no Terraform CLI: set TF_ACC_TERRAFORM_PATH or put terraform on the PATH")
-		}
-	}
+	root, tf := harness.TestSetup(t)
 	env, err := NewEnv(root, tf, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(env.Close)
-	t.Cleanup(procs.killAll) // a failed or panicking test leaves nothing running
 	unlock, err := env.Lock(t.Name())
 	if err != nil {
 		t.Fatal(err)
@@ -197,8 +184,8 @@ func TestOutputHelpers(t *testing.T) {
 	if got := countedSummaries(out + out); got != "Error: Card application outcome unknown ×2; Warning: Card adopted from an earlier run ×2" {
 		t.Errorf("countedSummaries %q", got)
 	}
-	if got := diagnosticList(out); len(got) != 2 || got[0] != "Error: Card application outcome unknown" ||
-		got[1] != "Warning: Card adopted from an earlier run" {
+	if got := harness.Diagnostics(out); len(got) != 2 || got[0].String() != "Error: Card application outcome unknown" ||
+		got[1].String() != "Warning: Card adopted from an earlier run" {
 		t.Errorf("diagnostics %q", got)
 	}
 	flat := flatten(out)
@@ -245,7 +232,7 @@ func TestViolations(t *testing.T) {
 
 func TestWriteReportKeepsBadInput(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "RELIABILITY.md")
-	env := &Env{Root: t.TempDir(), TFVersion: "1.11.4"}
+	env := &Env{Env: harness.Env{Root: t.TempDir(), TFVersion: "1.11.4"}}
 	res := []*Result{{Name: "baseline", What: "none", Keys: 30, CardsIssued: 30, Converged: true, ApplyRuns: 1,
 		PlanEmpty: true, DestroyComplete: true, DestroyRuns: 1, Counters: map[string]int{}, Diagnostics: map[string]int{}}}
 	if err := WriteReport(path, env, "make reliability", res, time.Minute); err != nil {
@@ -265,21 +252,5 @@ func TestWriteReportKeepsBadInput(t *testing.T) {
 	data, _ = os.ReadFile(path)
 	if !strings.Contains(string(data), "## Bad input\n\nHand-written findings") || strings.Count(string(data), "## Bad input") != 1 {
 		t.Fatalf("the Bad input section was not kept:\n%s", data)
-	}
-}
-
-func TestGroupMembers(t *testing.T) {
-	cmd := exec.Command("sleep", "30")
-	c, err := startChild(cmd, "sleep")
-	if err != nil {
-		t.Skip("no sleep command:", err)
-	}
-	defer c.stop(0, 0)
-	if m := groupMembers(c.pid()); len(m) != 1 || m[0] != c.pid() {
-		t.Errorf("group members %v, want [%d]", m, c.pid())
-	}
-	c.stop(0, 0)
-	if !c.exited() || len(groupMembers(c.pid())) != 0 {
-		t.Error("the process survived stop")
 	}
 }

@@ -2,10 +2,11 @@ package reliability
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 )
 
 // Result is what one scenario measured.
@@ -164,76 +165,92 @@ func Details(results []*Result, root string) string {
 	var b strings.Builder
 	for _, r := range results {
 		fmt.Fprintf(&b, "### %s\n\n", r.Name)
-		if r.Disrupted != "" {
-			fmt.Fprintf(&b, "* Disruption: %s.\n", r.Disrupted)
-		}
-		if v := r.Violations(false); len(v) > 0 {
-			fmt.Fprintf(&b, "* **Invariant violations:**\n")
-			for _, s := range v {
-				fmt.Fprintf(&b, "  * %s\n", s)
-			}
-		}
-		if r.Named() > 0 || r.Interventions > 0 {
-			fmt.Fprintf(&b, "* Operator: %d placeholder(s) of lost ApplyCard answers named by the plan (%d imported, %d had no card: "+
-				"state rm only); %d ApplyCard(s) in flight at a kill named by the plan's \"A card may already exist\" (%d imported, "+
-				"%d had no card: journal entry deleted only).\n",
-				r.LostNamed, r.LostImported, r.LostNoCard, r.InFlightNamed, r.InFlightImported, r.InFlightNoCard)
-		}
-		if r.Replaced > 0 || r.TaintedSeen > 0 {
-			fmt.Fprintf(&b, "* %d card(s) were replaced (held by a state, cancelled, not in the final state); card instances "+
-				"seen tainted in state: %d.\n", r.Replaced, r.TaintedSeen)
-		}
-		if r.TopUpsFailed > 0 {
-			fmt.Fprintf(&b, "* %d top-up(s) failed on the platform (no money moved).\n", r.TopUpsFailed)
-		}
-		fmt.Fprintf(&b, "* Sandbox: %d fault(s) injected; ApplyCard %d requests, %d processed; CardTopUp %d requests, %d processed; "+
-			"CancelCard %d processed; ProgramDetails %d requests over %d Terraform commands.\n",
-			r.Faulted, r.Counters["ApplyCard"], r.Counters["ApplyCard.processed"], r.Counters["CardTopUp"],
-			r.Counters["CardTopUp.processed"], r.Counters["CancelCard.processed"], r.Counters["ProgramDetails"], len(r.Commands))
-		if len(r.Diagnostics) > 0 {
-			keys := make([]string, 0, len(r.Diagnostics))
-			for k := range r.Diagnostics {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			var parts []string
-			for _, k := range keys {
-				parts = append(parts, fmt.Sprintf("%s ×%d", k, r.Diagnostics[k]))
-			}
-			fmt.Fprintf(&b, "* Diagnostics printed: %s.\n", strings.Join(parts, "; "))
-		}
-		for _, n := range r.Notes {
-			fmt.Fprintf(&b, "* %s.\n", strings.TrimSuffix(n, "."))
-		}
-		if !r.PlanEmpty && strings.Contains(r.PlanDetail, "\n") {
-			fmt.Fprintf(&b, "* Final plan:\n\n```text\n%s\n```\n", r.PlanDetail)
-		}
-		var cmds []string
-		for i := 0; i < len(r.Commands); {
-			c := r.Commands[i]
-			if strings.HasPrefix(c.Name, "operator-") {
-				// The operator's commands in a row: state rm ×n, import ×n.
-				counts, order := map[string]int{}, []string{}
-				for ; i < len(r.Commands) && strings.HasPrefix(r.Commands[i].Name, "operator-"); i++ {
-					name := strings.TrimPrefix(r.Commands[i].Name, "operator-")
-					if counts[name] == 0 {
-						order = append(order, name)
-					}
-					counts[name]++
-				}
-				var parts []string
-				for _, name := range order {
-					parts = append(parts, fmt.Sprintf("%s ×%d", name, counts[name]))
-				}
-				cmds = append(cmds, "operator ("+strings.Join(parts, ", ")+")")
-				continue
-			}
-			cmds = append(cmds, fmt.Sprintf("%s→%d (%s)", c.Name, c.Exit, c.Took.Round(100*time.Millisecond)))
-			i++
-		}
-		fmt.Fprintf(&b, "* Commands: %s. Logs: `%s/`.\n\n", strings.Join(cmds, ", "), relPath(root, r.Dir))
+		writeFindings(&b, r)
+		fmt.Fprintf(&b, "* Commands: %s. Logs: `%s/`.\n\n", commandList(r.Commands), harness.RelPath(root, r.Dir))
 	}
 	return b.String()
+}
+
+// writeFindings writes a scenario's bullets up to its commands; those that would say nothing
+// are left out.
+func writeFindings(b *strings.Builder, r *Result) {
+	if r.Disrupted != "" {
+		fmt.Fprintf(b, "* Disruption: %s.\n", r.Disrupted)
+	}
+	if v := r.Violations(false); len(v) > 0 {
+		fmt.Fprintf(b, "* **Invariant violations:**\n")
+		for _, s := range v {
+			fmt.Fprintf(b, "  * %s\n", s)
+		}
+	}
+	if r.Named() > 0 || r.Interventions > 0 {
+		fmt.Fprintf(b, "* Operator: %d placeholder(s) of lost ApplyCard answers named by the plan (%d imported, %d had no card: "+
+			"state rm only); %d ApplyCard(s) in flight at a kill named by the plan's \"A card may already exist\" (%d imported, "+
+			"%d had no card: journal entry deleted only).\n",
+			r.LostNamed, r.LostImported, r.LostNoCard, r.InFlightNamed, r.InFlightImported, r.InFlightNoCard)
+	}
+	if r.Replaced > 0 || r.TaintedSeen > 0 {
+		fmt.Fprintf(b, "* %d card(s) were replaced (held by a state, cancelled, not in the final state); card instances "+
+			"seen tainted in state: %d.\n", r.Replaced, r.TaintedSeen)
+	}
+	if r.TopUpsFailed > 0 {
+		fmt.Fprintf(b, "* %d top-up(s) failed on the platform (no money moved).\n", r.TopUpsFailed)
+	}
+	fmt.Fprintf(b, "* Sandbox: %d fault(s) injected; ApplyCard %d requests, %d processed; CardTopUp %d requests, %d processed; "+
+		"CancelCard %d processed; ProgramDetails %d requests over %d Terraform commands.\n",
+		r.Faulted, r.Counters["ApplyCard"], r.Counters["ApplyCard.processed"], r.Counters["CardTopUp"],
+		r.Counters["CardTopUp.processed"], r.Counters["CancelCard.processed"], r.Counters["ProgramDetails"], len(r.Commands))
+	if len(r.Diagnostics) > 0 {
+		fmt.Fprintf(b, "* Diagnostics printed: %s.\n", countList(r.Diagnostics))
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(b, "* %s.\n", strings.TrimSuffix(n, "."))
+	}
+	if !r.PlanEmpty && strings.Contains(r.PlanDetail, "\n") {
+		fmt.Fprintf(b, "* Final plan:\n\n```text\n%s\n```\n", r.PlanDetail)
+	}
+}
+
+// countList is "a ×2; b ×1", in key order.
+func countList(counts map[string]int) string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s ×%d", k, counts[k]))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// commandList is the scenario's commands with their exit codes and times; the operator's
+// commands in a row are one entry: "operator (plan ×1, state-rm ×2, import ×2)".
+func commandList(commands []CommandRecord) string {
+	var cmds []string
+	for i := 0; i < len(commands); {
+		c := commands[i]
+		if !strings.HasPrefix(c.Name, "operator-") {
+			cmds = append(cmds, fmt.Sprintf("%s→%d (%s)", c.Name, c.Exit, c.Took.Round(100*time.Millisecond)))
+			i++
+			continue
+		}
+		counts, order := map[string]int{}, []string{}
+		for ; i < len(commands) && strings.HasPrefix(commands[i].Name, "operator-"); i++ {
+			name := strings.TrimPrefix(commands[i].Name, "operator-")
+			if counts[name] == 0 {
+				order = append(order, name)
+			}
+			counts[name]++
+		}
+		var parts []string
+		for _, name := range order {
+			parts = append(parts, fmt.Sprintf("%s ×%d", name, counts[name]))
+		}
+		cmds = append(cmds, "operator ("+strings.Join(parts, ", ")+")")
+	}
+	return strings.Join(cmds, ", ")
 }
 
 const badInputHeading = "## Bad input"
@@ -243,7 +260,7 @@ const badInputHeading = "## Bad input"
 func WriteReport(path string, env *Env, command string, results []*Result, total time.Duration) error {
 	tail := badInputHeading + "\n\nAnother section will be added here: how the provider handles bad input (invalid " +
 		"configuration, values the platform refuses).\n"
-	if old, err := os.ReadFile(path); err == nil {
+	if old, err := harness.ReadFile(path); err == nil {
 		if i := strings.Index(string(old), "\n"+badInputHeading); i >= 0 {
 			tail = string(old[i+1:])
 		}
@@ -285,5 +302,5 @@ func WriteReport(path string, env *Env, command string, results []*Result, total
 	b.WriteString("## Scenario details\n\n")
 	b.WriteString(Details(results, env.Root))
 	b.WriteString(tail)
-	return os.WriteFile(path, []byte(b.String()), 0o644)
+	return harness.WriteFile(path, []byte(b.String()))
 }

@@ -5,11 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
@@ -20,90 +16,38 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
+	"github.com/arthawork/terraform-provider-cards/internal/harness"
 )
 
 // Env is what every scenario shares: the binaries built once, the Terraform CLI and its
-// environment.
+// environment (harness.Env).
 type Env struct {
-	Root      string // repository root
-	Out       string // Root/.tmp/reliability
-	Bin       string // Out/bin: terraform-provider-cards and cards-sandbox
-	Terraform string
-	TFVersion string
-	Logf      func(format string, args ...any)
-	built     string // the commit the binaries were built from, as Machine reports it
-
-	// CommandTimeout bounds one Terraform command; past it the command is killed.
-	CommandTimeout time.Duration
-
-	rcFile string
-	tfEnv  []string
+	harness.Env
+	built string // the commit the binaries were built from, as Machine reports it
 }
 
-// NewEnv builds the provider and the sandbox into .tmp/reliability/bin and writes a Terraform
-// CLI configuration whose dev_overrides point at the provider.
+// NewEnv builds the provider and the sandbox into .tmp/reliability/bin/<pid> and writes a
+// Terraform CLI configuration whose dev_overrides point at the provider.
 func NewEnv(root, terraform string, logf func(string, ...any)) (*Env, error) {
-	installSignalHandler()
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	e := &Env{Root: root, Out: filepath.Join(root, ".tmp", "reliability"), Terraform: terraform, Logf: logf,
-		CommandTimeout: 8 * time.Minute}
 	// Binaries of this run only: another run in the same checkout (make test while make
 	// reliability runs) must not rebuild them under it from a tree that has changed since.
-	e.Bin = filepath.Join(e.Out, "bin", strconv.Itoa(os.Getpid()))
-	removeStaleBins(filepath.Dir(e.Bin))
-	if err := os.MkdirAll(e.Bin, 0o755); err != nil {
-		return nil, err
-	}
-	e.built = e.commit() // before building: the tree may change while the run goes on
-	for _, b := range []struct{ out, pkg string }{
-		{"terraform-provider-cards", "."}, {"cards-sandbox", "./cmd/cards-sandbox"},
-	} {
-		cmd := exec.Command("go", "build", "-o", filepath.Join(e.Bin, b.out), b.pkg)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("building %s: %v\n%s", b.pkg, err, out)
-		}
-	}
-	e.rcFile = filepath.Join(e.Bin, "terraformrc")
-	rc := fmt.Sprintf(`# Written by internal/reliability: the provider built from this checkout, no registry access.
-provider_installation {
-  dev_overrides {
-    "registry.terraform.io/arthawork/cards" = %q
-  }
-  direct {}
-}
-`, e.Bin)
-	if err := os.WriteFile(e.rcFile, []byte(rc), 0o644); err != nil {
-		return nil, err
-	}
-	// A clean, offline environment: none of the caller's TF_* or CARDS_* settings (TF_DATA_DIR
-	// would move the provider's journal; CARDS_* would override nothing, but stay out).
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "TF_") || strings.HasPrefix(name, "CARDS_") || name == "CHECKPOINT_DISABLE" {
-			continue
-		}
-		e.tfEnv = append(e.tfEnv, kv)
-	}
-	e.tfEnv = append(e.tfEnv, "CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_CLI_CONFIG_FILE="+e.rcFile)
+	bin := filepath.Join("bin", strconv.Itoa(os.Getpid()))
+	removeStaleBins(filepath.Join(root, ".tmp", "reliability", "bin"))
+	built := commit(root) // before building: the tree may change while the run goes on
+	var extraEnv []string
 	if lvl := os.Getenv("CARDS_RELIABILITY_TF_LOG"); lvl != "" {
-		e.tfEnv = append(e.tfEnv, "TF_LOG_PROVIDER="+lvl)
+		extraEnv = append(extraEnv, "TF_LOG_PROVIDER="+lvl)
 	}
-	out, err := e.command("", "version", "-json")
+	h, err := harness.NewEnv(harness.Setup{Name: "reliability", Root: root, Terraform: terraform, Logf: logf,
+		Bin: bin, Binaries: []harness.Binary{
+			{Name: harness.ProviderExe, Pkg: "."}, {Name: harness.SandboxExe, Pkg: "./cmd/cards-sandbox"},
+		},
+		Overrides: []string{harness.ProviderSource}, RCFile: filepath.Join(bin, "terraformrc"), ExtraEnv: extraEnv,
+		CommandTimeout: 8 * time.Minute})
 	if err != nil {
-		return nil, fmt.Errorf("%s version -json: %v\n%s", terraform, err, out)
+		return nil, err
 	}
-	var v struct {
-		Version string `json:"terraform_version"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil {
-		return nil, fmt.Errorf("%s version -json: %v", terraform, err)
-	}
-	e.TFVersion = v.Version
-	return e, nil
+	return &Env{Env: *h, built: built}, nil
 }
 
 // Close removes the run's binaries.
@@ -144,14 +88,6 @@ func (e *Env) Lock(name string) (func(), error) {
 	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
 }
 
-// command runs a short Terraform command (no disruption) and returns its stdout.
-func (e *Env) command(dir string, args ...string) ([]byte, error) {
-	cmd := exec.Command(e.Terraform, args...)
-	cmd.Dir = dir
-	cmd.Env = e.tfEnv
-	return cmd.Output()
-}
-
 // run is one scenario in progress.
 type run struct {
 	env *Env
@@ -161,18 +97,14 @@ type run struct {
 	dir, work                            string
 	keyFile, stateFile, readyFile, sbLog string
 
-	mu      sync.Mutex // guards sb (a restart replaces it while Terraform runs)
-	sb      *child
-	addr    string // host:port, kept across a restart
-	apiURL  string
-	control string
+	mu sync.Mutex // guards sb (a restart replaces it while Terraform runs)
+	sb *harness.Sandbox
 
 	step        int
 	everInState map[string]bool // card ids any state held, after any command
 	imported    map[string]bool // card ids the operator imported
 	finalCards  map[string]bool // card ids in state after the converged apply
 	tainted     map[string]bool // "address id" of card instances seen tainted
-	http        *http.Client
 }
 
 // Run runs one scenario and returns what it measured. It never panics on a provider failure:
@@ -181,7 +113,7 @@ func (e *Env) Run(sc Scenario) *Result {
 	sc = sc.withDefaults()
 	start := time.Now()
 	r := &run{env: e, sc: sc, res: newResult(sc), everInState: map[string]bool{}, imported: map[string]bool{},
-		finalCards: map[string]bool{}, tainted: map[string]bool{}, http: &http.Client{Timeout: 10 * time.Second}}
+		finalCards: map[string]bool{}, tainted: map[string]bool{}}
 	r.dir = filepath.Join(e.Out, sc.Name)
 	r.res.Dir = r.dir
 	defer func() {
@@ -211,7 +143,7 @@ func (r *run) prepare() error {
 		return err
 	}
 	r.work = filepath.Join(r.dir, "work")
-	if err := os.MkdirAll(r.work, 0o755); err != nil {
+	if err := harness.MkdirAll(r.work); err != nil {
 		return err
 	}
 	r.keyFile = filepath.Join(r.dir, "merchant-key.pem")
@@ -222,133 +154,57 @@ func (r *run) prepare() error {
 		return err
 	}
 	if r.sc.Faults != "" {
-		if err := r.controlJSON(http.MethodPut, "faults", []byte(r.sc.Faults), nil); err != nil {
+		if err := r.sandbox().SetFaults(r.sc.Faults); err != nil {
 			return fmt.Errorf("PUT /sandbox/faults: %w", err)
 		}
 	}
-	return os.WriteFile(filepath.Join(r.work, "main.tf"), []byte(r.sc.Config(r.apiURL, r.keyFile)), 0o644)
+	return harness.WriteFile(filepath.Join(r.work, "main.tf"), []byte(r.sc.Config(r.sandbox().APIURL, r.keyFile)))
 }
 
 // startSandbox starts the sandbox on addr (port 0: a free port) and waits for its ready file.
 func (r *run) startSandbox(addr string) error {
-	_ = os.Remove(r.readyFile)
-	logFile, err := os.OpenFile(r.sbLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	sb, err := harness.StartSandbox(harness.SandboxSpec{Exe: filepath.Join(r.env.Bin, harness.SandboxExe), Addr: addr,
+		KeyFile: r.keyFile, ReadyFile: r.readyFile, Args: append([]string{"-state-file", r.stateFile}, r.sc.sandboxArgs()...),
+		Log: r.sbLog, LogPrefix: "=== " + time.Now().Format(time.RFC3339Nano) + " ", What: "cards-sandbox " + r.sc.Name,
+		ControlTimeout: 10 * time.Second})
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
-	args := append([]string{"-addr", addr, "-key-out", r.keyFile, "-ready-file", r.readyFile, "-state-file", r.stateFile},
-		r.sc.sandboxArgs()...)
-	fmt.Fprintf(logFile, "=== %s cards-sandbox %s\n", time.Now().Format(time.RFC3339Nano), strings.Join(args, " "))
-	cmd := exec.Command(filepath.Join(r.env.Bin, "cards-sandbox"), args...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	c, err := startChild(cmd, "cards-sandbox "+r.sc.Name)
-	if err != nil {
-		return err
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if data, err := os.ReadFile(r.readyFile); err == nil && len(bytes.TrimSpace(data)) > 0 {
-			api := strings.TrimSpace(string(data))
-			u, err := url.Parse(api)
-			if err != nil || u.Hostname() != "127.0.0.1" {
-				c.stop(syscall.SIGTERM, 5*time.Second)
-				return fmt.Errorf("sandbox announced %q, not a loopback URL", api)
-			}
-			r.mu.Lock()
-			r.sb, r.addr, r.apiURL = c, u.Host, api
-			r.control = strings.TrimSuffix(api, "/api/v1") + "/sandbox"
-			r.mu.Unlock()
-			return nil
-		}
-		if c.exited() {
-			procs.remove(c.pid())
-			return fmt.Errorf("the sandbox exited (%v); see %s", c.err, r.sbLog)
-		}
-		if time.Now().After(deadline) {
-			c.stop(syscall.SIGTERM, 5*time.Second)
-			return fmt.Errorf("the sandbox did not become ready within 30s; see %s", r.sbLog)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	r.mu.Lock()
+	r.sb = sb
+	r.mu.Unlock()
+	return nil
+}
+
+// sandbox is the running sandbox.
+func (r *run) sandbox() *harness.Sandbox {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.sb
 }
 
 func (r *run) stopSandbox() {
 	r.mu.Lock()
-	c := r.sb
+	sb := r.sb
 	r.sb = nil
 	r.mu.Unlock()
-	if c != nil {
-		c.stop(syscall.SIGTERM, 10*time.Second)
-	}
+	sb.Stop()
 }
 
 // restartSandbox kills the sandbox (SIGKILL: a crash, no graceful save beyond what it saved
 // per change) and starts it again with the same port, key and state file.
 func (r *run) restartSandbox(down time.Duration) error {
-	r.mu.Lock()
-	c, addr := r.sb, r.addr
-	r.mu.Unlock()
-	c.stop(0, 0)
+	sb := r.sandbox()
+	sb.Kill()
 	time.Sleep(down)
 	var err error
 	for i := 0; i < 20; i++ { // the port may take a moment to be free again
-		if err = r.startSandbox(addr); err == nil {
+		if err = r.startSandbox(sb.Addr); err == nil {
 			return nil
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
 	return err
-}
-
-// controlJSON calls the sandbox's control API (loopback only) and decodes the answer into out.
-func (r *run) controlJSON(method, path string, body []byte, out any) error {
-	r.mu.Lock()
-	base := r.control
-	r.mu.Unlock()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequest(method, base+"/"+path, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := r.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s /sandbox/%s: %s: %s", method, path, resp.Status, bytes.TrimSpace(data))
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(data, out)
-}
-
-func (r *run) counters() (map[string]int, error) {
-	var c map[string]int
-	err := r.controlJSON(http.MethodGet, "counters", nil, &c)
-	return c, err
-}
-
-func (r *run) sandboxCards() ([]sandbox.CardInfo, error) {
-	var cards []sandbox.CardInfo
-	err := r.controlJSON(http.MethodGet, "cards", nil, &cards)
-	return cards, err
-}
-
-func (r *run) sandboxTopUps() ([]sandbox.TopUpInfo, error) {
-	var topUps []sandbox.TopUpInfo
-	err := r.controlJSON(http.MethodGet, "topups", nil, &topUps)
-	return topUps, err
 }
 
 // tfRun is one Terraform command as run.
@@ -370,92 +226,86 @@ func (r *run) terraform(name string, d *Disruption, args ...string) (tr tfRun) {
 		Log: filepath.Join(r.dir, fmt.Sprintf("%02d-%s.log", r.step, name))}
 	start := time.Now()
 	defer func() { tr.Took = time.Since(start) }()
-	logFile, err := os.Create(tr.Log)
-	if err != nil {
-		r.res.problem("%s: %v", name, err)
-		return tr
-	}
-	defer logFile.Close()
-	fmt.Fprintf(logFile, "$ terraform %s\n", strings.Join(args, " "))
-	var buf bytes.Buffer
-	w := io.MultiWriter(logFile, &buf) // one writer for both streams: exec copies them in one goroutine
-	cmd := exec.Command(r.env.Terraform, args...)
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = r.work, r.env.tfEnv, w, w
-
 	var base map[string]int
 	if d != nil {
-		if base, err = r.counters(); err != nil {
+		var err error
+		if base, err = r.sandbox().Counters(); err != nil {
 			r.res.problem("%s: reading counters: %v", name, err)
 			d = nil
 		}
 	}
-	c, err := startChild(cmd, "terraform "+name+" "+r.sc.Name)
+	run, err := r.env.StartTerraform(harness.TerraformCmd{Dir: r.work, Args: args, Log: tr.Log,
+		What: "terraform " + name + " " + r.sc.Name})
 	if err != nil {
 		r.res.problem("%s: starting terraform: %v", name, err)
 		return tr
 	}
-	defer func() {
-		if left := c.stop(syscall.SIGKILL, 0); left > 0 && tr.Fired == "" {
-			r.res.problem("%s: %d process(es) of terraform's group were still running after it exited; killed", name, left)
-		}
-		tr.Code = c.exitCode()
-		tr.Output = buf.String()
-		fmt.Fprintf(logFile, "\n# exit %d after %s\n", tr.Code, time.Since(start).Round(time.Millisecond))
-		r.res.Commands = append(r.res.Commands, CommandRecord{Name: name, Exit: tr.Code, Took: time.Since(start),
-			Fired: tr.Fired, Log: relPath(r.env.Root, tr.Log)})
-	}()
+	tr.Fired = r.watch(run, name, d, base)
+	if left := run.Finish(); left > 0 && tr.Fired == "" {
+		r.res.problem("%s: %d process(es) of terraform's group were still running after it exited; killed", name, left)
+	}
+	tr.Code = run.Child.ExitCode()
+	tr.Output = run.Output()
+	r.res.Commands = append(r.res.Commands, CommandRecord{Name: name, Exit: tr.Code, Took: time.Since(start),
+		Fired: tr.Fired, Log: harness.RelPath(r.env.Root, tr.Log)})
+	return tr
+}
 
+// watch waits for Terraform to exit, and kills it past the command timeout. With d, it polls
+// the sandbox's counters and performs the disruption once the counter has grown by d.AtLeast
+// since base; it returns what the disruption did ("" if it did not fire).
+func (r *run) watch(run *harness.TerraformRun, name string, d *Disruption, base map[string]int) (fired string) {
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	deadline := time.NewTimer(r.env.CommandTimeout)
 	defer deadline.Stop()
 	for {
 		select {
-		case <-c.done:
-			return tr
+		case <-run.Child.Done():
+			return fired
 		case <-deadline.C:
 			r.res.problem("%s: still running after %s; killed", name, r.env.CommandTimeout)
-			c.stop(syscall.SIGKILL, 0)
-			return tr
+			run.Child.Stop(syscall.SIGKILL, 0)
+			return fired
 		case <-tick.C:
 			if d == nil {
 				continue
 			}
-			now, err := r.counters()
+			now, err := r.sandbox().Counters()
 			if err != nil || now[d.Counter]-base[d.Counter] < d.AtLeast {
 				continue
 			}
-			tr.Fired = r.disrupt(c, d, now, time.Since(start))
-			r.res.Disrupted = tr.Fired
-			r.logf("%s: %s", name, tr.Fired)
+			fired = r.disrupt(run.Child, d, now, time.Since(run.Started))
+			r.res.Disrupted = fired
+			r.logf("%s: %s", name, fired)
 			d = nil
 		}
 	}
 }
 
 // disrupt performs d on the running Terraform c; it returns what it did.
-func (r *run) disrupt(c *child, d *Disruption, now map[string]int, after time.Duration) string {
+func (r *run) disrupt(c *harness.Child, d *Disruption, now map[string]int, after time.Duration) string {
 	at := fmt.Sprintf("after %s (sandbox counters: ApplyCard %d received/%d processed, CardTopUp %d/%d, CancelCard %d/%d)",
 		after.Round(100*time.Millisecond), now["ApplyCard"], now["ApplyCard.processed"], now["CardTopUp"],
 		now["CardTopUp.processed"], now["CancelCard"], now["CancelCard.processed"])
 	switch d.Action {
 	case ActionSIGINT:
-		_ = syscall.Kill(c.pid(), syscall.SIGINT)
-		if !c.wait(4 * time.Minute) {
+		_ = syscall.Kill(c.PID(), syscall.SIGINT)
+		if !c.Wait(4 * time.Minute) {
 			r.res.problem("terraform did not exit within 4 minutes of SIGINT; killed")
-			c.stop(syscall.SIGKILL, 0)
+			c.Stop(syscall.SIGKILL, 0)
 		}
 		return "SIGINT to terraform " + at
 	case ActionSIGKILL:
-		others := groupMembers(c.pid()) // terraform and its provider plugins
-		_ = syscall.Kill(c.pid(), syscall.SIGKILL)
+		others := harness.GroupMembers(c.PID()) // terraform and its provider plugins
+		_ = syscall.Kill(c.PID(), syscall.SIGKILL)
 		n := 0 // then at once the plugins: a lost runner takes them too
 		for _, pid := range others {
-			if pid != c.pid() && syscall.Kill(pid, syscall.SIGKILL) == nil {
+			if pid != c.PID() && syscall.Kill(pid, syscall.SIGKILL) == nil {
 				n++
 			}
 		}
-		c.wait(10 * time.Second)
+		c.Wait(10 * time.Second)
 		return fmt.Sprintf("SIGKILL to terraform, then to %d provider process(es), %s", n, at)
 	case ActionRestartSandbox:
 		if err := r.restartSandbox(d.Down); err != nil {
@@ -498,40 +348,58 @@ func (r *run) applyPhase() {
 		r.operate()
 		r.waitForTopUpDecision(tr.Output)
 	}
-	if st, err := r.readState(); err == nil {
-		holders := map[string][]string{}
-		for _, in := range st.cards() {
-			r.finalCards[in.ID] = true
-			if !isPlaceholder(in.ID) {
-				holders[in.ID] = append(holders[in.ID], in.Key)
-			}
+	r.readFinalCards()
+}
+
+// readFinalCards notes the cards in state after the applies, and any card that several keys
+// hold.
+func (r *run) readFinalCards() {
+	st, err := r.readState()
+	if err != nil {
+		return
+	}
+	holders := map[string][]string{}
+	for _, in := range st.cards() {
+		r.finalCards[in.ID] = true
+		if !isPlaceholder(in.ID) {
+			holders[in.ID] = append(holders[in.ID], in.Key)
 		}
-		for id, keys := range holders {
-			if len(keys) > 1 {
-				sort.Strings(keys)
-				r.res.Shared += len(keys)
-				r.res.problem("card %s is held by %d resources: %s", id, len(keys), strings.Join(keys, ", "))
-			}
+	}
+	for id, keys := range holders {
+		if len(keys) > 1 {
+			sort.Strings(keys)
+			r.res.Shared += len(keys)
+			r.res.problem("card %s is held by %d resources: %s", id, len(keys), strings.Join(keys, ", "))
 		}
 	}
 }
 
 // missingCardKey is the first card key without an instance in state ("" if none).
 func (r *run) missingCardKey() string {
+	keys, err := r.missingCardKeys()
+	if err != nil || len(keys) == 0 {
+		return ""
+	}
+	return keys[0]
+}
+
+// missingCardKeys are the card keys without an instance in state, in key order.
+func (r *run) missingCardKeys() ([]string, error) {
 	st, err := r.readState()
 	if err != nil {
-		return ""
+		return nil, err
 	}
 	held := map[string]bool{}
 	for _, in := range st.cards() {
 		held[in.Key] = true
 	}
+	var missing []string
 	for _, k := range r.sc.cardKeys() {
 		if !held[k] {
-			return k
+			missing = append(missing, k)
 		}
 	}
-	return ""
+	return missing, nil
 }
 
 func (r *run) planPhase() {
@@ -570,10 +438,8 @@ func (r *run) destroyPhase() {
 
 // observe records the card ids in state and the diagnostics a command printed.
 func (r *run) observe(phase Phase, tr tfRun) {
-	for _, s := range diagnosticList(tr.Output) {
-		if !strings.Contains(s, "development overrides") {
-			r.res.addDiag(string(phase), s)
-		}
+	for _, d := range harness.Diagnostics(tr.Output) {
+		r.res.addDiag(string(phase), d.String())
 	}
 	st, err := r.readState()
 	if err != nil {
@@ -616,15 +482,8 @@ func (r *run) save() {
 	}
 	data, err := json.MarshalIndent(r.res, "", "  ")
 	if err == nil {
-		_ = os.WriteFile(filepath.Join(r.dir, "result.json"), data, 0o644)
+		_ = harness.WriteFile(filepath.Join(r.dir, "result.json"), data)
 	}
-}
-
-func relPath(root, p string) string {
-	if rel, err := filepath.Rel(root, p); err == nil {
-		return rel
-	}
-	return p
 }
 
 // ---- reading Terraform's state and the provider's journal (read-only) ----
@@ -653,7 +512,7 @@ func (r *run) readState() (tfState, error) {
 
 func parseStateFile(path string) (tfState, error) {
 	st := tfState{instances: map[string][]stateInstance{}}
-	data, err := os.ReadFile(path)
+	data, err := harness.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return st, nil
 	}
@@ -717,7 +576,7 @@ func (r *run) readJournal() ([]journalEntry, error) {
 	}
 	var out []journalEntry
 	for _, f := range files {
-		data, err := os.ReadFile(f)
+		data, err := harness.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}
@@ -742,24 +601,11 @@ func flatten(out string) string {
 	return strings.Join(strings.Fields(boxPrefix.ReplaceAllString(out, "")), " ")
 }
 
-var diagRe = regexp.MustCompile(`(?m)^(?:│ )?(Error|Warning): (.+)$`)
-
-// diagnosticList lists "Error: summary" and "Warning: summary" lines, as printed.
-func diagnosticList(out string) []string {
-	var list []string
-	for _, m := range diagRe.FindAllStringSubmatch(out, -1) {
-		list = append(list, m[1]+": "+strings.TrimSpace(m[2]))
-	}
-	return list
-}
-
 // countedSummaries is the diagnostics of an output on one line: "Error: X ×10; Warning: Y".
 func countedSummaries(out string) string {
 	counts, order := map[string]int{}, []string{}
-	for _, d := range diagnosticList(out) {
-		if strings.Contains(d, "development overrides") {
-			continue
-		}
+	for _, diag := range harness.Diagnostics(out) {
+		d := diag.String()
 		if counts[d] == 0 {
 			order = append(order, d)
 		}
@@ -794,16 +640,12 @@ func firstLines(s string, n int) string {
 }
 
 // commit names the checkout's HEAD, and whether the tree has uncommitted changes.
-func (e *Env) commit() string {
-	out, err := exec.Command("git", "-C", e.Root, "rev-parse", "--short", "HEAD").Output()
-	if err != nil {
-		return "unknown"
+func commit(root string) string {
+	c, dirty := harness.GitCommit(root)
+	if dirty {
+		c += " with uncommitted changes"
 	}
-	commit := strings.TrimSpace(string(out))
-	if st, err := exec.Command("git", "-C", e.Root, "status", "--porcelain").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
-		commit += " with uncommitted changes"
-	}
-	return commit
+	return c
 }
 
 // Machine describes where the matrix ran and what it tested, for the report.

@@ -176,106 +176,97 @@ func (s Scenario) cardKeys() []string {
 
 func cardAddress(key string) string { return fmt.Sprintf("cards_card.c[%q]", key) }
 
-// Matrix is the full run of `make reliability`: the issue's matrix plus a fault-free baseline.
-func Matrix() []Scenario {
-	const cards, topUps = 30, 5
-	base := func(name, what string) Scenario {
-		return Scenario{Name: name, What: what, Cards: cards, TopUps: topUps, TaskDelay: 2 * time.Second}
+// sized gives the scenarios of a run the run's number of cards and top-ups and its task delay,
+// unless they have their own.
+func sized(cards, topUps int, taskDelay time.Duration, scenarios ...Scenario) []Scenario {
+	for i := range scenarios {
+		s := &scenarios[i]
+		if s.Cards == 0 {
+			s.Cards = cards
+		}
+		if s.TopUps == 0 {
+			s.TopUps = topUps
+		}
+		if s.TaskDelay == 0 {
+			s.TaskDelay = taskDelay
+		}
 	}
-	withFlags := func(s Scenario, flags ...string) Scenario { s.SandboxFlags = flags; return s }
-
-	sigintApply := base("sigint-apply", "SIGINT to terraform while cards are being waited for")
-	sigintApply.Disrupt = &Disruption{Phase: PhaseApply, Action: ActionSIGINT, Counter: "ApplyCard.processed", AtLeast: 10}
-
-	sigintDestroy := base("sigint-destroy", "SIGINT to terraform while cards are being cancelled")
-	sigintDestroy.Disrupt = &Disruption{Phase: PhaseDestroy, Action: ActionSIGINT, Counter: "CancelCard", AtLeast: 10}
-
-	// With 1s latency the second wave of ten ApplyCards is processed over a few hundred
-	// milliseconds: the kill finds cards saved, cards answered but not saved, and ApplyCards in
-	// flight (no answer yet).
-	sigkill := base("sigkill-apply", "SIGKILL to terraform (and its provider) mid-apply; latency 1s, so ApplyCards are in flight")
-	sigkill.Latency = time.Second
-	sigkill.Disrupt = &Disruption{Phase: PhaseApply, Action: ActionSIGKILL, Counter: "ApplyCard.processed", AtLeast: 13}
-
-	// Latency 1s, and the kill when the second wave of ApplyCards has been received: those
-	// requests die with the sandbox unprocessed, their connections reset.
-	restart := base("sandbox-restart", "sandbox SIGKILLed with ApplyCards in flight (latency 1s), restarted after 2s on the same port and state file")
-	restart.Latency = time.Second
-	restart.Disrupt = &Disruption{Phase: PhaseApply, Action: ActionRestartSandbox, Counter: "ApplyCard", AtLeast: 15, Down: 2 * time.Second}
-
-	lostTopUp := base("lost-topup-answer", `one-shot fault {"next":[{"operation":"CardTopUp","mode":"lose-response"}]}`)
-	lostTopUp.Faults = `{"next":[{"operation":"CardTopUp","mode":"lose-response","count":1}]}`
-
-	interruptedTopUp := base("interrupted-topup", "SIGINT to terraform while top-ups are pending (task delay 6s)")
-	interruptedTopUp.TaskDelay = 6 * time.Second
-	interruptedTopUp.Disrupt = &Disruption{Phase: PhaseApply, Action: ActionSIGINT, Counter: "CardTopUp.processed", AtLeast: 3}
-
-	// Beyond the issue's matrix: the journal's top-up path. With 1s latency the kill finds
-	// CardTopUp requests sent and unanswered, and the next run must decide them from the card's
-	// transactions.
-	sigkillTopUp := base("sigkill-topup", "SIGKILL to terraform (and its provider) with CardTopUp requests in flight; latency 1s")
-	sigkillTopUp.Latency = time.Second
-	sigkillTopUp.Disrupt = &Disruption{Phase: PhaseApply, Action: ActionSIGKILL, Counter: "CardTopUp", AtLeast: 3}
-
-	// Beyond the issue's matrix: after an interrupted apply, the next apply skips the refresh.
-	sigintNoRefresh := base("sigint-then-refresh-false", "SIGINT to terraform during apply, then `apply -refresh=false`")
-	sigintNoRefresh.Disrupt = &Disruption{Phase: PhaseApply, Action: ActionSIGINT, Counter: "ApplyCard.processed", AtLeast: 10}
-	sigintNoRefresh.LaterApplyArgs = []string{"-refresh=false"}
-
-	// No read can succeed here (every answer comes after the read's timeout), so the scenario
-	// cannot converge; each command takes minutes to fail, hence 10 cards, 2 applies, 1 plan.
-	latency := base("latency-3s", "latency 3s on every request, provider request_timeout 1s (10 cards, 2 applies, 1 plan)")
-	latency.Cards = 10
-	latency.Latency = 3 * time.Second
-	latency.RequestTimeout = "1s"
-	latency.MaxApplyRuns = 2
-	latency.MaxPlanRuns = 1
-	latency.MaxDestroyRuns = 2
-
-	late := withFlags(base("late-answer-0.2", "20% of answers held 5s after processing, provider request_timeout 1s"),
-		"-late-answer-rate", "0.2", "-late-answer-delay", "5s")
-	late.RequestTimeout = "1s"
-
-	return []Scenario{
-		base("baseline", "no faults (reference)"),
-		withFlags(base("error-0.3", "30% of requests answered 500/503 before processing"), "-error-rate", "0.3"),
-		withFlags(base("throttle-0.3", "30% of requests answered 429 (Retry-After 1)"), "-throttle-rate", "0.3"),
-		withFlags(base("lose-0.2", "20% of requests processed, then the connection dropped"), "-lose-response-rate", "0.2"),
-		withFlags(base("combined-0.1", "10% each: 500/503, 429, lost answer"),
-			"-error-rate", "0.1", "-throttle-rate", "0.1", "-lose-response-rate", "0.1"),
-		latency,
-		sigintApply,
-		sigintDestroy,
-		sigintNoRefresh,
-		sigkill,
-		restart,
-		lostTopUp,
-		interruptedTopUp,
-		sigkillTopUp,
-		late,
-		withFlags(base("error-after-0.2", "20% of requests processed, then answered 500"), "-error-after-processing-rate", "0.2"),
-	}
+	return scenarios
 }
 
-// Smoke is the short run in `make test`: 5 cards and 2 top-ups each.
+// disruption fires action during phase once counter has grown by atLeast.
+func disruption(phase Phase, action, counter string, atLeast int) *Disruption {
+	return &Disruption{Phase: phase, Action: action, Counter: counter, AtLeast: atLeast}
+}
+
+// Matrix is the full run of `make reliability`: the issue's matrix plus a fault-free baseline;
+// 30 cards and 5 top-ups each, task delay 2s, unless stated.
+func Matrix() []Scenario {
+	restart := disruption(PhaseApply, ActionRestartSandbox, "ApplyCard", 15)
+	restart.Down = 2 * time.Second
+	return sized(30, 5, 2*time.Second,
+		Scenario{Name: "baseline", What: "no faults (reference)"},
+		Scenario{Name: "error-0.3", What: "30% of requests answered 500/503 before processing",
+			SandboxFlags: []string{"-error-rate", "0.3"}},
+		Scenario{Name: "throttle-0.3", What: "30% of requests answered 429 (Retry-After 1)",
+			SandboxFlags: []string{"-throttle-rate", "0.3"}},
+		Scenario{Name: "lose-0.2", What: "20% of requests processed, then the connection dropped",
+			SandboxFlags: []string{"-lose-response-rate", "0.2"}},
+		Scenario{Name: "combined-0.1", What: "10% each: 500/503, 429, lost answer",
+			SandboxFlags: []string{"-error-rate", "0.1", "-throttle-rate", "0.1", "-lose-response-rate", "0.1"}},
+		// No read can succeed here (every answer comes after the read's timeout), so the scenario
+		// cannot converge; each command takes minutes to fail, hence 10 cards, 2 applies, 1 plan.
+		Scenario{Name: "latency-3s", What: "latency 3s on every request, provider request_timeout 1s (10 cards, 2 applies, 1 plan)",
+			Cards: 10, Latency: 3 * time.Second, RequestTimeout: "1s", MaxApplyRuns: 2, MaxPlanRuns: 1, MaxDestroyRuns: 2},
+		Scenario{Name: "sigint-apply", What: "SIGINT to terraform while cards are being waited for",
+			Disrupt: disruption(PhaseApply, ActionSIGINT, "ApplyCard.processed", 10)},
+		Scenario{Name: "sigint-destroy", What: "SIGINT to terraform while cards are being cancelled",
+			Disrupt: disruption(PhaseDestroy, ActionSIGINT, "CancelCard", 10)},
+		// Beyond the issue's matrix: after an interrupted apply, the next apply skips the refresh.
+		Scenario{Name: "sigint-then-refresh-false", What: "SIGINT to terraform during apply, then `apply -refresh=false`",
+			Disrupt: disruption(PhaseApply, ActionSIGINT, "ApplyCard.processed", 10), LaterApplyArgs: []string{"-refresh=false"}},
+		// With 1s latency the second wave of ten ApplyCards is processed over a few hundred
+		// milliseconds: the kill finds cards saved, cards answered but not saved, and ApplyCards in
+		// flight (no answer yet).
+		Scenario{Name: "sigkill-apply", What: "SIGKILL to terraform (and its provider) mid-apply; latency 1s, so ApplyCards are in flight",
+			Latency: time.Second, Disrupt: disruption(PhaseApply, ActionSIGKILL, "ApplyCard.processed", 13)},
+		// Latency 1s, and the kill when the second wave of ApplyCards has been received: those
+		// requests die with the sandbox unprocessed, their connections reset.
+		Scenario{Name: "sandbox-restart", What: "sandbox SIGKILLed with ApplyCards in flight (latency 1s), restarted after 2s on the same port and state file",
+			Latency: time.Second, Disrupt: restart},
+		Scenario{Name: "lost-topup-answer", What: `one-shot fault {"next":[{"operation":"CardTopUp","mode":"lose-response"}]}`,
+			Faults: `{"next":[{"operation":"CardTopUp","mode":"lose-response","count":1}]}`},
+		Scenario{Name: "interrupted-topup", What: "SIGINT to terraform while top-ups are pending (task delay 6s)",
+			TaskDelay: 6 * time.Second, Disrupt: disruption(PhaseApply, ActionSIGINT, "CardTopUp.processed", 3)},
+		// Beyond the issue's matrix: the journal's top-up path. With 1s latency the kill finds
+		// CardTopUp requests sent and unanswered, and the next run must decide them from the card's
+		// transactions.
+		Scenario{Name: "sigkill-topup", What: "SIGKILL to terraform (and its provider) with CardTopUp requests in flight; latency 1s",
+			Latency: time.Second, Disrupt: disruption(PhaseApply, ActionSIGKILL, "CardTopUp", 3)},
+		Scenario{Name: "late-answer-0.2", What: "20% of answers held 5s after processing, provider request_timeout 1s",
+			SandboxFlags: []string{"-late-answer-rate", "0.2", "-late-answer-delay", "5s"}, RequestTimeout: "1s"},
+		Scenario{Name: "error-after-0.2", What: "20% of requests processed, then answered 500",
+			SandboxFlags: []string{"-error-after-processing-rate", "0.2"}},
+	)
+}
+
+// Smoke is the short run in `make test`: 5 cards and 2 top-ups each, task delay 500ms.
 func Smoke() []Scenario {
-	const cards, topUps, delay = 5, 2, 500 * time.Millisecond
-	lose := Scenario{Name: "smoke-lose-0.3", What: "30% of requests processed, then the connection dropped",
-		Cards: cards, TopUps: topUps, TaskDelay: delay, SandboxFlags: []string{"-lose-response-rate", "0.3"}}
-	sigint := Scenario{Name: "smoke-sigint-apply", What: "SIGINT to terraform while cards are being issued",
-		Cards: cards, TopUps: topUps, TaskDelay: delay,
-		Disrupt: &Disruption{Phase: PhaseApply, Action: ActionSIGINT, Counter: "ApplyCard.processed", AtLeast: 3}}
-	sigkill := Scenario{Name: "smoke-sigkill-apply", What: "SIGKILL to terraform (and its provider) with ApplyCard in flight; latency 500ms",
-		Cards: cards, TopUps: topUps, TaskDelay: delay, Latency: 500 * time.Millisecond,
-		Disrupt: &Disruption{Phase: PhaseApply, Action: ActionSIGKILL, Counter: "ApplyCard", AtLeast: 3}}
-	return []Scenario{lose, sigint, sigkill}
+	return sized(5, 2, 500*time.Millisecond,
+		Scenario{Name: "smoke-lose-0.3", What: "30% of requests processed, then the connection dropped",
+			SandboxFlags: []string{"-lose-response-rate", "0.3"}},
+		Scenario{Name: "smoke-sigint-apply", What: "SIGINT to terraform while cards are being issued",
+			Disrupt: disruption(PhaseApply, ActionSIGINT, "ApplyCard.processed", 3)},
+		Scenario{Name: "smoke-sigkill-apply", What: "SIGKILL to terraform (and its provider) with ApplyCard in flight; latency 500ms",
+			Latency: 500 * time.Millisecond, Disrupt: disruption(PhaseApply, ActionSIGKILL, "ApplyCard", 3)},
+	)
 }
 
 // Repros are scenarios outside the matrix that reproduce a specific finding; run one with
 // CARDS_RELIABILITY_ONLY=<name> make reliability (it writes RELIABILITY-partial.md).
 func Repros() []Scenario {
-	target := Scenario{Name: "sigint-then-target", What: "SIGINT to terraform during apply, then `apply -target` of one card not in state",
-		Cards: 30, TopUps: 5, TaskDelay: 2 * time.Second, TargetMissingCard: true,
-		Disrupt: &Disruption{Phase: PhaseApply, Action: ActionSIGINT, Counter: "ApplyCard.processed", AtLeast: 10}}
-	return []Scenario{target}
+	return sized(30, 5, 2*time.Second,
+		Scenario{Name: "sigint-then-target", What: "SIGINT to terraform during apply, then `apply -target` of one card not in state",
+			TargetMissingCard: true, Disrupt: disruption(PhaseApply, ActionSIGINT, "ApplyCard.processed", 10)},
+	)
 }
