@@ -119,3 +119,54 @@ func FuzzDecodeResponses(f *testing.F) {
 		}
 	})
 }
+
+// FuzzLooseTypes feeds arbitrary JSON to each Loose type. Nothing may panic; every value that
+// decodes must decode again to itself from its own JSON encoding; the stricter types accept
+// only what LooseString accepts; and an integer is the same Unix time.
+func FuzzLooseTypes(f *testing.F) {
+	for _, seed := range []string{
+		`"abc"`, `12345`, `4111111111111111`, `-1.50`, `1e3`, `true`, `false`, `null`, `""`, `{"a":1}`, `[1]`,
+		`"411111"`, `" 42 "`, `5.0`, `1e300`, `"41x"`, `"yes"`, `"No"`, `"0"`, `"maybe"`,
+		`"2025-11-24T16:00:00Z"`, `"2025-11-24T16:00:00.1234567"`, `"2025-11-24 17:00:00+01:00"`, `"2025-11-24"`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var s LooseString
+		sErr := json.Unmarshal(data, &s)
+		var i LooseInt
+		iErr := json.Unmarshal(data, &i)
+		var b LooseBool
+		bErr := json.Unmarshal(data, &b)
+		var u LooseUnixTime
+		uErr := json.Unmarshal(data, &u)
+
+		if sErr != nil && (iErr == nil || bErr == nil || uErr == nil) {
+			t.Fatalf("%q: LooseString refuses (%v) what a stricter type accepts (%v %v %v)", data, sErr, iErr, bErr, uErr)
+		}
+		if iErr == nil && (uErr != nil || int64(u) != int64(i)) {
+			t.Fatalf("%q: integer %d but Unix time %d, %v", data, i, u, uErr)
+		}
+		roundTrip(t, data, sErr, s)
+		roundTrip(t, data, iErr, i)
+		roundTrip(t, data, bErr, b)
+		roundTrip(t, data, uErr, u)
+	})
+}
+
+// roundTrip checks that a decoded value v (when err is nil) decodes again to itself from its
+// JSON encoding.
+func roundTrip[T comparable](t *testing.T, data []byte, err error, v T) {
+	t.Helper()
+	if err != nil {
+		return
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatalf("%q: %T %v does not encode: %v", data, v, v, err)
+	}
+	var again T
+	if err := json.Unmarshal(raw, &again); err != nil || again != v {
+		t.Fatalf("%q: %T %v encodes as %s, which decodes to %v, %v", data, v, v, raw, again, err)
+	}
+}

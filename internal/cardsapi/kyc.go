@@ -73,4 +73,4 @@ func (p Program) NeedsKYC() bool {
 }
 
 // KYCAtApply reports whether KYC goes on ApplyCard (otherwise it goes on Binding).
-func (p Program) KYCAtApply() bool { return p.NeedsKYC() && p.KYCRequiredWhileApplyCard }
+func (p Program) KYCAtApply() bool { return p.NeedsKYC() && bool(p.KYCRequiredWhileApplyCard) }

@@ -13,16 +13,16 @@ import (
 // Task is the answer to an accepted or refused asynchronous operation. Status "Success"
 // means accepted, not done.
 type Task struct {
-	TaskID  string `json:"taskId"`
-	Status  string `json:"status"`
-	Remarks string `json:"remarks"`
+	TaskID  LooseString `json:"taskId"`
+	Status  string      `json:"status"`
+	Remarks string      `json:"remarks"`
 }
 
 // Merchant is the merchant information of API.md §5.1.
 type Merchant struct {
 	Name     string                     `json:"name"`
 	Email    string                     `json:"email"`
-	Mobile   string                     `json:"mobile"`
+	Mobile   LooseString                `json:"mobile"`
 	Balances OneOrMany[MerchantBalance] `json:"balances"`
 	Programs OneOrMany[Program]         `json:"programs"`
 }
@@ -30,20 +30,20 @@ type Merchant struct {
 // MerchantBalance is one of the merchant's balances.
 type MerchantBalance struct {
 	Currency     string          `json:"currency"`
-	CurrencyCode string          `json:"currencyCode"`
+	CurrencyCode LooseString     `json:"currencyCode"`
 	Network      string          `json:"network"`
 	Amount       decimal.Decimal `json:"amount"`
 }
 
 // Program is a card program (API.md §5.2).
 type Program struct {
-	ProgramID         string `json:"programId"`
-	BIN               int64  `json:"bin"`
-	Name              string `json:"name"`
-	Currency          string `json:"currency"`
-	Type              string `json:"type"`
-	ConsumptionMethod string `json:"consumptionMethod"`
-	ISOCountryName    string `json:"isoCountryName"`
+	ProgramID         LooseString `json:"programId"`
+	BIN               LooseInt    `json:"bin"`
+	Name              string      `json:"name"`
+	Currency          string      `json:"currency"`
+	Type              LooseString `json:"type"`
+	ConsumptionMethod LooseString `json:"consumptionMethod"`
+	ISOCountryName    string      `json:"isoCountryName"`
 
 	CardFee              decimal.Decimal `json:"cardFee"`
 	CardOpeningFee       decimal.Decimal `json:"cardOpeningFee"`
@@ -65,8 +65,8 @@ type Program struct {
 	ATMDailyWithdrawalLimit decimal.Decimal `json:"atmDailyWithdrawalLimit"`
 	SpendingLimit           decimal.Decimal `json:"spendingLimit"`
 
-	ReviewTime              string                `json:"reviewTime"`
-	CardState               string                `json:"cardState"`
+	ReviewTime              LooseString           `json:"reviewTime"`
+	CardState               LooseString           `json:"cardState"`
 	Note                    string                `json:"note"`
 	Remarks                 string                `json:"remarks"`
 	SupportedOperationTypes string                `json:"supportedOperationTypes"`
@@ -74,12 +74,12 @@ type Program struct {
 	CardImage               string                `json:"cardImage"`
 	TopUpTokens             OneOrMany[TopUpToken] `json:"topUpTokens"`
 
-	KYCRequiredWhileApplyCard bool    `json:"kycRequiredWhileApplyCard"`
-	KYCRequirements           *string `json:"kycRequirements"` // comma-separated §5.3 keys; nil = none
-	KYCType                   string  `json:"kycType"`
-	NeedPhotoForActiveCard    bool    `json:"needPhotoForActiveCard"`
-	NeedPhotoForOperateCard   bool    `json:"needPhotoForOperateCard"`
-	EnvelopeNoRequired        bool    `json:"envelopeNoRequired"`
+	KYCRequiredWhileApplyCard LooseBool   `json:"kycRequiredWhileApplyCard"`
+	KYCRequirements           *string     `json:"kycRequirements"` // comma-separated §5.3 keys; nil = none
+	KYCType                   LooseString `json:"kycType"`
+	NeedPhotoForActiveCard    LooseBool   `json:"needPhotoForActiveCard"`
+	NeedPhotoForOperateCard   LooseBool   `json:"needPhotoForOperateCard"`
+	EnvelopeNoRequired        LooseBool   `json:"envelopeNoRequired"`
 }
 
 // TopUpToken is a deposit address of a program.
@@ -128,9 +128,9 @@ type ApplyCardRequest struct {
 
 // ApplyCardResponse is the answer to ApplyCard.
 type ApplyCardResponse struct {
-	CardID  string `json:"cardId"`
-	Status  string `json:"status"`
-	Remarks string `json:"remarks"`
+	CardID  LooseString `json:"cardId"`
+	Status  string      `json:"status"`
+	Remarks string      `json:"remarks"`
 }
 
 // BindCardRequest binds a physical card to an applied card.
@@ -144,35 +144,35 @@ type BindCardRequest struct {
 
 // BindCardResponse is the answer to Binding. CardNo may be masked or full: treat as secret.
 type BindCardResponse struct {
-	CardID  string `json:"cardId"`
-	CardNo  string `json:"cardno"`
-	Status  string `json:"status"`
-	Remarks string `json:"remarks"`
+	CardID  LooseString `json:"cardId"`
+	CardNo  LooseString `json:"cardno"`
+	Status  string      `json:"status"`
+	Remarks string      `json:"remarks"`
 }
 
 // CardDetails carries the full card number and CVV: secret, never logged or stored.
 type CardDetails struct {
-	CardNumber     string `json:"cardNumber"`
-	CVV            string `json:"cvv"`
-	ExpirationDate string `json:"expirationDate"`
-	CardStatus     string `json:"cardStatus"`
+	CardNumber     LooseString `json:"cardNumber"`
+	CVV            LooseString `json:"cvv"`
+	ExpirationDate LooseString `json:"expirationDate"`
+	CardStatus     string      `json:"cardStatus"`
 }
 
 // Last4 returns the last four digits of the card number, or "" when it is shorter.
-func (d CardDetails) Last4() string { return lastFour(d.CardNumber) }
+func (d CardDetails) Last4() string { return lastFour(string(d.CardNumber)) }
 
 // PinDetails carries the card's PIN: secret.
 type PinDetails struct {
-	CardNumber string `json:"cardNumber"`
-	PIN        string `json:"pin"`
+	CardNumber LooseString `json:"cardNumber"`
+	PIN        LooseString `json:"pin"`
 }
 
 // CardBalance is a card's balance.
 type CardBalance struct {
 	AvailableBalance decimal.Decimal `json:"availableBalance"`
 	CardCurrency     string          `json:"cardCurrency"`
-	CardNumber       string          `json:"cardNumber"` // may be full: secret
-	CardType         string          `json:"cardType"`
+	CardNumber       LooseString     `json:"cardNumber"` // may be full: secret
+	CardType         LooseString     `json:"cardType"`
 	CurrentBalance   decimal.Decimal `json:"currentBalance"`
 }
 
@@ -187,46 +187,46 @@ type TransactionsRequest struct {
 
 // TransactionPage is one page of transactions (API.md §5.4).
 type TransactionPage struct {
-	Total int                    `json:"total"`
-	Page  int                    `json:"page"`
-	Size  int                    `json:"size"`
+	Total LooseInt               `json:"total"`
+	Page  LooseInt               `json:"page"`
+	Size  LooseInt               `json:"size"`
 	Items OneOrMany[Transaction] `json:"items"`
 }
 
 // Transaction is one money movement on a card.
 type Transaction struct {
-	TaskID   string          `json:"taskId"`
-	CardID   string          `json:"cardId"`
-	Type     string          `json:"type"` // consume, fee, refund, recharge
-	Status   string          `json:"status"`
+	TaskID   LooseString     `json:"taskId"`
+	CardID   LooseString     `json:"cardId"`
+	Type     LooseString     `json:"type"` // consume, fee, refund, recharge
+	Status   LooseString     `json:"status"`
 	Amount   decimal.Decimal `json:"amount"`
 	Fee      decimal.Decimal `json:"fee"`
 	Currency string          `json:"currency"`
 	Remarks  string          `json:"remarks"`
-	Date     int64           `json:"date"` // Unix seconds
+	Date     LooseUnixTime   `json:"date"` // Unix seconds
 }
 
 // Country is an entry of /Countries.
 type Country struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Nationality string `json:"nationality"`
-	ISOTwo      string `json:"isoTwo"`
-	ISOThree    string `json:"isoThree"`
-	ISONumber   string `json:"isoNumber"`
+	ID          LooseString `json:"id"`
+	Name        string      `json:"name"`
+	Nationality string      `json:"nationality"`
+	ISOTwo      string      `json:"isoTwo"`
+	ISOThree    string      `json:"isoThree"`
+	ISONumber   LooseString `json:"isoNumber"`
 }
 
 // Town is an entry of /Towns.
 type Town struct {
-	ID              string `json:"id"`
-	Name            string `json:"name"`
-	Code            string `json:"code"`
-	CountryOrRegion string `json:"countryOrRegion"`
+	ID              LooseString `json:"id"`
+	Name            string      `json:"name"`
+	Code            LooseString `json:"code"`
+	CountryOrRegion LooseString `json:"countryOrRegion"`
 }
 
 // TopUpFeeEstimate is the answer to EstimateCardTopUpFee.
 type TopUpFeeEstimate struct {
-	CardID        string          `json:"cardId"`
+	CardID        LooseString     `json:"cardId"`
 	Amount        decimal.Decimal `json:"amount"`
 	Fee           decimal.Decimal `json:"fee"`
 	ReceiveAmount decimal.Decimal `json:"receiveAmount"`
@@ -234,15 +234,15 @@ type TopUpFeeEstimate struct {
 
 // TopUpStatus is the state of a top-up task.
 type TopUpStatus struct {
-	TaskID           string          `json:"taskId"`
-	CardID           string          `json:"cardId"`
+	TaskID           LooseString     `json:"taskId"`
+	CardID           LooseString     `json:"cardId"`
 	Currency         string          `json:"currency"`
 	Amount           decimal.Decimal `json:"amount"`
 	SettlementAmount decimal.Decimal `json:"settlemetAmount"` // misspelled on the wire
 	Fee              decimal.Decimal `json:"fee"`
-	Type             string          `json:"type"`
-	Date             int64           `json:"date"` // Unix seconds
-	Status           string          `json:"status"`
+	Type             LooseString     `json:"type"`
+	Date             LooseUnixTime   `json:"date"` // Unix seconds
+	Status           LooseString     `json:"status"`
 	Remarks          string          `json:"remarks"`
 }
 

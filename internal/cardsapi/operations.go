@@ -119,7 +119,7 @@ func (c *Client) CardTransactions(ctx context.Context, req TransactionsRequest) 
 // its top-up's).
 func (c *Client) translateTransactions(p *TransactionPage) {
 	for i := range p.Items {
-		p.Items[i].Status = c.statusNames.topUpStatus(p.Items[i].Status)
+		p.Items[i].Status = LooseString(c.statusNames.topUpStatus(string(p.Items[i].Status)))
 	}
 }
 
@@ -165,7 +165,7 @@ func (c *Client) TopUp(ctx context.Context, cardID string, amount decimal.Decima
 func (c *Client) TopUpStatus(ctx context.Context, taskID string) (*TopUpStatus, error) {
 	var out TopUpStatus
 	err := c.call(ctx, opTopUpStatus.withID(taskID), nil, &out)
-	out.Status = c.statusNames.topUpStatus(out.Status)
+	out.Status = LooseString(c.statusNames.topUpStatus(string(out.Status)))
 	return &out, err
 }
 

@@ -20,7 +20,7 @@ func (c *Client) ProgramOfCard(ctx context.Context, cardID string) (*Program, er
 	}
 	var match *Program
 	for i, program := range merchant.Programs {
-		if program.BIN > 0 && strings.HasPrefix(details.CardNumber, strconv.FormatInt(program.BIN, 10)) {
+		if program.BIN > 0 && strings.HasPrefix(string(details.CardNumber), strconv.FormatInt(int64(program.BIN), 10)) {
 			if match != nil {
 				return nil, nil // ambiguous
 			}

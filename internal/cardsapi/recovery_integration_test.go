@@ -35,7 +35,7 @@ func TestProgramDetailsReadOncePerClient(t *testing.T) {
 	for range 20 {
 		wg.Go(func() {
 			p, err := c.ProgramDetails(waitCtx(t), sandbox.ProgramVirtual)
-			if err != nil || !strings.EqualFold(p.ProgramID, sandbox.ProgramVirtual) {
+			if err != nil || !strings.EqualFold(string(p.ProgramID), sandbox.ProgramVirtual) {
 				t.Errorf("ProgramDetails = %+v, %v", p, err)
 			}
 		})
@@ -56,7 +56,7 @@ func TestAwaitTopUpRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	sb.Settle()
-	cardID := applied.CardID
+	cardID := string(applied.CardID)
 	none := func(string) bool { return false }
 	sentAt := time.Now()
 
@@ -68,7 +68,7 @@ func TestAwaitTopUpRecord(t *testing.T) {
 	if err != nil || found == nil {
 		t.Fatalf("AwaitTopUpRecord = %+v, %v; want the lost top-up", found, err)
 	}
-	if topUps := sb.TopUps(); len(topUps) != 1 || topUps[0].TaskID != found.TaskID {
+	if topUps := sb.TopUps(); len(topUps) != 1 || topUps[0].TaskID != string(found.TaskID) {
 		t.Fatalf("found task %s, sandbox has %+v", found.TaskID, topUps)
 	}
 
@@ -83,7 +83,7 @@ func TestAwaitTopUpRecord(t *testing.T) {
 	if _, err := c.AwaitTopUpRecord(waitCtx(t), cardID, dec("25"), sentAt, time.Now(), none); !errors.Is(err, cardsapi.ErrAmbiguousTopUp) {
 		t.Fatalf("two candidates: got %v, want ErrAmbiguousTopUp", err)
 	}
-	owned := func(id string) bool { return id == found.TaskID }
+	owned := func(id string) bool { return id == string(found.TaskID) }
 	other, err := c.AwaitTopUpRecord(waitCtx(t), cardID, dec("25"), sentAt, time.Now(), owned)
 	if err != nil || other == nil || other.TaskID == found.TaskID {
 		t.Fatalf("with the first one owned: got %+v, %v; want the other top-up", other, err)
@@ -102,7 +102,7 @@ func TestIssuingRequestsOutlastShortRequestTimeout(t *testing.T) {
 	if err != nil || applied.CardID == "" {
 		t.Fatalf("ApplyCard with latency beyond request_timeout: %+v, %v", applied, err)
 	}
-	_, err = c.CardDetails(context.Background(), applied.CardID)
+	_, err = c.CardDetails(context.Background(), string(applied.CardID))
 	if err == nil || !strings.Contains(err.Error(), "request_timeout") {
 		t.Fatalf("a timed-out read should name request_timeout, got %v", err)
 	}

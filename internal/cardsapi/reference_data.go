@@ -18,7 +18,7 @@ type ReferenceData struct {
 // CountryByID returns the country with this platform id, or nil.
 func (d *ReferenceData) CountryByID(id string) *Country {
 	for i := range d.Countries {
-		if strings.TrimSpace(d.Countries[i].ID) == strings.TrimSpace(id) {
+		if strings.TrimSpace(string(d.Countries[i].ID)) == strings.TrimSpace(id) {
 			return &d.Countries[i]
 		}
 	}
@@ -39,7 +39,7 @@ func (d *ReferenceData) CountryByISO3(code string) *Country {
 func (d *ReferenceData) Town(idOrCode string) *Town {
 	idOrCode = strings.TrimSpace(idOrCode)
 	for i := range d.Towns {
-		if strings.TrimSpace(d.Towns[i].ID) == idOrCode || strings.EqualFold(strings.TrimSpace(d.Towns[i].Code), idOrCode) {
+		if strings.TrimSpace(string(d.Towns[i].ID)) == idOrCode || strings.EqualFold(strings.TrimSpace(string(d.Towns[i].Code)), idOrCode) {
 			return &d.Towns[i]
 		}
 	}

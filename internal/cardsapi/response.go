@@ -15,10 +15,10 @@ var statusIsPayload = map[string]bool{opTopUpStatus.Name: true}
 
 // envelope is the part of every answer that says whether the call was refused.
 type envelope struct {
-	Status  flexString `json:"status"`
-	Remarks flexString `json:"remarks"`
-	TaskID  flexString `json:"taskId"`
-	CardID  flexString `json:"cardId"`
+	Status  LooseString `json:"status"`
+	Remarks LooseString `json:"remarks"`
+	TaskID  LooseString `json:"taskId"`
+	CardID  LooseString `json:"cardId"`
 }
 
 func parseEnvelope(body []byte) envelope {
@@ -121,7 +121,7 @@ func remarksFrom(body []byte) string {
 		return nil
 	}
 	text := func(name string) string {
-		var s flexString
+		var s LooseString
 		if raw := get(name); raw != nil && json.Unmarshal(raw, &s) == nil {
 			return strings.TrimSpace(string(s))
 		}

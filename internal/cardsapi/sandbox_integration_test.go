@@ -96,10 +96,10 @@ func activeVirtualCard(t *testing.T, c *cardsapi.Client, program string) string 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.WaitForCardStatus(ctx, applied.CardID, []string{cardsapi.CardStatusActive}, []string{cardsapi.CardStatusKYCRejected}); err != nil {
+	if _, err := c.WaitForCardStatus(ctx, string(applied.CardID), []string{cardsapi.CardStatusActive}, []string{cardsapi.CardStatusKYCRejected}); err != nil {
 		t.Fatal(err)
 	}
-	return applied.CardID
+	return string(applied.CardID)
 }
 
 const testImage = "aGVsbG8gc2FuZGJveA==" // base64 of "hello sandbox"
@@ -137,7 +137,7 @@ func TestSandboxReferenceData(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", id, err)
 		}
-		if p.ProgramID != id || p.BIN == 0 || p.Currency == "" || p.RechargeFeeMax.IsZero() {
+		if string(p.ProgramID) != id || p.BIN == 0 || p.Currency == "" || p.RechargeFeeMax.IsZero() {
 			t.Errorf("program %+v", p)
 		}
 	}
@@ -176,7 +176,7 @@ func TestSandboxVirtualCardLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := applied.CardID
+	id := string(applied.CardID)
 	if id == "" || applied.Status != cardsapi.StatusSuccess {
 		t.Fatalf("apply %+v", applied)
 	}
@@ -198,18 +198,18 @@ func TestSandboxVirtualCardLifecycle(t *testing.T) {
 
 	// Top-up: estimate and top-up agree, and money stays exact.
 	est, err := c.EstimateTopUpFee(ctx, id, dec("100"))
-	if err != nil || !est.Fee.Equal(dec("1.50")) || !est.ReceiveAmount.Equal(dec("98.50")) || est.CardID != id {
+	if err != nil || !est.Fee.Equal(dec("1.50")) || !est.ReceiveAmount.Equal(dec("98.50")) || string(est.CardID) != id {
 		t.Fatalf("estimate %+v %v", est, err)
 	}
 	task, err := c.TopUp(ctx, id, dec("100"))
 	if err != nil || task.TaskID == "" {
 		t.Fatalf("top-up %+v %v", task, err)
 	}
-	status, err := c.WaitForTopUp(ctx, task.TaskID)
+	status, err := c.WaitForTopUp(ctx, string(task.TaskID))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !status.Amount.Equal(dec("100")) || !status.Fee.Equal(dec("1.5")) || !status.SettlementAmount.Equal(dec("98.5")) || status.CardID != id || status.Date == 0 {
+	if !status.Amount.Equal(dec("100")) || !status.Fee.Equal(dec("1.5")) || !status.SettlementAmount.Equal(dec("98.5")) || string(status.CardID) != id || status.Date == 0 {
 		t.Errorf("top-up status %+v", status)
 	}
 	if bal, _ := c.CardBalance(ctx, id); !bal.AvailableBalance.Equal(dec("98.50")) || !bal.CurrentBalance.Equal(dec("98.50")) {
@@ -224,7 +224,7 @@ func TestSandboxVirtualCardLifecycle(t *testing.T) {
 	}
 	types := map[string]decimal.Decimal{}
 	for _, tx := range page.Items {
-		types[tx.Type] = tx.Amount
+		types[string(tx.Type)] = tx.Amount
 	}
 	if !types["recharge"].Equal(dec("100")) || !types["fee"].Equal(dec("1.5")) {
 		t.Errorf("transactions %+v", page.Items)
@@ -306,7 +306,7 @@ func TestSandboxPhysicalCardKYCAtApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := applied.CardID
+	id := string(applied.CardID)
 	if _, err := c.WaitForCardStatus(ctx, id, []string{cardsapi.CardStatusAwaitingBinding}, []string{cardsapi.CardStatusKYCRejected}); err != nil {
 		t.Fatal(err)
 	}
@@ -315,14 +315,14 @@ func TestSandboxPhysicalCardKYCAtApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bound.CardID != id || bound.CardNo == "" || bound.CardNo == number {
+	if string(bound.CardID) != id || bound.CardNo == "" || string(bound.CardNo) == number {
 		t.Errorf("binding answer %+v (card number must come back masked)", bound)
 	}
 	details, err := c.WaitForCardStatus(ctx, id, []string{cardsapi.CardStatusActive}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if details.CardNumber != number {
+	if string(details.CardNumber) != number {
 		t.Errorf("bound card shows a different number")
 	}
 	if bal, err := c.CardBalance(ctx, id); err != nil || bal.CardType != "Physical" {
@@ -336,8 +336,8 @@ func TestSandboxPhysicalCardKYCAtApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.WaitForCardStatus(ctx, rejected.CardID, []string{cardsapi.CardStatusAwaitingBinding}, []string{cardsapi.CardStatusKYCRejected})
-	if err == nil || !strings.Contains(err.Error(), "KycRejected") || !strings.Contains(err.Error(), rejected.CardID) {
+	_, err = c.WaitForCardStatus(ctx, string(rejected.CardID), []string{cardsapi.CardStatusAwaitingBinding}, []string{cardsapi.CardStatusKYCRejected})
+	if err == nil || !strings.Contains(err.Error(), "KycRejected") || !strings.Contains(err.Error(), string(rejected.CardID)) {
 		t.Errorf("rejected review: %v", err)
 	}
 	if n := len(sb.Cards()); n != 2 {
@@ -352,7 +352,7 @@ func TestSandboxPhysicalCardKYCAtBinding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := applied.CardID
+	id := string(applied.CardID)
 	if _, err := c.WaitForCardStatus(ctx, id, []string{cardsapi.CardStatusAwaitingBinding}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -465,7 +465,7 @@ func TestSandboxLostAnswersAreNeverResent(t *testing.T) {
 		}
 		sb.ResetCounters()
 		sb.SetFaults(sandbox.Faults{Next: []sandbox.NextFault{{Operation: sandbox.OpBinding, Mode: sandbox.ModeLoseResponse}}})
-		_, err = c.BindCard(ctx, cardsapi.BindCardRequest{CardID: applied.CardID, CardNumber: sandbox.NewCardNumber(sandbox.ProgramPhysicalKYCAtBinding),
+		_, err = c.BindCard(ctx, cardsapi.BindCardRequest{CardID: string(applied.CardID), CardNumber: sandbox.NewCardNumber(sandbox.ProgramPhysicalKYCAtBinding),
 			HandHoldIDPhoto: testImage, KYC: fullKYC()})
 		if !cardsapi.IsOutcomeUnknown(err) {
 			t.Fatalf("got %v", err)
@@ -474,7 +474,7 @@ func TestSandboxLostAnswersAreNeverResent(t *testing.T) {
 			t.Errorf("counters %v", n)
 		}
 		// The binding did happen: the card goes on to Active.
-		if _, err := c.WaitForCardStatus(ctx, applied.CardID, []string{cardsapi.CardStatusActive}, nil); err != nil {
+		if _, err := c.WaitForCardStatus(ctx, string(applied.CardID), []string{cardsapi.CardStatusActive}, nil); err != nil {
 			t.Error(err)
 		}
 	})
@@ -536,7 +536,7 @@ func TestSandboxRetriesWhereSafe(t *testing.T) {
 			if after := len(sb.Cards()); after != before+1 {
 				t.Errorf("%d cards created, want 1", after-before)
 			}
-			if _, ok := sb.Card(applied.CardID); !ok {
+			if _, ok := sb.Card(string(applied.CardID)); !ok {
 				t.Errorf("returned card %s does not exist", applied.CardID)
 			}
 		})
@@ -554,7 +554,7 @@ func TestSandboxRetriesWhereSafe(t *testing.T) {
 			if after := len(sb.TopUps()); after != before+1 {
 				t.Errorf("%d top-ups made, want 1", after-before)
 			}
-			if _, err := c.WaitForTopUp(ctx, task.TaskID); err != nil {
+			if _, err := c.WaitForTopUp(ctx, string(task.TaskID)); err != nil {
 				t.Error(err)
 			}
 		})
@@ -608,7 +608,7 @@ func TestSandboxLostFreezeIsRetriedAndDeduplicated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	card := applied.CardID
+	card := string(applied.CardID)
 	sb.Settle()
 
 	sb.ResetCounters()
@@ -622,7 +622,7 @@ func TestSandboxLostFreezeIsRetriedAndDeduplicated(t *testing.T) {
 		t.Errorf("counters %v", n)
 	}
 	info, _ := sb.Card(card)
-	if info.PendingOperation != sandbox.OpCardFreeze || info.PendingTaskID != task.TaskID {
+	if info.PendingOperation != sandbox.OpCardFreeze || info.PendingTaskID != string(task.TaskID) {
 		t.Errorf("card %+v, task %s", info, task.TaskID)
 	}
 	sb.Settle()
@@ -641,7 +641,7 @@ func TestSandboxTopUpFailsWhenSettling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.WaitForTopUp(ctx, task.TaskID)
+	_, err = c.WaitForTopUp(ctx, string(task.TaskID))
 	if !cardsapi.IsRefused(err) || cardsapi.RemarksOf(err) == "" {
 		t.Fatalf("got %v", err)
 	}
@@ -684,10 +684,10 @@ func TestSandboxConcurrentApplications(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			if _, err := c.WaitForCardStatus(ctx, applied.CardID, []string{cardsapi.CardStatusActive}, nil); err != nil {
+			if _, err := c.WaitForCardStatus(ctx, string(applied.CardID), []string{cardsapi.CardStatusActive}, nil); err != nil {
 				t.Error(err)
 			}
-			ids <- applied.CardID
+			ids <- string(applied.CardID)
 		})
 	}
 	wg.Wait()
@@ -709,7 +709,7 @@ func TestSandboxWaitTimesOut(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
-	_, err = c.WaitForCardStatus(ctx, applied.CardID, []string{cardsapi.CardStatusActive}, nil)
+	_, err = c.WaitForCardStatus(ctx, string(applied.CardID), []string{cardsapi.CardStatusActive}, nil)
 	var timeout *cardsapi.WaitTimeoutError
 	if !errors.As(err, &timeout) || timeout.LastStatus != cardsapi.CardStatusPending || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v", err)

@@ -30,12 +30,12 @@ func (c *Client) FindTopUps(ctx context.Context, cardID string, amount decimal.D
 			return nil, err
 		}
 		for _, t := range p.Items {
-			if strings.EqualFold(t.Type, TransactionTypeRecharge) && t.Amount.Equal(amount) &&
-				(t.CardID == "" || strings.EqualFold(t.CardID, cardID)) && (t.Date == 0 || t.Date >= start) {
+			if strings.EqualFold(string(t.Type), TransactionTypeRecharge) && t.Amount.Equal(amount) &&
+				(t.CardID == "" || strings.EqualFold(string(t.CardID), cardID)) && (t.Date == 0 || int64(t.Date) >= start) {
 				found = append(found, t)
 			}
 		}
-		if len(p.Items) < pageSize || page*pageSize >= p.Total {
+		if len(p.Items) < pageSize || page*pageSize >= int(p.Total) {
 			return found, nil
 		}
 	}
@@ -81,7 +81,7 @@ func (c *Client) AwaitTopUpRecord(ctx context.Context, cardID string, amount dec
 func Unowned(recharges []Transaction, taken func(taskID string) bool) []Transaction {
 	var out []Transaction
 	for _, t := range recharges {
-		if t.TaskID != "" && !taken(t.TaskID) {
+		if t.TaskID != "" && !taken(string(t.TaskID)) {
 			out = append(out, t)
 		}
 	}

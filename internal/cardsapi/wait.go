@@ -111,7 +111,7 @@ func (c *Client) WaitForTopUp(ctx context.Context, taskID string) (*TopUpStatus,
 		if err != nil {
 			return "", false, err
 		}
-		status := strings.TrimSpace(s.Status)
+		status := strings.TrimSpace(string(s.Status))
 		switch {
 		case strings.EqualFold(status, StatusSuccess):
 			result = s

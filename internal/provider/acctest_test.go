@@ -289,13 +289,13 @@ var seedPrograms = map[programKind]string{
 func programKindOf(p *cardsapi.Program) programKind {
 	virtual := programIssuesVirtualCards(p)
 	switch {
-	case virtual && !p.NeedsKYC() && !p.NeedPhotoForOperateCard:
+	case virtual && !p.NeedsKYC() && !bool(p.NeedPhotoForOperateCard):
 		return progVirtual
-	case virtual && !p.NeedsKYC() && p.NeedPhotoForOperateCard:
+	case virtual && !p.NeedsKYC() && bool(p.NeedPhotoForOperateCard):
 		return progSignature
-	case !virtual && p.NeedsKYC() && p.KYCRequiredWhileApplyCard && p.EnvelopeNoRequired && !p.NeedPhotoForOperateCard:
+	case !virtual && p.NeedsKYC() && bool(p.KYCRequiredWhileApplyCard && p.EnvelopeNoRequired && !p.NeedPhotoForOperateCard):
 		return progKYCAtApply
-	case !virtual && p.NeedsKYC() && !p.KYCRequiredWhileApplyCard && !p.NeedPhotoForOperateCard:
+	case !virtual && p.NeedsKYC() && bool(!p.KYCRequiredWhileApplyCard && !p.NeedPhotoForOperateCard):
 		return progKYCAtBinding
 	}
 	return ""
@@ -325,13 +325,13 @@ var externalPrograms = sync.OnceValues(func() (map[programKind]string, error) {
 	found := map[programKind]string{}
 	var errs []error
 	for _, listed := range m.Programs {
-		p, err := c.ProgramDetails(ctx, listed.ProgramID)
+		p, err := c.ProgramDetails(ctx, string(listed.ProgramID))
 		if err != nil {
 			errs = append(errs, fmt.Errorf("program %s: %w", listed.ProgramID, err))
 			continue
 		}
 		if kind := programKindOf(p); kind != "" && found[kind] == "" {
-			found[kind] = p.ProgramID
+			found[kind] = string(p.ProgramID)
 		}
 	}
 	if len(found) == 0 && len(errs) > 0 {
@@ -617,18 +617,18 @@ func (sb *testSandbox) issueCard(t *testing.T, programID, wantStatus string) str
 		t.Fatalf("applying for a card: %v", err)
 	}
 	if sb.external {
-		sb.track(applied.CardID)
-		if _, err := sb.client(t).WaitForCardStatus(testContext(t), applied.CardID, []string{wantStatus}, nil); err != nil {
+		sb.track(string(applied.CardID))
+		if _, err := sb.client(t).WaitForCardStatus(testContext(t), string(applied.CardID), []string{wantStatus}, nil); err != nil {
 			t.Fatalf("card %s is not %s: %v", applied.CardID, wantStatus, err)
 		}
-		return applied.CardID
+		return string(applied.CardID)
 	}
 	sb.Settle()
-	card, ok := sb.Card(applied.CardID)
+	card, ok := sb.Card(string(applied.CardID))
 	if !ok || card.Status != wantStatus {
 		t.Fatalf("card %s is not %s after Settle: %+v", applied.CardID, wantStatus, card)
 	}
-	return applied.CardID
+	return string(applied.CardID)
 }
 
 // newClient is an API client for the test's own checks against the API under test.

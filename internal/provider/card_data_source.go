@@ -78,9 +78,9 @@ func (d *cardDataSource) Read(ctx context.Context, req datasource.ReadRequest, r
 	}
 	data.Status = types.StringValue(details.CardStatus)
 	data.CardLast4 = stringOrNull(details.Last4())
-	data.ExpirationDate = stringOrNull(details.ExpirationDate)
+	data.ExpirationDate = stringOrNull(string(details.ExpirationDate))
 	data.Currency = stringOrNull(balance.CardCurrency)
-	data.CardType = stringOrNull(balance.CardType)
+	data.CardType = stringOrNull(string(balance.CardType))
 	data.AvailableBalance = moneyValue(balance.AvailableBalance)
 	data.CurrentBalance = moneyValue(balance.CurrentBalance)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)

@@ -23,7 +23,7 @@ func (sb *testSandbox) topUpDirect(t *testing.T, cardID, amount string) {
 		t.Fatalf("topping up card %s: %v", cardID, err)
 	}
 	if sb.external {
-		if _, err := sb.client(t).WaitForTopUp(testContext(t), task.TaskID); err != nil {
+		if _, err := sb.client(t).WaitForTopUp(testContext(t), string(task.TaskID)); err != nil {
 			t.Fatalf("top-up %s of card %s: %v", task.TaskID, cardID, err)
 		}
 		return
@@ -50,7 +50,7 @@ func TestAccCardDataSource_activeCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	last4 := details.CardNumber[len(details.CardNumber)-4:]
+	last4 := string(details.CardNumber[len(details.CardNumber)-4:])
 	if !sb.external {
 		info, _ := sb.Card(cardID)
 		last4 = info.Last4
@@ -67,7 +67,7 @@ data "cards_card" "this" {
 			ConfigStateChecks: []statecheck.StateCheck{
 				statecheck.ExpectKnownValue(name, tfjsonpath.New("status"), knownvalue.StringExact("Active")),
 				statecheck.ExpectKnownValue(name, tfjsonpath.New("card_last4"), knownvalue.StringExact(last4)),
-				statecheck.ExpectKnownValue(name, tfjsonpath.New("expiration_date"), knownvalue.StringExact(details.ExpirationDate)),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("expiration_date"), knownvalue.StringExact(string(details.ExpirationDate))),
 				statecheck.ExpectKnownValue(name, tfjsonpath.New("currency"), knownvalue.StringExact("USD")),
 				statecheck.ExpectKnownValue(name, tfjsonpath.New("card_type"), knownvalue.StringExact("Virtual")),
 				statecheck.ExpectKnownValue(name, tfjsonpath.New("available_balance"), knownvalue.StringExact(before.Add(decimal.RequireFromString(receive)).StringFixed(2))),
@@ -75,7 +75,7 @@ data "cards_card" "this" {
 			},
 			Check: func(s *terraform.State) error {
 				for k, v := range s.RootModule().Resources[name].Primary.Attributes {
-					if strings.Contains(v, details.CardNumber) || (k != "card_last4" && v == details.CVV) {
+					if strings.Contains(v, string(details.CardNumber)) || (k != "card_last4" && v == string(details.CVV)) {
 						return fmt.Errorf("attribute %s holds the card number or CVV", k)
 					}
 				}

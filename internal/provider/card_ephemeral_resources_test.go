@@ -57,7 +57,7 @@ resource "echo" "test" {}
 						if err != nil {
 							return err
 						}
-						if got != details.CardNumber {
+						if got != string(details.CardNumber) {
 							return fmt.Errorf("card_number %q is not the platform's", got)
 						}
 						return nil
@@ -68,7 +68,7 @@ resource "echo" "test" {}
 						if err != nil {
 							return err
 						}
-						if got != pin.PIN {
+						if got != string(pin.PIN) {
 							return fmt.Errorf("pin is not the platform's")
 						}
 						return nil

@@ -182,8 +182,8 @@ func (docExpireDateValidator) ValidateString(ctx context.Context, req validator.
 // card: no envelope number, no hand-held photo to activate, no KYC at binding, no freight fee.
 // The API has no "physical" flag; these are what a program of physical cards has.
 func programIssuesVirtualCards(p *cardsapi.Program) bool {
-	kycAtBinding := p.NeedsKYC() && !p.KYCRequiredWhileApplyCard
-	return !p.EnvelopeNoRequired && !p.NeedPhotoForActiveCard && !kycAtBinding && !p.FreightFee.IsPositive()
+	kycAtBinding := p.NeedsKYC() && !bool(p.KYCRequiredWhileApplyCard)
+	return !bool(p.EnvelopeNoRequired) && !bool(p.NeedPhotoForActiveCard) && !kycAtBinding && !p.FreightFee.IsPositive()
 }
 
 // checkInputValues checks, before ApplyCard or Binding, what needs the program or the
@@ -198,7 +198,7 @@ func checkInputValues(ctx context.Context, client *cardsapi.Client, program *car
 				"or use a program of physical cards (data.cards_program shows a program's needs). No card was requested.",
 				program.ProgramID, program.Name))
 	}
-	kycSent := program.NeedsKYC() && (!resuming || !program.KYCRequiredWhileApplyCard)
+	kycSent := program.NeedsKYC() && (!resuming || !bool(program.KYCRequiredWhileApplyCard))
 	if kycSent && wo.kyc != nil {
 		diags.Append(checkKYCReferences(ctx, client, wo.kyc)...)
 	}
@@ -262,7 +262,7 @@ func checkKYCReferences(ctx context.Context, client *cardsapi.Client, kyc *cards
 			diags.AddAttributeError(pathKYCTown, "Unknown town",
 				"kyc.town must be the id or code of one of the platform's towns (such as \"1025\" or \"INBOM\"), and is not. "+
 					"data.cards_towns lists them. Nothing was sent.")
-		case country != nil && strings.TrimSpace(t.CountryOrRegion) != strings.TrimSpace(country.ID):
+		case country != nil && strings.TrimSpace(string(t.CountryOrRegion)) != strings.TrimSpace(string(country.ID)):
 			diags.AddAttributeError(pathKYCTown, "town is not in country_id",
 				"kyc.town must be a town of the country kyc.country_id names, and is in another country. "+
 					"data.cards_towns with country_id lists a country's towns. Nothing was sent.")

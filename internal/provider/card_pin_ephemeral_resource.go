@@ -68,6 +68,6 @@ func (e *cardPinEphemeralResource) Open(ctx context.Context, req ephemeral.OpenR
 		resp.Diagnostics.AddAttributeError(pathCardID, "Cannot read the card's PIN", cardLookupError(data.CardID.ValueString(), err))
 		return
 	}
-	data.PIN = types.StringValue(pin.PIN)
+	data.PIN = types.StringValue(string(pin.PIN))
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &data)...)
 }

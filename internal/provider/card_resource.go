@@ -267,7 +267,7 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	if creating && !wo.kycUnknown {
 		r.planJournaledCard(program, wo, &resp.Diagnostics)
 	}
-	if operating && program.NeedPhotoForOperateCard && wo.signImage == "" && !wo.signImageUnknown {
+	if operating && bool(program.NeedPhotoForOperateCard) && wo.signImage == "" && !wo.signImageUnknown {
 		resp.Diagnostics.AddAttributeError(path.Root("sign_image"), "Missing sign_image",
 			fmt.Sprintf("Program %q requires a signature image to freeze, unfreeze or rotate the PIN of a card; set sign_image.", program.ProgramID))
 	}
@@ -364,7 +364,7 @@ func objectPartlyUnknown(obj types.Object) bool {
 func checkCreateInputs(program *cardsapi.Program, wo writeOnlyInputs, resumingBinding bool) diag.Diagnostics {
 	var diags diag.Diagnostics
 	required, unknownKeys := program.RequiredKYCFields()
-	if resumingBinding && program.KYCRequiredWhileApplyCard {
+	if resumingBinding && bool(program.KYCRequiredWhileApplyCard) {
 		required, unknownKeys = nil, nil // KYC went with ApplyCard
 	}
 	if len(unknownKeys) > 0 {
@@ -378,21 +378,21 @@ func checkCreateInputs(program *cardsapi.Program, wo writeOnlyInputs, resumingBi
 			if program.KYCRequiredWhileApplyCard {
 				when = "when applying for a card"
 			}
-			diags.AddAttributeError(path.Root("kyc"), "Missing KYC fields", missingKYCMessage(program.ProgramID, when, missing))
+			diags.AddAttributeError(path.Root("kyc"), "Missing KYC fields", missingKYCMessage(string(program.ProgramID), when, missing))
 		}
 	}
 	if wo.bindingUnknown {
 		return diags
 	}
-	physical := program.EnvelopeNoRequired || program.NeedPhotoForActiveCard
+	physical := bool(program.EnvelopeNoRequired || program.NeedPhotoForActiveCard)
 	switch {
 	case wo.binding == nil && physical:
 		diags.AddAttributeError(path.Root("binding"), "Missing binding",
 			fmt.Sprintf("Program %q issues physical cards: set binding = { card_number = ... } with the card to bind.", program.ProgramID))
-	case wo.binding != nil && program.EnvelopeNoRequired && wo.binding.EnvelopeNo.ValueString() == "" && !wo.binding.EnvelopeNo.IsUnknown():
+	case wo.binding != nil && bool(program.EnvelopeNoRequired) && wo.binding.EnvelopeNo.ValueString() == "" && !wo.binding.EnvelopeNo.IsUnknown():
 		diags.AddAttributeError(path.Root("binding").AtName("envelope_no"), "Missing envelope_no",
 			fmt.Sprintf("Program %q requires the envelope number of the physical card: set binding.envelope_no.", program.ProgramID))
-	case wo.binding != nil && program.NeedPhotoForActiveCard && wo.binding.HandHeldIDPhoto.ValueString() == "" && !wo.binding.HandHeldIDPhoto.IsUnknown():
+	case wo.binding != nil && bool(program.NeedPhotoForActiveCard) && wo.binding.HandHeldIDPhoto.ValueString() == "" && !wo.binding.HandHeldIDPhoto.IsUnknown():
 		diags.AddAttributeError(path.Root("binding").AtName("hand_held_id_photo"), "Missing hand_held_id_photo",
 			fmt.Sprintf("Program %q requires a photo of the holder holding the identity document to activate a card: set binding.hand_held_id_photo.", program.ProgramID))
 	}
@@ -482,11 +482,11 @@ func (r *cardResource) applyForCard(ctx context.Context, program *cardsapi.Progr
 			fmt.Errorf("ApplyCard for program %q was accepted (%s) but returned no card id", programID, applied.Remarks), &resp.Diagnostics)
 		return ""
 	}
-	if err := attempt.Answered(applied.CardID); err != nil {
+	if err := attempt.Answered(string(applied.CardID)); err != nil {
 		tflog.Warn(ctx, "could not journal the issued card", map[string]any{"card_id": applied.CardID, "error": err.Error()})
 	}
 	tflog.Info(ctx, "card applied for", map[string]any{"card_id": applied.CardID, "program_id": programID})
-	return applied.CardID
+	return string(applied.CardID)
 }
 
 // journalAdvice explains a journal that cannot be written.
@@ -529,8 +529,8 @@ func (r *cardResource) finishIssuing(ctx context.Context, cardID string, program
 // planJournaledCard stops the plan of a new card when an earlier, killed run's application of
 // the same card was in flight: a card may exist that no state holds.
 func (r *cardResource) planJournaledCard(program *cardsapi.Program, wo writeOnlyInputs, diags *diag.Diagnostics) {
-	fingerprint := cardFingerprint(program.ProgramID, applyKYC(program, wo))
-	if blocked := cardAttemptsInFlight(r.journal, fingerprint, program.ProgramID); blocked != "" {
+	fingerprint := cardFingerprint(string(program.ProgramID), applyKYC(program, wo))
+	if blocked := cardAttemptsInFlight(r.journal, fingerprint, string(program.ProgramID)); blocked != "" {
 		diags.AddError("A card may already exist", blocked)
 		return
 	}
@@ -620,7 +620,7 @@ func (r *cardResource) bind(ctx context.Context, cardID string, program *cardsap
 		EnvelopeNo:      wo.binding.EnvelopeNo.ValueString(),
 		HandHoldIDPhoto: wo.binding.HandHeldIDPhoto.ValueString(),
 	}
-	if program.NeedsKYC() && !program.KYCRequiredWhileApplyCard {
+	if program.NeedsKYC() && !bool(program.KYCRequiredWhileApplyCard) {
 		bind.KYC = wo.kyc
 	}
 	sendCtx, cancel := sendContext(ctx)
@@ -882,7 +882,7 @@ func (m *cardResourceModel) setFromDetails(d *cardsapi.CardDetails) {
 		m.Frozen = types.BoolValue(strings.EqualFold(d.CardStatus, cardsapi.CardStatusFrozen))
 	}
 	m.CardLast4 = types.StringValue(d.Last4())
-	m.ExpirationDate = types.StringValue(d.ExpirationDate)
+	m.ExpirationDate = types.StringValue(string(d.ExpirationDate))
 }
 
 // applyCardErrorDetail explains an ApplyCard failure; an ambiguous one may have issued a card.

@@ -70,8 +70,8 @@ func (e *cardSecretsEphemeralResource) Open(ctx context.Context, req ephemeral.O
 		resp.Diagnostics.AddAttributeError(pathCardID, "Cannot read the card's details", cardLookupError(data.CardID.ValueString(), err))
 		return
 	}
-	data.CardNumber = types.StringValue(details.CardNumber)
-	data.CVV = types.StringValue(details.CVV)
-	data.ExpirationDate = types.StringValue(details.ExpirationDate)
+	data.CardNumber = types.StringValue(string(details.CardNumber))
+	data.CVV = types.StringValue(string(details.CVV))
+	data.ExpirationDate = types.StringValue(string(details.ExpirationDate))
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &data)...)
 }

@@ -66,7 +66,7 @@ func (r *cardTopUpResource) recoverJournaledTopUp(ctx context.Context, cardID st
 				fmt.Sprintf("An earlier run in this working directory sent a top-up of %s onto card %s at %s and was stopped "+
 					"before the answer arrived. The card's transactions show it as task %s: it is adopted, no money moves again.",
 					e.Amount, cardID, e.SentAt.Format(time.RFC3339), found.TaskID))
-			return found.TaskID, false
+			return string(found.TaskID), false
 		case err == nil: // no record within the window: it did not happen
 			r.journal.Resolve(e.Attempt)
 		default:
@@ -106,13 +106,13 @@ func (r *cardTopUpResource) reconcileLostAnswer(ctx, terraformCtx context.Contex
 	found, err := r.awaitRecord(terraformCtx, cardID, amount, sentAt, window)
 	switch {
 	case found != nil:
-		if err := attempt.Answered(found.TaskID); err != nil {
+		if err := attempt.Answered(string(found.TaskID)); err != nil {
 			resp.Diagnostics.AddWarning("Journal not updated", err.Error())
 		}
 		resp.Diagnostics.AddWarning("Top-up answer lost, top-up found",
 			fmt.Sprintf("CardTopUp of %s onto card %s got no answer (%s), so it was not sent again. The card's transactions "+
 				"show it as task %s, which this resource now follows.", formatMoney(amount), cardID, cause, found.TaskID))
-		return found.TaskID
+		return string(found.TaskID)
 	case err == nil:
 		attempt.Drop()
 		resp.Diagnostics.AddError("The top-up did not happen",
@@ -162,13 +162,13 @@ func (r *cardTopUpResource) readUnconfirmedTopUp(ctx context.Context, req resour
 		"again after %s, when the card's transactions decide it.", record.SentAt.Add(window).Format(time.RFC3339))
 	switch {
 	case len(candidates) == 1:
-		status, err := r.client.TopUpStatus(ctx, candidates[0].TaskID)
+		status, err := r.client.TopUpStatus(ctx, string(candidates[0].TaskID))
 		if err != nil {
 			resp.Diagnostics.AddError("Cannot read the top-up", err.Error())
 			return
 		}
-		r.own(status.TaskID)
-		state.ID = types.StringValue(candidates[0].TaskID)
+		r.own(string(status.TaskID))
+		state.ID = types.StringValue(string(candidates[0].TaskID))
 		state.setFromStatus(status, false)
 		resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateKeyAttempt, nil)...)

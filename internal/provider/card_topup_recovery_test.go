@@ -30,7 +30,7 @@ func TestAccCardTopUp_killedRunsTopUpIsAdopted(t *testing.T) {
 			sb.Settle()
 			id := ""
 			if answered {
-				id = task.TaskID
+				id = string(task.TaskID)
 			}
 			dir := t.TempDir()
 			journalOfEarlierRun(t, dir, journal.KindTopUp, topUpFingerprint(cardID, decimal.RequireFromString("100")), cardID, "100.00", id, sentAt)

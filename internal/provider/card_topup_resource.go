@@ -426,7 +426,7 @@ func (r *cardTopUpResource) sendTopUp(ctx, terraformCtx context.Context, resp *r
 	sendCtx, cancel := sendContext(ctx)
 	defer cancel()
 	task, err := r.client.TopUp(sendCtx, cardID, amount)
-	if err == nil && strings.TrimSpace(task.TaskID) == "" {
+	if err == nil && strings.TrimSpace(string(task.TaskID)) == "" {
 		err = fmt.Errorf("CardTopUp was accepted (remarks %q) but returned no task id", task.Remarks)
 	} else if err != nil && !cardsapi.IsOutcomeUnknown(err) {
 		attempt.Drop()
@@ -437,10 +437,10 @@ func (r *cardTopUpResource) sendTopUp(ctx, terraformCtx context.Context, resp *r
 		taskID = r.reconcileLostAnswer(ctx, terraformCtx, resp, plan, attempt, amount, window, err)
 		return taskID, "", taskID == ""
 	}
-	if err := attempt.Answered(task.TaskID); err != nil {
+	if err := attempt.Answered(string(task.TaskID)); err != nil {
 		tflog.Warn(ctx, "could not journal the accepted top-up", map[string]any{"task_id": task.TaskID, "error": err.Error()})
 	}
-	return task.TaskID, task.Remarks, false
+	return string(task.TaskID), task.Remarks, false
 }
 
 // failCreate reports a top-up that was accepted but did not succeed. One the platform says
@@ -528,7 +528,7 @@ func (r *cardTopUpResource) Read(ctx context.Context, req resource.ReadRequest, 
 	state.setFromStatus(status, true)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	r.journal.Confirm(taskID)
-	if !cardsapi.IsKnownTopUpStatus(status.Status) {
+	if !cardsapi.IsKnownTopUpStatus(string(status.Status)) {
 		resp.Diagnostics.AddWarning("Top-up status not understood",
 			fmt.Sprintf("The platform reports top-up %s as %q, which the provider does not know; it is shown as it is. If it means "+
 				"Success, Failed or Pending, map it in the provider block: topup_status_map = { %q = \"<the status it means>\" }.",
@@ -571,26 +571,26 @@ func (r *cardTopUpResource) ImportState(ctx context.Context, req resource.Import
 // amount from the platform when state has none (after an import) or a different amount.
 func (m *cardTopUpResourceModel) setFromStatus(s *cardsapi.TopUpStatus, adoptInputs bool) {
 	if s.TaskID != "" && m.ID.IsNull() {
-		m.ID = types.StringValue(s.TaskID)
+		m.ID = types.StringValue(string(s.TaskID))
 	}
 	if adoptInputs {
 		if m.CardID.IsNull() && s.CardID != "" {
-			m.CardID = types.StringValue(s.CardID)
+			m.CardID = types.StringValue(string(s.CardID))
 		}
 		if m.Amount.IsNull() || !sameAmount(m.Amount.ValueString(), s.Amount.String()) {
 			m.Amount = moneyValue(s.Amount)
 		}
 	}
-	m.Status = types.StringValue(strings.TrimSpace(s.Status))
+	m.Status = types.StringValue(strings.TrimSpace(string(s.Status)))
 	m.Remarks = stringOrNull(s.Remarks)
 	m.Currency = stringOrNull(s.Currency)
 	m.Fee = moneyValue(s.Fee)
 	m.ReceiveAmount = moneyValue(s.Amount.Sub(s.Fee))
 	m.SettlementAmount = moneyValue(s.SettlementAmount)
 	m.CompletedAt = types.StringNull()
-	settled := strings.EqualFold(s.Status, cardsapi.StatusSuccess) || strings.EqualFold(s.Status, cardsapi.StatusFailed)
+	settled := strings.EqualFold(string(s.Status), cardsapi.StatusSuccess) || strings.EqualFold(string(s.Status), cardsapi.StatusFailed)
 	if settled && s.Date > 0 {
-		m.CompletedAt = types.StringValue(time.Unix(s.Date, 0).UTC().Format(time.RFC3339))
+		m.CompletedAt = types.StringValue(time.Unix(int64(s.Date), 0).UTC().Format(time.RFC3339))
 	}
 }
 

@@ -233,12 +233,12 @@ func fetchAllTransactions(ctx context.Context,
 		all = append(all, got.Items...)
 		size := query.Size
 		if got.Size > 0 {
-			size = got.Size
+			size = int(got.Size)
 		}
 		switch {
 		case len(got.Items) == 0:
 			return all, nil
-		case got.Total > 0 && len(all) >= got.Total:
+		case got.Total > 0 && len(all) >= int(got.Total):
 			return all, nil
 		case got.Total <= 0 && len(got.Items) < size:
 			return all, nil
@@ -257,15 +257,15 @@ func transactionModels(items []cardsapi.Transaction, maxItems types.Int64) []tra
 	out := make([]transactionModel, 0, len(sorted))
 	for _, t := range sorted {
 		out = append(out, transactionModel{
-			TaskID:   types.StringValue(t.TaskID),
-			CardID:   types.StringValue(t.CardID),
-			Type:     types.StringValue(t.Type),
-			Status:   types.StringValue(t.Status),
+			TaskID:   types.StringValue(string(t.TaskID)),
+			CardID:   types.StringValue(string(t.CardID)),
+			Type:     types.StringValue(string(t.Type)),
+			Status:   types.StringValue(string(t.Status)),
 			Amount:   moneyValue(t.Amount),
 			Fee:      moneyValue(t.Fee),
 			Currency: types.StringValue(t.Currency),
 			Remarks:  types.StringValue(t.Remarks),
-			Date:     types.StringValue(time.Unix(t.Date, 0).UTC().Format(time.RFC3339)),
+			Date:     types.StringValue(time.Unix(int64(t.Date), 0).UTC().Format(time.RFC3339)),
 		})
 	}
 	return out

@@ -180,12 +180,12 @@ func fakePages(n, serverMax int, reportTotal bool, calls *int) func(context.Cont
 			return nil, errors.New("too many calls")
 		}
 		size := min(req.Size, serverMax)
-		page := &cardsapi.TransactionPage{Page: req.Page, Size: size}
+		page := &cardsapi.TransactionPage{Page: cardsapi.LooseInt(req.Page), Size: cardsapi.LooseInt(size)}
 		if reportTotal {
-			page.Total = n
+			page.Total = cardsapi.LooseInt(n)
 		}
 		for i := (req.Page - 1) * size; i < min(req.Page*size, n); i++ {
-			page.Items = append(page.Items, cardsapi.Transaction{TaskID: strconv.Itoa(i), Date: int64(1_000_000 - i), Amount: decimal.New(int64(i), -2)})
+			page.Items = append(page.Items, cardsapi.Transaction{TaskID: cardsapi.LooseString(strconv.Itoa(i)), Date: cardsapi.LooseUnixTime(1_000_000 - i), Amount: decimal.New(int64(i), -2)})
 		}
 		return page, nil
 	}

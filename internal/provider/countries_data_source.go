@@ -108,12 +108,12 @@ func filterCountries(all []cardsapi.Country, iso2, iso3, name string) []countryM
 			continue
 		}
 		out = append(out, countryModel{
-			ID:          types.StringValue(c.ID),
+			ID:          types.StringValue(string(c.ID)),
 			Name:        types.StringValue(c.Name),
 			Nationality: types.StringValue(c.Nationality),
 			ISO2:        types.StringValue(c.ISOTwo),
 			ISO3:        types.StringValue(c.ISOThree),
-			ISONumber:   types.StringValue(c.ISONumber),
+			ISONumber:   types.StringValue(string(c.ISONumber)),
 		})
 	}
 	return out

@@ -95,14 +95,14 @@ func (d *merchantDataSource) Read(ctx context.Context, _ datasource.ReadRequest,
 	data := merchantDataSourceModel{
 		Name:     types.StringValue(merchant.Name),
 		Email:    types.StringValue(merchant.Email),
-		Mobile:   types.StringValue(merchant.Mobile),
+		Mobile:   types.StringValue(string(merchant.Mobile)),
 		Balances: make([]merchantBalanceModel, 0, len(merchant.Balances)),
 		Programs: make([]programSummaryModel, 0, len(merchant.Programs)),
 	}
 	for _, b := range merchant.Balances {
 		data.Balances = append(data.Balances, merchantBalanceModel{
 			Currency:     types.StringValue(b.Currency),
-			CurrencyCode: types.StringValue(b.CurrencyCode),
+			CurrencyCode: types.StringValue(string(b.CurrencyCode)),
 			Network:      types.StringValue(b.Network),
 			Amount:       moneyValue(b.Amount),
 		})
@@ -115,13 +115,13 @@ func (d *merchantDataSource) Read(ctx context.Context, _ datasource.ReadRequest,
 
 func programSummary(p cardsapi.Program) programSummaryModel {
 	return programSummaryModel{
-		ProgramID:         types.StringValue(p.ProgramID),
+		ProgramID:         types.StringValue(string(p.ProgramID)),
 		Name:              types.StringValue(p.Name),
-		BIN:               types.Int64Value(p.BIN),
+		BIN:               types.Int64Value(int64(p.BIN)),
 		Currency:          types.StringValue(p.Currency),
-		Type:              types.StringValue(p.Type),
-		ConsumptionMethod: types.StringValue(p.ConsumptionMethod),
+		Type:              types.StringValue(string(p.Type)),
+		ConsumptionMethod: types.StringValue(string(p.ConsumptionMethod)),
 		ISOCountryName:    types.StringValue(p.ISOCountryName),
-		CardState:         types.StringValue(p.CardState),
+		CardState:         types.StringValue(string(p.CardState)),
 	}
 }

@@ -37,7 +37,7 @@ func TestAccMerchantDataSource_seed(t *testing.T) {
 			statecheck.ExpectKnownValue(name, tfjsonpath.New("programs"), knownvalue.ListSizeExact(len(m.Programs))),
 		}
 		for i, p := range m.Programs {
-			checks = append(checks, statecheck.ExpectKnownValue(name, tfjsonpath.New("programs").AtSliceIndex(i).AtMapKey("program_id"), knownvalue.StringExact(p.ProgramID)))
+			checks = append(checks, statecheck.ExpectKnownValue(name, tfjsonpath.New("programs").AtSliceIndex(i).AtMapKey("program_id"), knownvalue.StringExact(string(p.ProgramID))))
 		}
 		resource.ParallelTest(t, resource.TestCase{
 			ProtoV6ProviderFactories: testAccProviders(t),

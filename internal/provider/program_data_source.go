@@ -8,10 +8,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/shopspring/decimal"
 
 	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
 )
@@ -188,32 +188,50 @@ func (d *programDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	programID := data.ProgramID.ValueString()
+	p := d.readProgram(ctx, programID, &resp.Diagnostics)
+	if p == nil {
+		return
+	}
+	atApply, atBinding := programKYCFieldsByStep(p, programID, &resp.Diagnostics)
+	data = programToModel(data.ProgramID, p, atApply, atBinding)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
+}
+
+// readProgram reads the program, or adds an error and returns nil when it cannot be read or
+// does not exist.
+func (d *programDataSource) readProgram(ctx context.Context, programID string, diags *diag.Diagnostics) *cardsapi.Program {
 	p, err := d.client.ProgramDetails(ctx, programID)
 	if err != nil {
-		if addWrongBaseURL(ctx, d.client, err, &resp.Diagnostics) {
-			return
+		if addWrongBaseURL(ctx, d.client, err, diags) {
+			return nil
 		}
 		if cardsapi.IsNotFound(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("program_id"), "Program not found",
+			diags.AddAttributeError(path.Root("program_id"), "Program not found",
 				fmt.Sprintf("No program %q exists for this merchant. data.cards_merchant lists the merchant's programs.", programID))
-			return
+			return nil
 		}
-		resp.Diagnostics.AddError("Cannot read the program", fmt.Sprintf("Program %q: %s", programID, err))
-		return
+		diags.AddError("Cannot read the program", fmt.Sprintf("Program %q: %s", programID, err))
+		return nil
 	}
 	if p.ProgramID == "" && p.Name == "" {
-		resp.Diagnostics.AddAttributeError(path.Root("program_id"), "Program not found",
+		diags.AddAttributeError(path.Root("program_id"), "Program not found",
 			fmt.Sprintf("The platform returned no program for id %q. data.cards_merchant lists the merchant's programs.", programID))
-		return
+		return nil
 	}
+	return p
+}
 
+// programKYCFieldsByStep returns the attribute names of the KYC the program asks for, split by
+// the step that sends them (ApplyCard or Binding). It warns about requirement keys this provider
+// does not know; they are left out.
+func programKYCFieldsByStep(p *cardsapi.Program, programID string, diags *diag.Diagnostics) (atApply, atBinding []string) {
 	fields, unknownKeys := p.RequiredKYCFields()
 	if len(unknownKeys) > 0 {
-		resp.Diagnostics.AddWarning("Unknown KYC requirement",
+		diags.AddWarning("Unknown KYC requirement",
 			fmt.Sprintf("Program %q asks for KYC %q, which this provider does not know; the kyc_required_fields_* lists leave it out.",
 				programID, strings.Join(unknownKeys, ",")))
 	}
-	atApply, atBinding := []string{}, []string{}
+	atApply, atBinding = []string{}, []string{}
 	if len(fields) > 0 {
 		if p.KYCRequiredWhileApplyCard {
 			atApply = kycAttributeNames(fields)
@@ -221,60 +239,74 @@ func (d *programDataSource) Read(ctx context.Context, req datasource.ReadRequest
 			atBinding = kycAttributeNames(fields)
 		}
 	}
+	return atApply, atBinding
+}
 
-	money := func(v decimal.Decimal) types.String { return moneyValue(v) }
-	data = programDataSourceModel{
-		ProgramID:         data.ProgramID,
-		BIN:               types.Int64Value(p.BIN),
+// programToModel converts the program to the data source's state; programID is the id as
+// configured.
+func programToModel(programID types.String, p *cardsapi.Program, atApply, atBinding []string) programDataSourceModel {
+	m := programDataSourceModel{
+		ProgramID:         programID,
+		BIN:               types.Int64Value(int64(p.BIN)),
 		Name:              types.StringValue(p.Name),
 		Currency:          types.StringValue(p.Currency),
-		Type:              types.StringValue(p.Type),
-		ConsumptionMethod: types.StringValue(p.ConsumptionMethod),
+		Type:              types.StringValue(string(p.Type)),
+		ConsumptionMethod: types.StringValue(string(p.ConsumptionMethod)),
 		ISOCountryName:    types.StringValue(p.ISOCountryName),
 
-		CardFee:              money(p.CardFee),
-		CardOpeningFee:       money(p.CardOpeningFee),
-		FirstRechargeAmount:  money(p.FirstRechargeAmount),
-		CancellationFeeMin:   money(p.CancellationFeeMin),
-		CancellationFeeMax:   money(p.CancellationFeeMax),
-		FreightFee:           money(p.FreightFee),
-		RechargeFeeMin:       money(p.RechargeFeeMin),
-		RechargeFeeMax:       money(p.RechargeFeeMax),
-		TransactionFee:       money(p.TransactionFee),
-		ATMWithdrawalFee:     money(p.ATMWithdrawalFee),
-		MaintenanceFee:       money(p.MaintenanceFee),
-		ATMBalanceInquiryFee: money(p.ATMBalanceInquiryFee),
-
-		MonthlyRechargeLimit:    money(p.MonthlyRechargeLimit),
-		DailyRechargeLimit:      money(p.DailyRechargeLimit),
-		SingleRechargeLimit:     money(p.SingleRechargeLimit),
-		PerPaymentLimit:         money(p.PerPaymentLimit),
-		ATMDailyWithdrawalLimit: money(p.ATMDailyWithdrawalLimit),
-		SpendingLimit:           money(p.SpendingLimit),
-
-		ReviewTime:              types.StringValue(p.ReviewTime),
-		CardState:               types.StringValue(p.CardState),
+		ReviewTime:              types.StringValue(string(p.ReviewTime)),
+		CardState:               types.StringValue(string(p.CardState)),
 		Note:                    types.StringValue(p.Note),
 		Remarks:                 types.StringValue(p.Remarks),
 		SupportedOperationTypes: types.StringValue(p.SupportedOperationTypes),
 		SupportedPlatforms:      types.StringValue(p.SupportedPlatforms),
 		CardImage:               types.StringValue(p.CardImage),
-		TopUpTokens:             make([]topUpTokenModel, 0, len(p.TopUpTokens)),
+		TopUpTokens:             topUpTokensToModel(p.TopUpTokens),
 
-		KYCRequiredWhileApplyCard: types.BoolValue(p.KYCRequiredWhileApplyCard),
+		KYCRequiredWhileApplyCard: types.BoolValue(bool(p.KYCRequiredWhileApplyCard)),
 		KYCRequirements:           types.StringPointerValue(p.KYCRequirements),
-		KYCType:                   types.StringValue(p.KYCType),
-		NeedPhotoForActiveCard:    types.BoolValue(p.NeedPhotoForActiveCard),
-		NeedPhotoForOperateCard:   types.BoolValue(p.NeedPhotoForOperateCard),
-		EnvelopeNoRequired:        types.BoolValue(p.EnvelopeNoRequired),
+		KYCType:                   types.StringValue(string(p.KYCType)),
+		NeedPhotoForActiveCard:    types.BoolValue(bool(p.NeedPhotoForActiveCard)),
+		NeedPhotoForOperateCard:   types.BoolValue(bool(p.NeedPhotoForOperateCard)),
+		EnvelopeNoRequired:        types.BoolValue(bool(p.EnvelopeNoRequired)),
 
 		KYCRequiredFieldsAtApply:   atApply,
 		KYCRequiredFieldsAtBinding: atBinding,
 	}
-	for _, t := range p.TopUpTokens {
-		data.TopUpTokens = append(data.TopUpTokens, topUpTokenModel{
+	setProgramMoney(&m, p)
+	return m
+}
+
+// setProgramMoney sets the program's fees and limits, as exact decimal strings.
+func setProgramMoney(m *programDataSourceModel, p *cardsapi.Program) {
+	m.CardFee = moneyValue(p.CardFee)
+	m.CardOpeningFee = moneyValue(p.CardOpeningFee)
+	m.FirstRechargeAmount = moneyValue(p.FirstRechargeAmount)
+	m.CancellationFeeMin = moneyValue(p.CancellationFeeMin)
+	m.CancellationFeeMax = moneyValue(p.CancellationFeeMax)
+	m.FreightFee = moneyValue(p.FreightFee)
+	m.RechargeFeeMin = moneyValue(p.RechargeFeeMin)
+	m.RechargeFeeMax = moneyValue(p.RechargeFeeMax)
+	m.TransactionFee = moneyValue(p.TransactionFee)
+	m.ATMWithdrawalFee = moneyValue(p.ATMWithdrawalFee)
+	m.MaintenanceFee = moneyValue(p.MaintenanceFee)
+	m.ATMBalanceInquiryFee = moneyValue(p.ATMBalanceInquiryFee)
+
+	m.MonthlyRechargeLimit = moneyValue(p.MonthlyRechargeLimit)
+	m.DailyRechargeLimit = moneyValue(p.DailyRechargeLimit)
+	m.SingleRechargeLimit = moneyValue(p.SingleRechargeLimit)
+	m.PerPaymentLimit = moneyValue(p.PerPaymentLimit)
+	m.ATMDailyWithdrawalLimit = moneyValue(p.ATMDailyWithdrawalLimit)
+	m.SpendingLimit = moneyValue(p.SpendingLimit)
+}
+
+// topUpTokensToModel converts the program's deposit addresses; none is an empty list, not null.
+func topUpTokensToModel(tokens []cardsapi.TopUpToken) []topUpTokenModel {
+	out := make([]topUpTokenModel, 0, len(tokens))
+	for _, t := range tokens {
+		out = append(out, topUpTokenModel{
 			Token: types.StringValue(t.Token), Network: types.StringValue(t.Network), Address: types.StringValue(t.Address),
 		})
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
+	return out
 }

@@ -42,10 +42,10 @@ data "cards_program" "virtual" {
 				t.Fatal(err)
 			}
 			checks = append(checks,
-				statecheck.ExpectKnownValue(name, tfjsonpath.New("program_id"), knownvalue.StringExact(p.ProgramID)),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("program_id"), knownvalue.StringExact(string(p.ProgramID))),
 				statecheck.ExpectKnownValue(name, tfjsonpath.New("name"), knownvalue.StringExact(p.Name)),
 				statecheck.ExpectKnownValue(name, tfjsonpath.New("currency"), knownvalue.StringExact(p.Currency)),
-				statecheck.ExpectKnownValue(name, tfjsonpath.New("bin"), knownvalue.Int64Exact(p.BIN)),
+				statecheck.ExpectKnownValue(name, tfjsonpath.New("bin"), knownvalue.Int64Exact(int64(p.BIN))),
 				statecheck.ExpectKnownValue(name, tfjsonpath.New("single_recharge_limit"), knownvalue.StringExact(p.SingleRechargeLimit.StringFixed(2))),
 			)
 		}

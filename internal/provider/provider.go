@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -150,20 +151,80 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	checkAttributesKnown(config, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	settings := readSettings(config, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	client, err := p.newClient(ctx, config, settings, &resp.Diagnostics)
+	if err != nil {
+		resp.Diagnostics.AddError("Cannot configure the Cards API client", err.Error())
+		return
+	}
+	registerBaseURL(client, settings.baseURL) // names it when a lookup finds nothing (base_url_check.go)
+	resp.DataSourceData = client
+	resp.ResourceData = &resourceData{client: client, journal: p.openJournal(&resp.Diagnostics), topUpTasks: &sync.Map{}, warnedStatuses: &sync.Map{}}
+	resp.EphemeralResourceData = client
+}
+
+// clientSettings are the provider block's connection settings with the environment
+// variables and defaults applied.
+type clientSettings struct {
+	baseURL       string
+	customerToken string
+	bearerToken   string
+	privateKey    *rsa.PrivateKey
+	timeout       time.Duration // zero: the client's default
+	maxRetries    *int          // nil: the client's default
+	rps           float64       // zero: adaptive, no cap
+}
+
+// checkAttributesKnown refuses attributes that are unknown until apply: the provider needs
+// them to plan.
+func checkAttributesKnown(config providerModel, diags *diag.Diagnostics) {
 	for name, value := range map[string]interface{ IsUnknown() bool }{
 		"base_url": config.BaseURL, "customer_token": config.CustomerToken, "private_key": config.PrivateKey,
 		"bearer_token": config.BearerToken,
 	} {
 		if value.IsUnknown() {
-			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider attribute",
+			diags.AddAttributeError(path.Root(name), "Unknown provider attribute",
 				fmt.Sprintf("%q depends on a value that is not known until apply; the provider needs it to plan. "+
 					"Set it to a known value or use the environment variable.", name))
 		}
 	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
+}
 
+// readSettings reads every setting from the configuration or its environment variable,
+// adding a diagnostic for each one that cannot be used.
+func readSettings(config providerModel, diags *diag.Diagnostics) clientSettings {
+	s := clientSettings{
+		baseURL:       baseURLSetting(config, diags),
+		customerToken: customerTokenSetting(config, diags),
+		bearerToken:   bearerTokenSetting(config, diags),
+	}
+	key, keyDiag := loadPrivateKey(config.PrivateKey)
+	if keyDiag != "" {
+		diags.AddAttributeError(path.Root("private_key"), "Invalid private key", keyDiag)
+	}
+	s.privateKey = key
+	if !config.RequestTimeout.IsNull() {
+		s.timeout, _ = time.ParseDuration(config.RequestTimeout.ValueString()) // validated by durationValidator
+	}
+	if !config.MaxRetries.IsNull() {
+		s.maxRetries = cardsapi.Retries(int(config.MaxRetries.ValueInt64()))
+	}
+	if !config.RequestsPerSecond.IsNull() {
+		s.rps = config.RequestsPerSecond.ValueFloat64()
+	}
+	return s
+}
+
+// baseURLSetting returns the base URL from the attribute, CARDS_BASE_URL or the default;
+// a diagnostic for a refused URL says which of the three it came from.
+func baseURLSetting(config providerModel, diags *diag.Diagnostics) string {
 	baseURL, baseURLSource := stringOrEnv(config.BaseURL, EnvBaseURL), "the base_url attribute"
 	if config.BaseURL.IsNull() {
 		baseURLSource = "the " + EnvBaseURL + " environment variable"
@@ -172,77 +233,63 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		baseURL, baseURLSource = DefaultBaseURL, "the default"
 	}
 	if err := cardsapi.CheckBaseURL(baseURL); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("base_url"), "Invalid base_url",
+		diags.AddAttributeError(path.Root("base_url"), "Invalid base_url",
 			fmt.Sprintf("%s (from %s).", err, baseURLSource))
 	}
+	return baseURL
+}
 
+// customerTokenSetting returns the customer token from the attribute or
+// CARDS_CUSTOMER_TOKEN; the token is required.
+func customerTokenSetting(config providerModel, diags *diag.Diagnostics) string {
 	token := stringOrEnv(config.CustomerToken, EnvCustomerToken)
 	switch {
 	case !config.CustomerToken.IsNull() && strings.TrimSpace(token) == "":
-		resp.Diagnostics.AddAttributeError(path.Root("customer_token"), "Empty customer_token",
+		diags.AddAttributeError(path.Root("customer_token"), "Empty customer_token",
 			emptyCredentialProblem("customer_token", true, EnvCustomerToken))
 	case strings.TrimSpace(token) == "":
-		resp.Diagnostics.AddAttributeError(path.Root("customer_token"), "Missing customer token",
+		diags.AddAttributeError(path.Root("customer_token"), "Missing customer token",
 			"Set customer_token in the provider block or the "+EnvCustomerToken+" environment variable to the merchant's customer token.")
 	case config.CustomerToken.IsNull() && strings.ContainsFunc(token, unicode.IsControl):
-		resp.Diagnostics.AddAttributeError(path.Root("customer_token"), "Invalid customer token",
+		diags.AddAttributeError(path.Root("customer_token"), "Invalid customer token",
 			"The "+EnvCustomerToken+" environment variable "+controlCharsProblem)
 	}
+	return token
+}
+
+// bearerTokenSetting returns the optional bearer token from the attribute or
+// CARDS_BEARER_TOKEN.
+func bearerTokenSetting(config providerModel, diags *diag.Diagnostics) string {
 	bearer := stringOrEnv(config.BearerToken, EnvBearerToken)
 	switch {
 	case !config.BearerToken.IsNull() && strings.TrimSpace(bearer) == "" && os.Getenv(EnvBearerToken) != "":
-		resp.Diagnostics.AddAttributeError(path.Root("bearer_token"), "Empty bearer_token",
+		diags.AddAttributeError(path.Root("bearer_token"), "Empty bearer_token",
 			emptyCredentialProblem("bearer_token", false, EnvBearerToken))
 	case config.BearerToken.IsNull() && strings.ContainsFunc(bearer, unicode.IsControl):
-		resp.Diagnostics.AddAttributeError(path.Root("bearer_token"), "Invalid bearer token",
+		diags.AddAttributeError(path.Root("bearer_token"), "Invalid bearer token",
 			"The "+EnvBearerToken+" environment variable "+controlCharsProblem)
 	}
+	return bearer
+}
 
-	key, keyDiag := loadPrivateKey(config.PrivateKey)
-	if keyDiag != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("private_key"), "Invalid private key", keyDiag)
-	}
-
-	var timeout time.Duration // zero: the client's default
-	if !config.RequestTimeout.IsNull() {
-		timeout, _ = time.ParseDuration(config.RequestTimeout.ValueString()) // validated by durationValidator
-	}
-	var maxRetries *int // nil: the client's default
-	if !config.MaxRetries.IsNull() {
-		maxRetries = cardsapi.Retries(int(config.MaxRetries.ValueInt64()))
-	}
-	rps := 0.0 // adaptive, no cap
-	if !config.RequestsPerSecond.IsNull() {
-		rps = config.RequestsPerSecond.ValueFloat64()
-	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-
-	client, err := cardsapi.New(cardsapi.Config{
-		BaseURL:           baseURL,
-		CustomerToken:     token,
-		PrivateKey:        key,
-		BearerToken:       bearer,
-		MaxRetries:        maxRetries,
-		RequestsPerSecond: rps,
-		RequestTimeout:    timeout,
+// newClient builds the Cards API client; the status maps' diagnostics go to diags.
+func (p *CardsProvider) newClient(ctx context.Context, config providerModel, s clientSettings, diags *diag.Diagnostics) (*cardsapi.Client, error) {
+	return cardsapi.New(cardsapi.Config{
+		BaseURL:           s.baseURL,
+		CustomerToken:     s.customerToken,
+		PrivateKey:        s.privateKey,
+		BearerToken:       s.bearerToken,
+		MaxRetries:        s.maxRetries,
+		RequestsPerSecond: s.rps,
+		RequestTimeout:    s.timeout,
 		UserAgent:         "terraform-provider-cards/" + p.version,
 		Logger:            tflogLogger{},
 		PollInitial:       p.pollInitial,
-		CardStatusMap:     stringMap(ctx, config.CardStatusMap, &resp.Diagnostics),
-		TopUpStatusMap:    stringMap(ctx, config.TopUpStatusMap, &resp.Diagnostics),
+		CardStatusMap:     stringMap(ctx, config.CardStatusMap, diags),
+		TopUpStatusMap:    stringMap(ctx, config.TopUpStatusMap, diags),
 		// unknownStatusGrace is zero (the client's default) outside tests.
 		UnknownStatusGrace: p.unknownStatusGrace,
 	})
-	if err != nil {
-		resp.Diagnostics.AddError("Cannot configure the Cards API client", err.Error())
-		return
-	}
-	registerBaseURL(client, baseURL) // names it when a lookup finds nothing (base_url_check.go)
-	resp.DataSourceData = client
-	resp.ResourceData = &resourceData{client: client, journal: p.openJournal(&resp.Diagnostics), topUpTasks: &sync.Map{}, warnedStatuses: &sync.Map{}}
-	resp.EphemeralResourceData = client
 }
 
 func (p *CardsProvider) Resources(_ context.Context) []func() resource.Resource {

@@ -79,7 +79,7 @@ ephemeral "cards_card_pin" "signed" {
 			if err != nil {
 				return err
 			}
-			secrets = append(secrets, details.CardNumber, `"`+details.CVV+`"`, `"`+pin.PIN+`"`)
+			secrets = append(secrets, string(details.CardNumber), `"`+string(details.CVV)+`"`, `"`+string(pin.PIN)+`"`)
 		}
 		return scanStateFiles(workDir, secrets)
 	}

@@ -74,10 +74,10 @@ func (d *townsDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	data.Towns = make([]townModel, 0, len(towns))
 	for _, t := range towns {
 		data.Towns = append(data.Towns, townModel{
-			ID:        types.StringValue(t.ID),
+			ID:        types.StringValue(string(t.ID)),
 			Name:      types.StringValue(t.Name),
-			Code:      types.StringValue(t.Code),
-			CountryID: types.StringValue(t.CountryOrRegion),
+			Code:      types.StringValue(string(t.Code)),
+			CountryID: types.StringValue(string(t.CountryOrRegion)),
 		})
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &data)...)
