@@ -8,11 +8,22 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// The client's request rate adapts to the platform, as the adaptive retry mode of the AWS SDKs
-// does: it grows while answers come and is cut when the platform answers 429 (or 503), so a
-// run is bounded by what the platform allows rather than by a fixed number nobody asked for.
-// Every caller of one Client shares it. Config.RequestsPerSecond, when set, is a hard cap the
-// rate never exceeds.
+// The client's request rate adapts to the platform, as TCP's congestion control and the
+// adaptive retry mode of the AWS SDKs do, so a run is bounded by what the platform allows
+// rather than by a fixed number nobody asked for. Every caller of one Client shares it.
+// Config.RequestsPerSecond, when set, is a hard cap the rate never exceeds.
+//
+//   - Until the platform first throttles, the rate grows fast (slow start: 2% per answer,
+//     so it more than doubles each second while answers come).
+//   - A 429 or 503 cuts it — at most once a second, since a burst of 429s to parallel
+//     requests is one event — by a factor and to below what the platform served in the
+//     last second (when that is enough to measure: a handful of answers says more about
+//     the demand than about the limit): a cut by a fixed factor alone does not get below a
+//     limit the rate has overshot several times.
+//   - After that it grows slowly (congestion avoidance: about 10% a second) up to twice
+//     the rate of the last cut, so it stays just under the platform's limit instead of
+//     overshooting it every second; beyond that (the limit was raised, or the throttling
+//     was a passing event) it grows fast again.
 const (
 	// AdaptiveStartRate is the rate a client without a cap starts at.
 	AdaptiveStartRate = 50.0
@@ -21,10 +32,20 @@ const (
 	adaptiveCeiling = 10000.0
 	// adaptiveFloor is the least rate a throttled client goes down to.
 	adaptiveFloor = 1.0
-	// adaptiveGrowth is the share by which each answered request raises the rate.
-	adaptiveGrowth = 0.02
+	// adaptiveSlowStartGrowth is the share by which each answer raises the rate before the
+	// platform has throttled.
+	adaptiveSlowStartGrowth = 0.02
+	// adaptiveAvoidanceGrowth is what each answer adds (requests/s) near the rate of the
+	// last cut: at r answers a second that is r × 0.1, 10% a second.
+	adaptiveAvoidanceGrowth = 0.1
 	// adaptiveCut is the factor applied to the rate when the platform throttles.
 	adaptiveCut = 0.7
+	// adaptiveServedShare is the share of what the platform served in the last second that a
+	// cut goes down to at most.
+	adaptiveServedShare = 0.9
+	// adaptiveMinServed is the least number of answers in the last second that a cut takes
+	// as a measure of the platform's limit.
+	adaptiveMinServed = 10
 	// adaptiveCutSpacing stops a burst of 429s to parallel requests from cutting the rate
 	// more than once for what is one event.
 	adaptiveCutSpacing = time.Second
@@ -38,6 +59,37 @@ type adaptiveRate struct {
 	current float64
 	ceiling float64
 	lastCut time.Time
+	cutTo   float64       // the rate after the last cut; 0 = never throttled
+	served  secondCounter // answers
+	sent    secondCounter // answers and 429s/503s
+}
+
+// secondCounter counts events in whole-second windows.
+type secondCounter struct {
+	windowStart time.Time
+	inWindow    int
+	lastWindow  int // answers in the window before (0 if that was longer ago)
+}
+
+func (s *secondCounter) add(now time.Time) {
+	s.roll(now)
+	s.inWindow++
+}
+
+func (s *secondCounter) roll(now time.Time) {
+	switch elapsed := now.Sub(s.windowStart); {
+	case elapsed < time.Second:
+	case elapsed < 2*time.Second:
+		s.windowStart, s.lastWindow, s.inWindow = s.windowStart.Add(time.Second), s.inWindow, 0
+	default:
+		s.windowStart, s.lastWindow, s.inWindow = now, 0, 0
+	}
+}
+
+// lastSecond is how many events there were in about the last second.
+func (s *secondCounter) lastSecond(now time.Time) int {
+	s.roll(now)
+	return max(s.lastWindow, s.inWindow)
 }
 
 // newAdaptiveRate starts at the cap when there is one (requestsPerSecond > 0), else at
@@ -52,14 +104,19 @@ func newAdaptiveRate(requestsPerSecond float64) *adaptiveRate {
 	return a
 }
 
-// answered raises the rate a little: the platform keeps up.
+// answered raises the rate: the platform keeps up.
 func (a *adaptiveRate) answered(now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.served.add(now)
 	if a.current >= a.ceiling {
 		return
 	}
-	a.current = math.Min(a.ceiling, a.current+math.Max(adaptiveGrowth*a.current, 0.1))
+	growth := math.Max(adaptiveSlowStartGrowth*a.current, 0.1)
+	if a.cutTo > 0 && a.current < 2*a.cutTo {
+		growth = adaptiveAvoidanceGrowth
+	}
+	a.current = math.Min(a.ceiling, a.current+growth)
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 }
 
@@ -71,7 +128,12 @@ func (a *adaptiveRate) throttled(now time.Time) {
 		return
 	}
 	a.lastCut = now
-	a.current = math.Max(adaptiveFloor, math.Min(a.current, a.ceiling)*adaptiveCut)
+	next := math.Min(a.current, a.ceiling) * adaptiveCut
+	if served := a.served.lastSecond(now); served >= adaptiveMinServed {
+		next = math.Min(next, adaptiveServedShare*float64(served))
+	}
+	a.current = math.Max(adaptiveFloor, next)
+	a.cutTo = a.current
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 }
 

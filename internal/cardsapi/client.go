@@ -6,6 +6,7 @@ package cardsapi
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rsa"
 	"encoding/json"
@@ -135,59 +136,36 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(cfg.CustomerToken) == "" {
-		return nil, errors.New("cards API client: customer token is empty")
+	if err := checkConfig(cfg); err != nil {
+		return nil, err
 	}
-	// Header values cannot carry control characters; say so now rather than on every request.
-	if strings.ContainsFunc(cfg.CustomerToken+cfg.BearerToken, unicode.IsControl) {
-		return nil, errors.New("cards API client: customer token and bearer token must not contain control characters (such as a trailing newline)")
-	}
-	if cfg.PrivateKey == nil {
-		return nil, errors.New("cards API client: private key is missing")
-	}
-	if bits := cfg.PrivateKey.N.BitLen(); bits < signing.MinKeyBits {
-		return nil, fmt.Errorf("cards API client: RSA key is %d bits; at least %d are required", bits, signing.MinKeyBits)
-	}
-	if cfg.MaxRetries != nil && *cfg.MaxRetries < 0 {
-		return nil, errors.New("cards API client: max retries must not be negative")
-	}
-	if cfg.RequestsPerSecond < 0 {
-		return nil, errors.New("cards API client: requests per second must not be negative")
-	}
-	if cfg.RequestTimeout < 0 || cfg.PollInitial < 0 || cfg.PollMax < 0 {
-		return nil, errors.New("cards API client: durations must not be negative")
-	}
-
 	names, err := newStatusNames(cfg.CardStatusMap, cfg.TopUpStatusMap)
 	if err != nil {
 		return nil, fmt.Errorf("cards API client: %w", err)
 	}
 	c := &Client{
 		statusNames:        names,
-		unknownStatusGrace: cfg.UnknownStatusGrace,
+		unknownStatusGrace: cmp.Or(max(cfg.UnknownStatusGrace, 0), DefaultUnknownStatusGrace),
 		baseURL:            base,
 		token:              cfg.CustomerToken,
 		bearer:             cfg.BearerToken,
 		key:                cfg.PrivateKey,
 		maxRetries:         DefaultMaxRetries,
-		userAgent:          cfg.UserAgent,
+		userAgent:          cmp.Or(cfg.UserAgent, DefaultUserAgent),
 		log:                cfg.Logger,
 		clock:              cfg.Clock,
-		pollInitial:        cfg.PollInitial,
-		pollMax:            cfg.PollMax,
+		jitter:             randomJitter,
+		pollInitial:        cmp.Or(cfg.PollInitial, DefaultPollInitial),
+		pollMax:            cmp.Or(cfg.PollMax, DefaultPollMax),
 		retryWaitMin:       500 * time.Millisecond,
 		retryWaitMax:       8 * time.Second,
 		retryAfterMax:      30 * time.Second,
+		rate:               newAdaptiveRate(cfg.RequestsPerSecond),
+		httpClient:         newHTTPClient(cfg.HTTPClient),
+		requestTimeout:     cmp.Or(cfg.RequestTimeout, DefaultRequestTimeout),
 	}
 	if cfg.MaxRetries != nil {
 		c.maxRetries = *cfg.MaxRetries
-	}
-	c.jitter = randomJitter
-	if c.unknownStatusGrace <= 0 {
-		c.unknownStatusGrace = DefaultUnknownStatusGrace
-	}
-	if c.userAgent == "" {
-		c.userAgent = DefaultUserAgent
 	}
 	if c.log == nil {
 		c.log = nopLogger{}
@@ -195,38 +173,54 @@ func New(cfg Config) (*Client, error) {
 	if c.clock == nil {
 		c.clock = realClock{}
 	}
-	if c.pollInitial == 0 {
-		c.pollInitial = DefaultPollInitial
+	c.pollMax = max(c.pollMax, c.pollInitial)
+	c.issuingTimeout = cfg.IssuingRequestTimeout
+	if c.issuingTimeout <= 0 {
+		c.issuingTimeout = max(c.requestTimeout, MinIssuingRequestTimeout)
 	}
-	if c.pollMax == 0 {
-		c.pollMax = DefaultPollMax
-	}
-	if c.pollMax < c.pollInitial {
-		c.pollMax = c.pollInitial
-	}
-	c.rate = newAdaptiveRate(cfg.RequestsPerSecond)
+	return c, nil
+}
 
-	timeout := cfg.RequestTimeout
-	if timeout == 0 {
-		timeout = DefaultRequestTimeout
+// checkConfig refuses settings no request could be made with.
+func checkConfig(cfg Config) error {
+	if strings.TrimSpace(cfg.CustomerToken) == "" {
+		return errors.New("cards API client: customer token is empty")
 	}
+	// Header values cannot carry control characters; say so now rather than on every request.
+	if strings.ContainsFunc(cfg.CustomerToken+cfg.BearerToken, unicode.IsControl) {
+		return errors.New("cards API client: customer token and bearer token must not contain control characters (such as a trailing newline)")
+	}
+	if cfg.PrivateKey == nil {
+		return errors.New("cards API client: private key is missing")
+	}
+	if bits := cfg.PrivateKey.N.BitLen(); bits < signing.MinKeyBits {
+		return fmt.Errorf("cards API client: RSA key is %d bits; at least %d are required", bits, signing.MinKeyBits)
+	}
+	if cfg.MaxRetries != nil && *cfg.MaxRetries < 0 {
+		return errors.New("cards API client: max retries must not be negative")
+	}
+	if cfg.RequestsPerSecond < 0 {
+		return errors.New("cards API client: requests per second must not be negative")
+	}
+	if cfg.RequestTimeout < 0 || cfg.PollInitial < 0 || cfg.PollMax < 0 {
+		return errors.New("cards API client: durations must not be negative")
+	}
+	return nil
+}
+
+// newHTTPClient copies the caller's client (or starts from a pooled one) and never follows
+// redirects: Go would turn a redirected POST into a body-less GET, and the signature covers
+// what was sent. A redirect surfaces as an error naming the target.
+func newHTTPClient(base *http.Client) *http.Client {
 	var hc http.Client
-	if cfg.HTTPClient != nil {
-		hc = *cfg.HTTPClient // copy: the caller's client stays untouched
+	if base != nil {
+		hc = *base // copy: the caller's client stays untouched
 	}
 	if hc.Transport == nil {
 		hc.Transport = cleanhttp.DefaultPooledTransport()
 	}
-	// Never follow redirects: Go would turn a redirected POST into a body-less GET, and the
-	// signature covers what was sent. A redirect surfaces as an error naming the target.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	c.httpClient = &hc
-	c.requestTimeout = timeout
-	c.issuingTimeout = cfg.IssuingRequestTimeout
-	if c.issuingTimeout <= 0 {
-		c.issuingTimeout = max(timeout, MinIssuingRequestTimeout)
-	}
-	return c, nil
+	return &hc
 }
 
 // validateBaseURL checks raw (CheckBaseURL) and returns it without a trailing slash.

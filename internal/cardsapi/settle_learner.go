@@ -15,70 +15,127 @@ import (
 // platform's — and a new wait looks first at the soonest of those, then often, then backing
 // off. Every probeEvery-th wait looks a little earlier (probeFactor), so an estimate that
 // started high comes down to the platform's time. Until a kind has been seen to settle, waits
-// poll at jittered, doubling intervals: parallel waits look at different moments.
+// poll at jittered, doubling intervals: parallel waits look at different moments, and the
+// first of them to see its object settled tells the others (learnt), which then look at
+// that time instead of sleeping out their doubled interval — so even the first wave of a
+// run's cards does not oversleep.
+//
+// A settle time is measured to when the look that saw the object settled was sent, not to
+// when its answer came back: the object had settled by the time that request arrived, and
+// the answer's own latency would otherwise be added again by every generation of waits.
 
 const (
-	settleMemory = 16  // how many recent settle times of a kind are remembered
-	probeEvery   = 4   // one wait in probeEvery looks earlier than the estimate
-	probeFactor  = 0.9 // how much earlier (then looks every 5% of the estimate)
+	settleMemory  = 16  // how many recent settle times of a kind are remembered
+	probeEveryMin = 4   // at most one wait in probeEveryMin looks earlier than the estimate…
+	probeEveryMax = 32  // …and at least one in probeEveryMax
+	probeFactor   = 0.9 // how much earlier (and, if not settled then, again at the estimate)
 )
 
+// Probes cost a look each time they find the estimate right, so they thin out while it is:
+// a probe that did not see its object settled doubles the spacing of probes (up to
+// probeEveryMax); one that did (the platform got faster) brings it back to probeEveryMin.
+
 type settleLearner struct {
-	mu     sync.Mutex
-	recent map[string][]time.Duration
-	waits  map[string]int
+	mu    sync.Mutex
+	kinds map[string]*settleHistory
+}
+
+// settleHistory is what waits of one kind learned.
+type settleHistory struct {
+	recent     []time.Duration // the last settle times, oldest first
+	probeEvery int
+	sinceProbe int
+	learnt     chan struct{} // closed when the next settle time is observed; nil until asked for
 }
 
 func settleKind(what string, target []string) string {
 	return what + ":" + strings.ToLower(strings.Join(target, ","))
 }
 
+// history returns kind's history; l.mu must be held.
+func (l *settleLearner) history(kind string) *settleHistory {
+	if l.kinds == nil {
+		l.kinds = map[string]*settleHistory{}
+	}
+	h, ok := l.kinds[kind]
+	if !ok {
+		h = &settleHistory{probeEvery: probeEveryMin}
+		l.kinds[kind] = h
+	}
+	return h
+}
+
 // estimate is the soonest recent settle time of kind, if any.
 func (l *settleLearner) estimate(kind string) (time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	times := l.recent[kind]
-	if len(times) == 0 {
+	h := l.history(kind)
+	if len(h.recent) == 0 {
 		return 0, false
 	}
-	return slices.Min(times), true
+	return slices.Min(h.recent), true
 }
 
-// firstLook is when a new wait of kind looks first (0: at once) and whether it is a probe.
+// firstLook is the learned settle time a new wait of kind goes by (0: none) and whether the
+// wait is a probe.
 func (l *settleLearner) firstLook(kind string) (time.Duration, bool) {
-	d, ok := l.estimate(kind)
-	if !ok {
-		return 0, false
-	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.waits == nil {
-		l.waits = map[string]int{}
+	h := l.history(kind)
+	if len(h.recent) == 0 {
+		return 0, false
 	}
-	l.waits[kind]++
-	if l.waits[kind]%probeEvery == 1 {
-		return time.Duration(float64(d) * probeFactor), true
+	h.sinceProbe++
+	probe := h.sinceProbe >= h.probeEvery
+	if probe {
+		h.sinceProbe = 0
 	}
-	return d, false
+	return slices.Min(h.recent), probe
+}
+
+// probed records whether a probe of kind saw its object settled at its early first look.
+func (l *settleLearner) probed(kind string, settledEarly bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h := l.history(kind)
+	if settledEarly {
+		h.probeEvery = probeEveryMin
+	} else {
+		h.probeEvery = min(2*h.probeEvery, probeEveryMax)
+	}
 }
 
 // observe records that a wait of kind was seen settled d after it began (d > 0).
 func (l *settleLearner) observe(kind string, d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.recent == nil {
-		l.recent = map[string][]time.Duration{}
+	h := l.history(kind)
+	h.recent = append(h.recent, d)
+	if len(h.recent) > settleMemory {
+		h.recent = h.recent[len(h.recent)-settleMemory:]
 	}
-	times := append(l.recent[kind], d)
-	if len(times) > settleMemory {
-		times = times[len(times)-settleMemory:]
+	if h.learnt != nil {
+		close(h.learnt)
+		h.learnt = nil
 	}
-	l.recent[kind] = times
+}
+
+// learnt is closed when the next settle time of kind is observed.
+func (l *settleLearner) learnt(kind string) <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h := l.history(kind)
+	if h.learnt == nil {
+		h.learnt = make(chan struct{})
+	}
+	return h.learnt
 }
 
 // pollSchedule says when a wait looks next.
 type pollSchedule struct {
-	expected time.Duration // learned settle time; 0 = none yet
+	probe    bool          // this wait looks early on purpose
+	expected time.Duration // when to look first: the learned settle time; 0 = none yet
+	probeGap time.Duration // a probe's step from its early first look to the learned time
 	interval time.Duration
 	max      time.Duration
 	jitter   func() float64
@@ -87,13 +144,20 @@ type pollSchedule struct {
 func (c *Client) newSchedule(kind string) *pollSchedule {
 	s := &pollSchedule{interval: c.pollInitial, max: c.pollMax, jitter: c.jitter}
 	if d, probe := c.settled.firstLook(kind); d > 0 {
-		s.expected = d
-		s.interval = max(d/10, 20*time.Millisecond)
-		if probe {
-			s.interval = max(d/20, 20*time.Millisecond)
-		}
+		s.expect(d, probe)
 	}
 	return s
+}
+
+// expect makes the schedule look at the learned time d, then every 5% of it. A probe looks
+// first at probeFactor × d and, if the object has not settled by then, at d.
+func (s *pollSchedule) expect(d time.Duration, probe bool) {
+	s.probe, s.expected, s.probeGap = probe, d, 0
+	s.interval = max(d/20, 20*time.Millisecond)
+	if probe {
+		s.expected = time.Duration(float64(d) * probeFactor)
+		s.probeGap = d - s.expected
+	}
 }
 
 // first is how long to wait before the first look: the learned time, or nothing.
@@ -102,6 +166,10 @@ func (s *pollSchedule) first() time.Duration { return s.expected }
 // next is how long to wait after a look at elapsed that did not settle: often up to twice the
 // learned time, then doubling; without a learned time, jittered doubling from PollInitial.
 func (s *pollSchedule) next(elapsed time.Duration) time.Duration {
+	if gap := s.probeGap; gap > 0 {
+		s.probeGap = 0
+		return gap
+	}
 	if s.expected > 0 && elapsed < 2*s.expected {
 		return s.interval
 	}

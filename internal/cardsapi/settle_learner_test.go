@@ -3,6 +3,7 @@ package cardsapi
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -104,5 +105,142 @@ func TestWaitSettledAtOnceLearnsNothing(t *testing.T) {
 	}
 	if d, ok := c.settled.estimate(settleKind("card", []string{CardStatusActive})); ok {
 		t.Errorf("learned %s from waits that never slept", d)
+	}
+}
+
+// A wait that has learned nothing sleeps out its doubling interval unless another wait of
+// its kind sees the platform settle meanwhile: then it looks at that time after its own
+// start (at once if that has passed), so a run's first wave of cards does not oversleep.
+func TestWaitLooksWhenAnotherWaitLearns(t *testing.T) {
+	for _, tc := range []struct {
+		name             string
+		learnAt, learned time.Duration // when the other wait learns, and what
+		wantWake         time.Duration // when this wait looks, after its start
+	}{
+		{"learned time already passed: look at once", 2100 * time.Millisecond, 2 * time.Second, 2100 * time.Millisecond},
+		{"learned time ahead: look then", 1 * time.Second, 2 * time.Second, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := newManualClock()
+			c, _ := newTestClient(t, "http://127.0.0.1:1", func(cfg *Config) { cfg.Clock = clock })
+			kind := settleKind("card", []string{CardStatusActive})
+			w := c.newWaiter("card", "c1", []string{CardStatusActive}, knownCardStatuses)
+			woke := make(chan error, 1)
+			go func() { woke <- w.sleep(context.Background(), 10*time.Second) }()
+			clock.waitForTimers(t, 1)
+			clock.advance(tc.learnAt)
+			c.settled.observe(kind, tc.learned)
+			if tc.wantWake > tc.learnAt {
+				clock.waitForTimers(t, 2)
+				clock.advance(tc.wantWake - tc.learnAt)
+			}
+			select {
+			case err := <-woke:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("still asleep at %s after the start; the other wait learned %s", w.elapsed(), tc.learned)
+			}
+			if got := w.elapsed(); got != tc.wantWake {
+				t.Errorf("looked at %s, want %s", got, tc.wantWake)
+			}
+			if w.schedule.expected != tc.learned {
+				t.Errorf("schedule expects %s, want the learned %s", w.schedule.expected, tc.learned)
+			}
+		})
+	}
+}
+
+// manualClock moves only when the test advances it.
+type manualClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	timers []manualTimer
+	armed  int // timers ever armed
+}
+
+type manualTimer struct {
+	at time.Time
+	ch chan time.Time
+}
+
+func newManualClock() *manualClock { return &manualClock{now: time.Unix(1764000000, 0).UTC()} }
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *manualClock) After(d time.Duration) <-chan time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.armed++
+	ch := make(chan time.Time, 1)
+	if d <= 0 {
+		ch <- c.now
+		return ch
+	}
+	c.timers = append(c.timers, manualTimer{at: c.now.Add(d), ch: ch})
+	return ch
+}
+
+func (c *manualClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	pending := c.timers[:0]
+	for _, tm := range c.timers {
+		if tm.at.After(c.now) {
+			pending = append(pending, tm)
+			continue
+		}
+		tm.ch <- c.now
+	}
+	c.timers = pending
+}
+
+// waitForTimers returns once n timers have been armed in all.
+func (c *manualClock) waitForTimers(t *testing.T, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		c.mu.Lock()
+		armed := c.armed
+		c.mu.Unlock()
+		if armed >= n {
+			return
+		}
+	}
+	t.Fatalf("fewer than %d timers were armed", n)
+}
+
+// Probes thin out while the estimate holds (each probe that finds the object not yet settled
+// doubles their spacing, up to probeEveryMax) and come back at once when one finds the
+// platform faster.
+func TestProbesThinOutWhileTheEstimateHolds(t *testing.T) {
+	var l settleLearner
+	kind := settleKind("card", []string{"Frozen"})
+	l.observe(kind, 2*time.Second)
+	nextProbe := func() int {
+		for n := 1; n <= 2*probeEveryMax; n++ {
+			if _, probe := l.firstLook(kind); probe {
+				return n
+			}
+		}
+		t.Fatalf("no probe in %d waits", 2*probeEveryMax)
+		return 0
+	}
+	var spacings []int
+	for range 5 {
+		spacings = append(spacings, nextProbe())
+		l.probed(kind, false) // the estimate was right: the early look missed
+	}
+	if want := []int{4, 8, 16, 32, 32}; !slices.Equal(spacings, want) {
+		t.Errorf("probe spacings %v while the estimate holds, want %v", spacings, want)
+	}
+	l.probed(kind, true) // a probe saw the object settled early: the platform got faster
+	if got := nextProbe(); got != probeEveryMin {
+		t.Errorf("after an early settle the next probe came after %d waits, want %d", got, probeEveryMin)
 	}
 }

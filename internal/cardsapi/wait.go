@@ -130,90 +130,142 @@ func (c *Client) WaitForTopUp(ctx context.Context, taskID string) (*TopUpStatus,
 // with settled false is judged by poll: transient ones are retried, others end the wait.
 type pollFunc func(ctx context.Context) (status string, settled bool, err error)
 
-// poll calls check at PollInitial, doubling to PollMax, on the client's Clock until it
-// settles, fails for good, or ctx ends.
+// poll calls check on the schedule the settle learner gives (settle_learner.go), on the
+// client's Clock, until it settles, fails for good, or ctx ends.
 func (c *Client) poll(ctx context.Context, what, id string, target, known []string, check pollFunc) error {
-	start := c.clock.Now()
-	kind := settleKind(what, target)
-	schedule := c.newSchedule(kind)
-	lastStatus := ""
-	announced := false
-	var unknownSince time.Time // when the status became one the client does not know
-	fields := func(extra map[string]any) map[string]any {
-		f := map[string]any{"object": what, "id": id, "target": strings.Join(target, ","), "last_status": lastStatus}
-		for k, v := range extra {
-			f[k] = v
+	w := c.newWaiter(what, id, target, known)
+	if first := w.schedule.first(); first > 0 {
+		if err := w.sleep(ctx, first); err != nil {
+			return err
 		}
-		return f
-	}
-	timeout := func(cause error) error {
-		e := &WaitTimeoutError{What: what, ID: id, Target: target, LastStatus: lastStatus,
-			Waited: c.clock.Now().Sub(start), Cause: cause}
-		e.unknownStatus = lastStatus != "" && !containsFold(known, lastStatus)
-		c.log.Warn(ctx, "gave up waiting for "+what, fields(map[string]any{"elapsed_ms": e.Waited.Milliseconds()}))
-		return e
-	}
-
-	slept := false // only a wait that slept before the look that saw it settled says how long the platform took
-	if first := schedule.first(); first > 0 {
-		select {
-		case <-ctx.Done():
-			return timeout(ctx.Err())
-		case <-c.clock.After(first):
-		}
-		slept = true
 	}
 	for {
 		if err := ctx.Err(); err != nil {
-			return timeout(err)
+			return w.timeout(ctx, err)
 		}
-		status, settled, err := check(ctx)
-		if status != "" && !strings.EqualFold(status, lastStatus) {
-			if !settled && announced {
-				c.log.Info(ctx, what+" status now "+status, fields(map[string]any{
-					"status": status, "elapsed_ms": c.clock.Now().Sub(start).Milliseconds()}))
-			}
-			lastStatus = status
-		}
-		elapsed := c.clock.Now().Sub(start)
-		if err := c.unknownTooLong(what, id, status, target, known, settled, &unknownSince); err != nil {
-			c.log.Warn(ctx, "unknown status for "+what, fields(map[string]any{"status": status}))
+		if done, err := w.look(ctx, check); done {
 			return err
 		}
-		switch {
-		case settled:
-			f := fields(map[string]any{"elapsed_ms": elapsed.Milliseconds()})
-			if err != nil {
-				f["error"] = err.Error()
-				c.log.Info(ctx, what+" settled with a failure", f)
-				return err
-			}
-			c.log.Info(ctx, what+" settled", f)
-			if slept { // settled at a look made at once: that is the request's time, not the platform's
-				c.settled.observe(kind, elapsed)
-			}
-			return nil
-		case err != nil && ctx.Err() != nil:
-			return timeout(ctx.Err())
-		case err != nil && isTransient(err):
-			c.log.Warn(ctx, "polling "+what+" failed; will retry", fields(map[string]any{"error_kind": string(KindOf(err))}))
-		case err != nil:
+		if err := w.sleep(ctx, w.schedule.next(w.elapsed())); err != nil {
 			return err
-		default:
-			c.log.Debug(ctx, what+" not settled yet", fields(map[string]any{"elapsed_ms": elapsed.Milliseconds()}))
 		}
-		if !announced { // only waits that do not settle at the first look are announced
-			c.log.Info(ctx, "waiting for "+what, fields(nil))
-			announced = true
-		}
+	}
+}
 
+// waiter is one wait in progress.
+type waiter struct {
+	c                *Client
+	what, id, kind   string
+	target, known    []string
+	start            time.Time
+	schedule         *pollSchedule
+	lastStatus       string
+	looks            int
+	announced        bool      // "waiting for" was logged: the first look did not settle
+	slept            bool      // only a wait that slept before its settling look says how long the platform took
+	unknownSince     time.Time // when the status became one the client does not know
+	learntFromOthers <-chan struct{}
+}
+
+func (c *Client) newWaiter(what, id string, target, known []string) *waiter {
+	kind := settleKind(what, target)
+	w := &waiter{c: c, what: what, id: id, kind: kind, target: target, known: known,
+		start: c.clock.Now(), schedule: c.newSchedule(kind)}
+	if w.schedule.expected == 0 {
+		w.learntFromOthers = c.settled.learnt(kind)
+	}
+	return w
+}
+
+func (w *waiter) elapsed() time.Duration { return w.c.clock.Now().Sub(w.start) }
+
+func (w *waiter) fields(extra map[string]any) map[string]any {
+	f := map[string]any{"object": w.what, "id": w.id, "target": strings.Join(w.target, ","), "last_status": w.lastStatus}
+	for k, v := range extra {
+		f[k] = v
+	}
+	return f
+}
+
+func (w *waiter) timeout(ctx context.Context, cause error) error {
+	e := &WaitTimeoutError{What: w.what, ID: w.id, Target: w.target, LastStatus: w.lastStatus,
+		Waited: w.elapsed(), Cause: cause}
+	e.unknownStatus = w.lastStatus != "" && !containsFold(w.known, w.lastStatus)
+	w.c.log.Warn(ctx, "gave up waiting for "+w.what, w.fields(map[string]any{"elapsed_ms": e.Waited.Milliseconds()}))
+	return e
+}
+
+// sleep waits d, or less when another wait of the same kind learns the platform's settle
+// time meanwhile: then this one looks at that time after its own start.
+func (w *waiter) sleep(ctx context.Context, d time.Duration) error {
+	timer := w.c.clock.After(d)
+	for {
 		select {
 		case <-ctx.Done():
-			return timeout(ctx.Err())
-		case <-c.clock.After(schedule.next(c.clock.Now().Sub(start))):
+			return w.timeout(ctx, ctx.Err())
+		case <-timer:
+			w.slept = true
+			return nil
+		case <-w.learntFromOthers:
+			w.learntFromOthers = nil
+			if learned, ok := w.c.settled.estimate(w.kind); ok {
+				w.schedule.expect(learned, false)
+				timer = w.c.clock.After(max(learned-w.elapsed(), 0))
+			}
 		}
-		slept = true
 	}
+}
+
+// look reads the status once; done says the wait is over, with err (nil = success).
+func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error) {
+	sent := w.elapsed()
+	status, settled, err := check(ctx)
+	if w.looks++; w.looks == 1 && w.schedule.probe {
+		w.c.settled.probed(w.kind, settled && err == nil)
+	}
+	if status != "" && !strings.EqualFold(status, w.lastStatus) {
+		if !settled && w.announced {
+			w.c.log.Info(ctx, w.what+" status now "+status, w.fields(map[string]any{
+				"status": status, "elapsed_ms": w.elapsed().Milliseconds()}))
+		}
+		w.lastStatus = status
+	}
+	if err := w.c.unknownTooLong(w.what, w.id, status, w.target, w.known, settled, &w.unknownSince); err != nil {
+		w.c.log.Warn(ctx, "unknown status for "+w.what, w.fields(map[string]any{"status": status}))
+		return true, err
+	}
+	switch {
+	case settled:
+		return true, w.settled(ctx, sent, err)
+	case err != nil && ctx.Err() != nil:
+		return true, w.timeout(ctx, ctx.Err())
+	case err != nil && isTransient(err):
+		w.c.log.Warn(ctx, "polling "+w.what+" failed; will retry", w.fields(map[string]any{"error_kind": string(KindOf(err))}))
+	case err != nil:
+		return true, err
+	default:
+		w.c.log.Debug(ctx, w.what+" not settled yet", w.fields(map[string]any{"elapsed_ms": w.elapsed().Milliseconds()}))
+	}
+	if !w.announced { // only waits that do not settle at the first look are announced
+		w.c.log.Info(ctx, "waiting for "+w.what, w.fields(nil))
+		w.announced = true
+	}
+	return false, nil
+}
+
+// settled ends the wait; sent is when the settling look was sent.
+func (w *waiter) settled(ctx context.Context, sent time.Duration, err error) error {
+	f := w.fields(map[string]any{"elapsed_ms": w.elapsed().Milliseconds()})
+	if err != nil {
+		f["error"] = err.Error()
+		w.c.log.Info(ctx, w.what+" settled with a failure", f)
+		return err
+	}
+	w.c.log.Info(ctx, w.what+" settled", f)
+	if w.slept && sent > 0 { // settled at a look made at once: that says nothing of the platform
+		w.c.settled.observe(w.kind, sent)
+	}
+	return nil
 }
 
 func isTransient(err error) bool {

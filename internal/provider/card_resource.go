@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -796,42 +797,7 @@ func (r *cardResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 		return
 	}
 
-	// A card still being issued (e.g. tainted after a timed-out create) cannot be cancelled
-	// yet: wait until it settles, bounded by the delete timeout.
-	details, err := r.client.WaitForCardStatus(ctx, cardID, cancellableOrFinal, nil)
-	if cardsapi.IsNotFound(err) {
-		if err = r.client.CheckReachable(ctx); err == nil {
-			return // already gone
-		}
-	}
-	switch {
-	case err != nil && interrupted(terraformCtx):
-		resp.Diagnostics.AddError("Card not cancelled: "+interruptedByRunNote,
-			fmt.Sprintf("Card %s was not cancelled yet and stays in the state; destroy again to cancel it. (%s)", cardID, err))
-		return
-	case err != nil:
-		resp.Diagnostics.AddError("Cannot cancel the card", fmt.Sprintf("Card %s: %s", cardID, err))
-		return
-	case strings.EqualFold(details.CardStatus, cardsapi.CardStatusCancelled):
-		return
-	case strings.EqualFold(details.CardStatus, cardsapi.CardStatusKYCRejected):
-		resp.Diagnostics.AddWarning("Card was never issued",
-			fmt.Sprintf("Card %s was rejected by the KYC review, so there is nothing to cancel; it was removed from the state.", cardID))
-		return
-	}
-
-	_, err = r.client.CancelCard(ctx, cardID)
-	if cardsapi.IsRefused(err) && r.cardIsIn(ctx, cardID, cardsapi.CardStatusCancelled) {
-		err = nil // a retried CancelCard whose first attempt already took effect
-	}
-	if err != nil && !cardsapi.IsNotFound(err) {
-		detail := fmt.Sprintf("Card %s: %s", cardID, err)
-		if cardsapi.IsRefused(err) && strings.EqualFold(details.CardStatus, cardsapi.CardStatusAwaitingBinding) {
-			detail += "\n\nThe card waits for its physical card, and the platform cancels only active or frozen cards. " +
-				"Bind it (set binding, run `terraform untaint` if it is tainted, and apply), or settle it on the merchant " +
-				"platform and then drop it with `terraform state rm`."
-		}
-		resp.Diagnostics.AddError("Cannot cancel the card", detail)
+	if !r.cancel(ctx, terraformCtx, cardID, state.Status.ValueString(), &resp.Diagnostics) {
 		return
 	}
 	if err := r.client.WaitForCardCancelled(ctx, cardID); err != nil {
@@ -846,6 +812,64 @@ func (r *cardResource) Delete(ctx context.Context, req resource.DeleteRequest, r
 	}
 	r.journal.Confirm(cardID)
 }
+
+// cancel sends CancelCard unless the card needs none; false means there is nothing more to
+// do (done, or diagnosed). The refresh before a destroy has just read the card, so a card the
+// state shows Active or Frozen is cancelled at once; any other (or a stale state, which the
+// platform then refuses) is first waited for until it can be cancelled: a card still being
+// issued (e.g. tainted after a timed-out create) cannot be cancelled yet.
+func (r *cardResource) cancel(ctx, terraformCtx context.Context, cardID, stateStatus string, diags *diag.Diagnostics) bool {
+	if slices.ContainsFunc(cancellable, func(s string) bool { return strings.EqualFold(s, stateStatus) }) {
+		_, err := r.client.CancelCard(ctx, cardID)
+		if err == nil || cardsapi.IsNotFound(err) {
+			return true
+		}
+		if !cardsapi.IsRefused(err) {
+			diags.AddError("Cannot cancel the card", fmt.Sprintf("Card %s: %s", cardID, err))
+			return false
+		}
+	}
+	details, err := r.client.WaitForCardStatus(ctx, cardID, cancellableOrFinal, nil)
+	if cardsapi.IsNotFound(err) {
+		if err = r.client.CheckReachable(ctx); err == nil {
+			return false // already gone
+		}
+	}
+	switch {
+	case err != nil && interrupted(terraformCtx):
+		diags.AddError("Card not cancelled: "+interruptedByRunNote,
+			fmt.Sprintf("Card %s was not cancelled yet and stays in the state; destroy again to cancel it. (%s)", cardID, err))
+		return false
+	case err != nil:
+		diags.AddError("Cannot cancel the card", fmt.Sprintf("Card %s: %s", cardID, err))
+		return false
+	case strings.EqualFold(details.CardStatus, cardsapi.CardStatusCancelled):
+		return true // cancelled (perhaps by a retried or earlier CancelCard): the wait below confirms it
+	case strings.EqualFold(details.CardStatus, cardsapi.CardStatusKYCRejected):
+		diags.AddWarning("Card was never issued",
+			fmt.Sprintf("Card %s was rejected by the KYC review, so there is nothing to cancel; it was removed from the state.", cardID))
+		return false
+	}
+
+	_, err = r.client.CancelCard(ctx, cardID)
+	if cardsapi.IsRefused(err) && r.cardIsIn(ctx, cardID, cardsapi.CardStatusCancelled) {
+		err = nil // a retried CancelCard whose first attempt already took effect
+	}
+	if err != nil && !cardsapi.IsNotFound(err) {
+		detail := fmt.Sprintf("Card %s: %s", cardID, err)
+		if cardsapi.IsRefused(err) && strings.EqualFold(details.CardStatus, cardsapi.CardStatusAwaitingBinding) {
+			detail += "\n\nThe card waits for its physical card, and the platform cancels only active or frozen cards. " +
+				"Bind it (set binding, run `terraform untaint` if it is tainted, and apply), or settle it on the merchant " +
+				"platform and then drop it with `terraform state rm`."
+		}
+		diags.AddError("Cannot cancel the card", detail)
+		return false
+	}
+	return true
+}
+
+// cancellable are the statuses from which the platform cancels a card (API.md §6.1).
+var cancellable = []string{cardsapi.CardStatusActive, cardsapi.CardStatusFrozen}
 
 // cancellableOrFinal are the statuses in which a card can be cancelled, or needs no cancelling.
 var cancellableOrFinal = []string{
