@@ -28,12 +28,17 @@ const (
 	settleMemory  = 16  // how many recent settle times of a kind are remembered
 	probeEveryMin = 4   // at most one wait in probeEveryMin looks earlier than the estimate…
 	probeEveryMax = 32  // …and at least one in probeEveryMax
-	probeFactor   = 0.9 // how much earlier (and, if not settled then, again at the estimate)
+	probeFactor   = 0.9 // how much earlier, until a probe has found the object not yet settled
 )
 
-// Probes cost a look each time they find the estimate right, so they thin out while it is:
-// a probe that did not see its object settled doubles the spacing of probes (up to
-// probeEveryMax); one that did (the platform got faster) brings it back to probeEveryMin.
+// A probe looks early and, if the object has not settled yet, again at the estimate. An
+// early look that found the object not settled is a lower bound of the platform's time, so
+// the next probe looks halfway between the highest such bound and the estimate: the
+// estimate closes in on the platform's time by halves, not by fixed 10% steps that stop
+// short of it. Probes cost a look each time they find the estimate right, so they thin out
+// while it is: a probe that did not see its object settled doubles the spacing of probes
+// (up to probeEveryMax); one that did (the platform got faster) brings it back to
+// probeEveryMin and forgets the lower bounds.
 
 type settleLearner struct {
 	mu    sync.Mutex
@@ -43,6 +48,7 @@ type settleLearner struct {
 // settleHistory is what waits of one kind learned.
 type settleHistory struct {
 	recent     []time.Duration // the last settle times, oldest first
+	notYet     []time.Duration // the last early looks of probes that found the object not settled
 	probeEvery int
 	sinceProbe int
 	learnt     chan struct{} // closed when the next settle time is observed; nil until asked for
@@ -76,32 +82,43 @@ func (l *settleLearner) estimate(kind string) (time.Duration, bool) {
 	return slices.Min(h.recent), true
 }
 
-// firstLook is the learned settle time a new wait of kind goes by (0: none) and whether the
-// wait is a probe.
-func (l *settleLearner) firstLook(kind string) (time.Duration, bool) {
+// firstLook is the learned settle time a new wait of kind goes by (0: none) and, when the
+// wait is a probe, when it looks first (0: not a probe).
+func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.history(kind)
 	if len(h.recent) == 0 {
-		return 0, false
+		return 0, 0
 	}
-	h.sinceProbe++
-	probe := h.sinceProbe >= h.probeEvery
-	if probe {
-		h.sinceProbe = 0
+	estimate = slices.Min(h.recent)
+	if h.sinceProbe++; h.sinceProbe < h.probeEvery {
+		return estimate, 0
 	}
-	return slices.Min(h.recent), probe
+	h.sinceProbe = 0
+	probeAt = time.Duration(float64(estimate) * probeFactor)
+	if len(h.notYet) > 0 {
+		if bound := slices.Max(h.notYet); bound < estimate {
+			probeAt = max(probeAt, (bound+estimate)/2)
+		}
+	}
+	return estimate, probeAt
 }
 
-// probed records whether a probe of kind saw its object settled at its early first look.
-func (l *settleLearner) probed(kind string, settledEarly bool) {
+// probed records what a probe of kind saw at its early look at: the object settled (the
+// platform is faster than the estimate) or not yet (at is a lower bound of its time).
+func (l *settleLearner) probed(kind string, at time.Duration, settled bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.history(kind)
-	if settledEarly {
-		h.probeEvery = probeEveryMin
-	} else {
-		h.probeEvery = min(2*h.probeEvery, probeEveryMax)
+	if settled {
+		h.probeEvery, h.notYet = probeEveryMin, nil
+		return
+	}
+	h.probeEvery = min(2*h.probeEvery, probeEveryMax)
+	h.notYet = append(h.notYet, at)
+	if len(h.notYet) > settleMemory {
+		h.notYet = h.notYet[len(h.notYet)-settleMemory:]
 	}
 }
 
@@ -134,7 +151,7 @@ func (l *settleLearner) learnt(kind string) <-chan struct{} {
 // pollSchedule says when a wait looks next.
 type pollSchedule struct {
 	probe    bool          // this wait looks early on purpose
-	expected time.Duration // when to look first: the learned settle time; 0 = none yet
+	expected time.Duration // when to look first: the learned settle time (a probe: earlier); 0 = none yet
 	probeGap time.Duration // a probe's step from its early first look to the learned time
 	interval time.Duration
 	max      time.Duration
@@ -143,20 +160,19 @@ type pollSchedule struct {
 
 func (c *Client) newSchedule(kind string) *pollSchedule {
 	s := &pollSchedule{interval: c.pollInitial, max: c.pollMax, jitter: c.jitter}
-	if d, probe := c.settled.firstLook(kind); d > 0 {
-		s.expect(d, probe)
+	if d, probeAt := c.settled.firstLook(kind); d > 0 {
+		s.expect(d, probeAt)
 	}
 	return s
 }
 
 // expect makes the schedule look at the learned time d, then every 5% of it. A probe looks
-// first at probeFactor × d and, if the object has not settled by then, at d.
-func (s *pollSchedule) expect(d time.Duration, probe bool) {
-	s.probe, s.expected, s.probeGap = probe, d, 0
+// first at probeAt and, if the object has not settled by then, at d.
+func (s *pollSchedule) expect(d, probeAt time.Duration) {
+	s.probe, s.expected, s.probeGap = false, d, 0
 	s.interval = max(d/20, 20*time.Millisecond)
-	if probe {
-		s.expected = time.Duration(float64(d) * probeFactor)
-		s.probeGap = d - s.expected
+	if probeAt > 0 && probeAt < d {
+		s.probe, s.expected, s.probeGap = true, probeAt, d-probeAt
 	}
 }
 

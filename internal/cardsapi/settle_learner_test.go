@@ -224,7 +224,7 @@ func TestProbesThinOutWhileTheEstimateHolds(t *testing.T) {
 	l.observe(kind, 2*time.Second)
 	nextProbe := func() int {
 		for n := 1; n <= 2*probeEveryMax; n++ {
-			if _, probe := l.firstLook(kind); probe {
+			if _, probeAt := l.firstLook(kind); probeAt > 0 {
 				return n
 			}
 		}
@@ -234,13 +234,37 @@ func TestProbesThinOutWhileTheEstimateHolds(t *testing.T) {
 	var spacings []int
 	for range 5 {
 		spacings = append(spacings, nextProbe())
-		l.probed(kind, false) // the estimate was right: the early look missed
+		l.probed(kind, 1900*time.Millisecond, false) // the estimate was right: the early look missed
 	}
 	if want := []int{4, 8, 16, 32, 32}; !slices.Equal(spacings, want) {
 		t.Errorf("probe spacings %v while the estimate holds, want %v", spacings, want)
 	}
-	l.probed(kind, true) // a probe saw the object settled early: the platform got faster
+	l.probed(kind, 1900*time.Millisecond, true) // a probe saw the object settled early: the platform got faster
 	if got := nextProbe(); got != probeEveryMin {
 		t.Errorf("after an early settle the next probe came after %d waits, want %d", got, probeEveryMin)
+	}
+}
+
+// An estimate a little above the platform's time (here 10%, less than the probes' first
+// step) still closes in on it: the early looks that find the object not yet settled are
+// lower bounds, and the next probe looks halfway between them and the estimate.
+func TestProbesCloseInOnThePlatformTime(t *testing.T) {
+	const platform = 2 * time.Second
+	var l settleLearner
+	kind := settleKind("card", []string{"Cancelled"})
+	l.observe(kind, 2200*time.Millisecond)
+	for range 400 {
+		_, probeAt := l.firstLook(kind)
+		if probeAt == 0 {
+			continue // a wait at the estimate settles at its first look and teaches nothing new
+		}
+		settled := probeAt >= platform
+		l.probed(kind, probeAt, settled)
+		if settled {
+			l.observe(kind, probeAt)
+		}
+	}
+	if d, _ := l.estimate(kind); d < platform || d > platform*101/100 {
+		t.Errorf("estimate %s after 400 waits, want within 1%% above the platform's %s", d, platform)
 	}
 }

@@ -209,7 +209,7 @@ func (w *waiter) sleep(ctx context.Context, d time.Duration) error {
 		case <-w.learntFromOthers:
 			w.learntFromOthers = nil
 			if learned, ok := w.c.settled.estimate(w.kind); ok {
-				w.schedule.expect(learned, false)
+				w.schedule.expect(learned, 0)
 				timer = w.c.clock.After(max(learned-w.elapsed(), 0))
 			}
 		}
@@ -221,7 +221,7 @@ func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error
 	sent := w.elapsed()
 	status, settled, err := check(ctx)
 	if w.looks++; w.looks == 1 && w.schedule.probe {
-		w.c.settled.probed(w.kind, settled && err == nil)
+		w.c.settled.probed(w.kind, sent, settled && err == nil)
 	}
 	if status != "" && !strings.EqualFold(status, w.lastStatus) {
 		if !settled && w.announced {
