@@ -4,9 +4,6 @@ import (
 	"context"
 	"flag"
 	"log"
-	"os"
-
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 
 	"github.com/arthawork/terraform-provider-cards/internal/provider"
 )
@@ -22,33 +19,7 @@ func main() {
 	var debug bool
 	flag.BoolVar(&debug, "debug", false, "set to true to run the provider with support for debuggers like delve")
 	flag.Parse()
-	defaultPluginLogLevels()
-
-	err := providerserver.Serve(context.Background(), provider.New(version), providerserver.ServeOpts{
-		Address: provider.Address,
-		Debug:   debug,
-	})
-	if err != nil {
+	if err := provider.Serve(context.Background(), version, debug); err != nil {
 		log.Fatal(err.Error())
-	}
-}
-
-// defaultPluginLogLevels sets the levels of the plugin libraries' loggers to what Terraform
-// shows of a provider's log (TF_LOG_PROVIDER, else TF_LOG, else nothing) when the user has not
-// set them. Unset, they default to TRACE: every framework and protocol log line is encoded,
-// sent to Terraform and dropped there, which cost about 30% of the provider's CPU in a
-// 1000-card refresh (BENCHMARKS.md). A level the user sets is left as it is.
-func defaultPluginLogLevels() {
-	shown := os.Getenv("TF_LOG_PROVIDER")
-	if shown == "" {
-		shown = os.Getenv("TF_LOG")
-	}
-	if shown == "" {
-		shown = "OFF"
-	}
-	for _, name := range []string{"TF_LOG_SDK", "TF_LOG_PROVIDER"} {
-		if _, set := os.LookupEnv(name); !set {
-			_ = os.Setenv(name, shown)
-		}
 	}
 }

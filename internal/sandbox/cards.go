@@ -275,15 +275,9 @@ func (s *Server) operateCard(c *call, op cardOperation) result {
 		CardID    string `json:"cardId"`
 		SignImage string `json:"signimage"`
 	}
-	if bad := c.decode(&req); bad != nil {
+	cd, bad := s.decodeCardRequest(c, &req, &req.CardID)
+	if bad != nil {
 		return *bad
-	}
-	if req.CardID == "" {
-		return badRequest("cardId is required")
-	}
-	cd := s.st.visibleCard(req.CardID)
-	if cd == nil {
-		return notFound()
 	}
 	pend := cd.Pending
 	if pend != nil && pend.Op == op.name {

@@ -414,6 +414,22 @@ type call struct {
 }
 
 // decode reads the JSON object body into v; a shape error is a 400 naming the field.
+// decodeCardRequest decodes the body into req and finds the card its cardId (*cardID, a
+// field of req) names: a 400 without one, a 404 for a card the merchant cannot see.
+func (s *Server) decodeCardRequest(c *call, req any, cardID *string) (*card, *result) {
+	if bad := c.decode(req); bad != nil {
+		return nil, bad
+	}
+	if *cardID == "" {
+		return nil, new(badRequest("cardId is required"))
+	}
+	cd := s.st.visibleCard(*cardID)
+	if cd == nil {
+		return nil, new(notFound())
+	}
+	return cd, nil
+}
+
 func (c *call) decode(v any) *result {
 	if len(strings.TrimSpace(string(c.body))) == 0 {
 		r := badRequest("request body must be a JSON object")

@@ -54,15 +54,9 @@ type amountRequest struct {
 
 func (s *Server) estimateTopUpFee(c *call) result {
 	var req amountRequest
-	if bad := c.decode(&req); bad != nil {
+	cd, bad := s.decodeCardRequest(c, &req, &req.CardID)
+	if bad != nil {
 		return *bad
-	}
-	if req.CardID == "" {
-		return badRequest("cardId is required")
-	}
-	cd := s.st.visibleCard(req.CardID)
-	if cd == nil {
-		return notFound()
 	}
 	amount, problem := parseAmount(req.Amount)
 	if problem != "" {
@@ -80,15 +74,9 @@ func (s *Server) estimateTopUpFee(c *call) result {
 // top-up settles (TaskDelay later). A failed top-up refunds the merchant.
 func (s *Server) cardTopUp(c *call) result {
 	var req amountRequest
-	if bad := c.decode(&req); bad != nil {
+	cd, bad := s.decodeCardRequest(c, &req, &req.CardID)
+	if bad != nil {
 		return *bad
-	}
-	if req.CardID == "" {
-		return badRequest("cardId is required")
-	}
-	cd := s.st.visibleCard(req.CardID)
-	if cd == nil {
-		return notFound()
 	}
 	amount, problem := parseAmount(req.Amount)
 	if problem != "" {

@@ -24,15 +24,9 @@ type transactionsRequest struct {
 
 func (s *Server) cardTransactions(c *call) result {
 	var req transactionsRequest
-	if bad := c.decode(&req); bad != nil {
+	cd, bad := s.decodeCardRequest(c, &req, &req.CardID)
+	if bad != nil {
 		return *bad
-	}
-	if req.CardID == "" {
-		return badRequest("cardId is required")
-	}
-	cd := s.st.visibleCard(req.CardID)
-	if cd == nil {
-		return notFound()
 	}
 	return s.transactionPage(req, s.st.txByCard[cd.ID])
 }

@@ -15,8 +15,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
-
 	"github.com/arthawork/terraform-provider-cards/internal/provider"
 )
 
@@ -26,10 +24,7 @@ func main() {
 	flag.Parse()
 
 	stop := startProfile(os.Getenv("CARDS_BENCH_CPUPROFILE_DIR"))
-	err := providerserver.Serve(context.Background(), provider.New("dev"), providerserver.ServeOpts{
-		Address: provider.Address,
-		Debug:   debug,
-	})
+	err := provider.Serve(context.Background(), "dev", debug)
 	stop()
 	if err != nil {
 		log.Fatal(err.Error())
