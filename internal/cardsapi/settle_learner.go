@@ -12,8 +12,9 @@ import (
 // that takes 2 s at 3.5 s; a fleet of cards then takes almost twice as long as the platform
 // does. So each kind of wait (what is awaited and the statuses it waits for) remembers how
 // soon recent waits of its kind were seen settled — each such time is an upper bound of the
-// platform's — and a new wait looks first at the soonest of those, then often, then backing
-// off. Every probeEvery-th wait looks a little earlier (probeFactor), so an estimate that
+// platform's — and a new wait looks first at a low quantile of those (the soonest is the
+// luckiest: in a 1000-card run a third of the waits going by it missed their first look),
+// then often, then backing off. Every probeEvery-th wait looks a little earlier (probeFactor), so an estimate that
 // started high comes down to the platform's time. Until a kind has been seen to settle, waits
 // poll at jittered, doubling intervals: parallel waits look at different moments, and the
 // first of them to see its object settled tells the others (learnt), which then look at
@@ -38,7 +39,7 @@ const (
 // short of it. Probes cost a look each time they find the estimate right, so they thin out
 // while it is: a probe that did not see its object settled doubles the spacing of probes
 // (up to probeEveryMax); one that did (the platform got faster) brings it back to
-// probeEveryMin and forgets the lower bounds.
+// probeEveryMin and forgets the lower bounds and the settle times above its own.
 
 type settleLearner struct {
 	mu    sync.Mutex
@@ -71,7 +72,7 @@ func (l *settleLearner) history(kind string) *settleHistory {
 	return h
 }
 
-// estimate is the soonest recent settle time of kind, if any.
+// estimate is the learned settle time of kind, if any.
 func (l *settleLearner) estimate(kind string) (time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -79,7 +80,7 @@ func (l *settleLearner) estimate(kind string) (time.Duration, bool) {
 	if len(h.recent) == 0 {
 		return 0, false
 	}
-	return slices.Min(h.recent), true
+	return h.estimate(), true
 }
 
 // firstLook is the learned settle time a new wait of kind goes by (0: none) and, when the
@@ -91,7 +92,7 @@ func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration)
 	if len(h.recent) == 0 {
 		return 0, 0
 	}
-	estimate = slices.Min(h.recent)
+	estimate = h.estimate()
 	if h.sinceProbe++; h.sinceProbe < h.probeEvery {
 		return estimate, 0
 	}
@@ -105,14 +106,21 @@ func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration)
 	return estimate, probeAt
 }
 
+// estimate is the fourth soonest of the last 16 settle times (the soonest of fewer than 5).
+func (h *settleHistory) estimate() time.Duration {
+	sorted := slices.Sorted(slices.Values(h.recent))
+	return sorted[(len(sorted)-1)/4]
+}
+
 // probed records what a probe of kind saw at its early look at: the object settled (the
 // platform is faster than the estimate) or not yet (at is a lower bound of its time).
 func (l *settleLearner) probed(kind string, at time.Duration, settled bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.history(kind)
-	if settled {
+	if settled { // the platform is faster than the times remembered: forget the slower ones
 		h.probeEvery, h.notYet = probeEveryMin, nil
+		h.recent = slices.DeleteFunc(h.recent, func(d time.Duration) bool { return d > at })
 		return
 	}
 	h.probeEvery = min(2*h.probeEvery, probeEveryMax)

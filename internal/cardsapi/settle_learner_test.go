@@ -69,8 +69,8 @@ func TestWaitsLearnTheSettleTime(t *testing.T) {
 	}
 }
 
-// The jittered first-wave schedule spreads parallel waits, and a learned time is the soonest
-// recent one.
+// The jittered first-wave schedule spreads parallel waits, and a learned time is a low
+// quantile of the recent ones: the soonest of a few, the fourth soonest of 16.
 func TestSettleLearnerKeepsTheSoonestRecent(t *testing.T) {
 	var l settleLearner
 	kind := settleKind("card", []string{"Active"})
@@ -79,6 +79,13 @@ func TestSettleLearnerKeepsTheSoonestRecent(t *testing.T) {
 	}
 	if d, _ := l.estimate(kind); d != 2100*time.Millisecond {
 		t.Errorf("estimate %s, want the soonest 2.1s", d)
+	}
+	var l16 settleLearner
+	for i := range settleMemory {
+		l16.observe(kind, 2*time.Second+time.Duration(settleMemory-i)*10*time.Millisecond)
+	}
+	if d, _ := l16.estimate(kind); d != 2040*time.Millisecond {
+		t.Errorf("estimate of 2.01s..2.16s is %s, want the fourth soonest 2.04s", d)
 	}
 	for range settleMemory {
 		l.observe(kind, 4*time.Second)
@@ -240,6 +247,10 @@ func TestProbesThinOutWhileTheEstimateHolds(t *testing.T) {
 		t.Errorf("probe spacings %v while the estimate holds, want %v", spacings, want)
 	}
 	l.probed(kind, 1900*time.Millisecond, true) // a probe saw the object settled early: the platform got faster
+	l.observe(kind, 1900*time.Millisecond)      // (as the probe's wait then does)
+	if d, _ := l.estimate(kind); d != 1900*time.Millisecond {
+		t.Errorf("after an early settle at 1.9s the estimate is %s: the slower times should be forgotten", d)
+	}
 	if got := nextProbe(); got != probeEveryMin {
 		t.Errorf("after an early settle the next probe came after %d waits, want %d", got, probeEveryMin)
 	}
