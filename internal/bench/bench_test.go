@@ -18,7 +18,9 @@ import (
 //	CARDS_BENCH=quick      the quick suite (make bench-quick): N = 100, P = 10, no rate limit;
 //	                       writes .tmp/bench/quick/results.json and BENCHMARKS.md there
 //	CARDS_BENCH=render     write BENCHMARKS.md and bench/results.json again from the last full
-//	                       run's .tmp/bench/full/report.json (nothing is measured)
+//	                       run's .tmp/bench/full/report.json, with the model's numbers (minimal
+//	                       requests, platform bound, ideal, ratios) derived again (nothing is
+//	                       measured)
 //	CARDS_BENCH=profile    N = 1000, P = 50 with the provider built from internal/bench/profiled:
 //	                       a CPU profile per provider process, go tool pprof -top per phase
 //	                       (.tmp/bench/profile/<case>/<phase>-pprof-top.txt)
@@ -88,6 +90,9 @@ func TestBenchLifecycle(t *testing.T) {
 		rep, err := LoadReport(filepath.Join(root, ".tmp", "bench", "full", "report.json"))
 		if err != nil {
 			t.Fatal(err)
+		}
+		for i := range rep.Results {
+			rep.Results[i].deriveFromModel()
 		}
 		if err := WriteResults(filepath.Join(root, "bench", "results.json"), rep.Results); err != nil {
 			t.Fatal(err)

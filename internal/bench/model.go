@@ -27,14 +27,15 @@ type Minimal struct {
 	What       string // the requests, for the report
 }
 
-// MinimalPerCard is the issue's table: a virtual card is created by ApplyCard and seen Active
-// by one CardDetails; frozen by CardFreeze and seen Frozen by one CardDetails; cancelled after
-// one CardDetails (Terraform's refresh, which tells it is cancellable) by CancelCard and seen
-// Cancelled by one CardDetails; refreshed by one CardDetails.
+// MinimalPerCard: a virtual card is created by ApplyCard and seen Active by one CardDetails;
+// refreshed by one CardDetails. Update and destroy are `terraform apply` and `terraform
+// destroy`, which refresh every card first (one CardDetails each); then a card is frozen by
+// CardFreeze and seen Frozen by one CardDetails, or cancelled by CancelCard and seen
+// Cancelled by one CardDetails.
 var MinimalPerCard = map[Phase]Minimal{
 	PhaseCreate:  {Requests: 2, Latencies: 2, TaskDelays: 1, What: "ApplyCard + 1 CardDetails"},
 	PhaseRefresh: {Requests: 1, Latencies: 1, TaskDelays: 0, What: "1 CardDetails"},
-	PhaseUpdate:  {Requests: 2, Latencies: 2, TaskDelays: 1, What: "CardFreeze + 1 CardDetails"},
+	PhaseUpdate:  {Requests: 3, Latencies: 3, TaskDelays: 1, What: "CardDetails + CardFreeze + 1 CardDetails"},
 	PhaseDestroy: {Requests: 3, Latencies: 3, TaskDelays: 1, What: "CardDetails + CancelCard + 1 CardDetails"},
 }
 
@@ -83,6 +84,28 @@ func PlatformBound(ph Phase, c Case, s Settings) time.Duration {
 		bound = max(bound, byRate)
 	}
 	return bound
+}
+
+// deriveFromModel fills in what the model says of a measured result: the minimal requests,
+// the platform bound, the serial bound and the ideal, and the ratios to them. A full run's
+// report is rendered again with it (CARDS_BENCH=render) when the model changes.
+func (res *Result) deriveFromModel() {
+	ph, c := res.Phase, Case{N: res.N, P: res.Parallelism, RateLimit: res.RateLimit}
+	s := Settings{Latency: time.Duration(res.LatencyMS) * time.Millisecond, TaskDelay: time.Duration(res.TaskDelayMS) * time.Millisecond}
+	res.MinimalRequestsPerCard = MinimalPerCard[ph].Requests
+	platform := PlatformBound(ph, c, s)
+	res.PlatformSeconds = round(platform.Seconds(), 2)
+	if ph != PhaseRefresh && (res.FloorBeforeApplySeconds > 0 || res.FloorAfterApplySeconds > 0) {
+		res.SerialBoundSeconds = round(res.FloorBeforeApplySeconds+res.PlatformSeconds+res.FloorAfterApplySeconds, 2)
+		res.RatioToSerialBound = round(res.WallSeconds/res.SerialBoundSeconds, 3)
+	}
+	wall := time.Duration(res.WallSeconds * float64(time.Second))
+	ideal := Ideal(platform, time.Duration(res.FloorSeconds*float64(time.Second)))
+	res.IdealSeconds = round(ideal.Seconds(), 2)
+	res.Ratio = Ratio(wall, ideal)
+	if res.FloorSeconds > 0 {
+		res.RatioToFloor = round(res.WallSeconds/res.FloorSeconds, 3)
+	}
 }
 
 // Ideal is max(platform bound, floor): neither the platform nor Terraform can be beaten.

@@ -21,7 +21,9 @@ func TestPlatformBound(t *testing.T) {
 		want time.Duration
 	}{
 		{PhaseCreate, Case{N: 100, P: 10}, 10 * 2040 * time.Millisecond},
-		{PhaseUpdate, Case{N: 100, P: 10}, 10 * 2040 * time.Millisecond},
+		{PhaseUpdate, Case{N: 100, P: 10}, 10 * 2060 * time.Millisecond},
+		// With R = 50 the refresh before the update counts: 3000/50 = 60 s > 20 × 2.06 s.
+		{PhaseUpdate, Case{N: 1000, P: 50, RateLimit: 50}, 60 * time.Second},
 		{PhaseDestroy, Case{N: 100, P: 10}, 10 * 2060 * time.Millisecond},
 		{PhaseRefresh, Case{N: 100, P: 10}, 10 * 20 * time.Millisecond},
 		{PhaseCreate, Case{N: 100, P: 50}, 2 * 2040 * time.Millisecond},
@@ -49,7 +51,7 @@ func TestPlatformBound(t *testing.T) {
 }
 
 func TestMinimalTable(t *testing.T) {
-	want := map[Phase]int{PhaseCreate: 2, PhaseRefresh: 1, PhaseUpdate: 2, PhaseDestroy: 3}
+	want := map[Phase]int{PhaseCreate: 2, PhaseRefresh: 1, PhaseUpdate: 3, PhaseDestroy: 3}
 	for ph, n := range want {
 		m := MinimalPerCard[ph]
 		if m.Requests != n || m.Latencies != n {

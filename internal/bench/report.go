@@ -202,8 +202,8 @@ func writeIdeal(w printf) {
 	w("\n*platform* = ⌈N/P⌉ × the critical path (L = latency, D = task delay) and, with a rate limit R, at least N × minimal " +
 		"requests / R. *floor* = the no-op provider's time for the phase. *ideal* = max(platform, floor); *ratio* = wall / ideal. " +
 		"For refresh the platform bound is only N / R when R is set (otherwise ⌈N/P⌉ × L, below the floor), so without R its " +
-		"ideal is the floor. Terraform's own refresh before update and destroy reads each card once: that is the CardDetails " +
-		"before CancelCard in destroy's minimum, and one request more than update's minimum of 2.\n\n")
+		"ideal is the floor. Terraform's own refresh before update and destroy reads each card once: that is the first " +
+		"CardDetails in their minimums.\n\n")
 }
 
 func writeResults(w printf, rep *Report) {

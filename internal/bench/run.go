@@ -441,8 +441,8 @@ func (e *Env) result(ph Phase, c Case, s Settings, r phaseRun, counters map[stri
 	requests, total, throttled := opCounts(counters)
 	res := Result{Phase: ph, N: c.N, Parallelism: c.P, RateLimit: c.RateLimit,
 		LatencyMS: s.Latency.Milliseconds(), TaskDelayMS: s.TaskDelay.Milliseconds(),
-		WallSeconds: round(r.wall.Seconds(), 2), MinimalRequestsPerCard: MinimalPerCard[ph].Requests,
-		Requests: requests, Throttled: throttled, Counters: counters,
+		WallSeconds: round(r.wall.Seconds(), 2),
+		Requests:    requests, Throttled: throttled, Counters: counters,
 		PeakRSSMB: r.sample.ProviderPeakMB, ProviderProcesses: r.sample.ProviderProcesses,
 		ProviderCPUSeconds: r.sample.ProviderCPUSeconds, TerraformPeakRSSMB: r.sample.TerraformPeakMB,
 		TerraformCPUSeconds: r.tfCPU, SandboxCPUSeconds: r.sandboxCPU, OtherCPUSeconds: r.otherCPU,
@@ -459,21 +459,10 @@ func (e *Env) result(ph Phase, c Case, s Settings, r phaseRun, counters map[stri
 		empty := r.problem == "" && r.exit == 0
 		res.PlanEmpty = &empty
 	}
-	platform := PlatformBound(ph, c, s)
-	res.PlatformSeconds = round(platform.Seconds(), 2)
 	if fr, ok := floor.phase(ph); ok {
 		e.addFloor(&res, fr)
 	}
-	if ph != PhaseRefresh && (res.FloorBeforeApplySeconds > 0 || res.FloorAfterApplySeconds > 0) {
-		res.SerialBoundSeconds = round(res.FloorBeforeApplySeconds+res.PlatformSeconds+res.FloorAfterApplySeconds, 2)
-		res.RatioToSerialBound = round(res.WallSeconds/res.SerialBoundSeconds, 3)
-	}
-	ideal := Ideal(platform, time.Duration(res.FloorSeconds*float64(time.Second)))
-	res.IdealSeconds = round(ideal.Seconds(), 2)
-	res.Ratio = Ratio(r.wall, ideal)
-	if res.FloorSeconds > 0 {
-		res.RatioToFloor = round(res.WallSeconds/res.FloorSeconds, 3)
-	}
+	res.deriveFromModel()
 	return res
 }
 
