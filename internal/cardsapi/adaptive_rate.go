@@ -11,30 +11,29 @@ import (
 // The client's request rate adapts to the platform, as TCP's congestion control and the
 // adaptive retry mode of the AWS SDKs do, so a run is bounded by what the platform allows
 // rather than by a fixed number nobody asked for. Every caller of one Client shares it.
-// Config.RequestsPerSecond, when set, is a hard cap the rate never exceeds.
+// Config.RequestsPerSecond, when set, is a hard cap the rate starts at and never exceeds.
 //
-//   - Until the platform first throttles, the rate grows fast (slow start: 2% per answer,
-//     so it more than doubles each second while answers come).
-//   - A 429 or 503 cuts it — at most once a second, since a burst of 429s to parallel
-//     requests is one event — by a factor and to below what the platform served in the
-//     last second (when that is enough to measure: a handful of answers says more about
-//     the demand than about the limit): a cut by a fixed factor alone does not get below a
-//     limit the rate has overshot several times.
-//   - After that it grows slowly (congestion avoidance: about 10% a second) up to twice
-//     the rate of the last cut, so it stays just under the platform's limit instead of
-//     overshooting it every second; beyond that (the limit was raised, or the throttling
-//     was a passing event) it grows fast again.
+//   - Until the platform first throttles there is no limit (as in the AWS SDKs' adaptive
+//     mode): a fixed starting rate queued the first wave of a 50-way parallel apply for a
+//     second (BENCHMARKS.md).
+//   - A 429 or 503 cuts the rate — at most once a second, since a burst of 429s to parallel
+//     requests is one event — by a factor and to below what the platform served in the last
+//     second (when that is enough to measure: a handful of answers says more about the
+//     demand than about the limit): a cut by a fixed factor alone does not get below a limit
+//     the rate has overshot several times.
+//   - After that it grows slowly (about 10% a second) up to twice the rate of the last cut,
+//     so it stays just under the platform's limit instead of overshooting it every second;
+//     beyond that (the limit was raised, or the throttling was a passing event) it grows
+//     fast again (2% an answer).
 const (
-	// AdaptiveStartRate is the rate a client without a cap starts at.
-	AdaptiveStartRate = 50.0
-	// adaptiveCeiling bounds the rate of a client without a cap (a rate no platform is
-	// expected to allow; it keeps the arithmetic finite).
+	// adaptiveCeiling is the rate of a client without a cap that has not been throttled (a
+	// rate no platform is expected to allow; it keeps the arithmetic finite).
 	adaptiveCeiling = 10000.0
 	// adaptiveFloor is the least rate a throttled client goes down to.
 	adaptiveFloor = 1.0
-	// adaptiveSlowStartGrowth is the share by which each answer raises the rate before the
-	// platform has throttled.
-	adaptiveSlowStartGrowth = 0.02
+	// adaptiveFastGrowth is the share by which each answer raises the rate far from the
+	// rate of the last cut.
+	adaptiveFastGrowth = 0.02
 	// adaptiveAvoidanceGrowth is what each answer adds (requests/s) near the rate of the
 	// last cut: at r answers a second that is r × 0.1, 10% a second.
 	adaptiveAvoidanceGrowth = 0.1
@@ -92,10 +91,10 @@ func (s *secondCounter) lastSecond(now time.Time) int {
 	return max(s.lastWindow, s.inWindow)
 }
 
-// newAdaptiveRate starts at the cap when there is one (requestsPerSecond > 0), else at
-// AdaptiveStartRate with no cap but adaptiveCeiling.
+// newAdaptiveRate starts at the cap when there is one (requestsPerSecond > 0), else with no
+// limit but adaptiveCeiling.
 func newAdaptiveRate(requestsPerSecond float64) *adaptiveRate {
-	a := &adaptiveRate{current: AdaptiveStartRate, ceiling: adaptiveCeiling}
+	a := &adaptiveRate{current: adaptiveCeiling, ceiling: adaptiveCeiling}
 	if requestsPerSecond > 0 {
 		a.current, a.ceiling = requestsPerSecond, requestsPerSecond
 	}
@@ -112,7 +111,7 @@ func (a *adaptiveRate) answered(now time.Time) {
 	if a.current >= a.ceiling {
 		return
 	}
-	growth := math.Max(adaptiveSlowStartGrowth*a.current, 0.1)
+	growth := math.Max(adaptiveFastGrowth*a.current, 0.1)
 	if a.cutTo > 0 && a.current < 2*a.cutTo {
 		growth = adaptiveAvoidanceGrowth
 	}

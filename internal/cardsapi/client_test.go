@@ -30,7 +30,7 @@ func TestNewValidates(t *testing.T) {
 		t.Errorf("base URL not trimmed: %q", c.baseURL)
 	}
 	if c.maxRetries != DefaultMaxRetries || c.pollInitial != DefaultPollInitial || c.pollMax != DefaultPollMax ||
-		c.requestTimeout != DefaultRequestTimeout || c.rate.rate() != AdaptiveStartRate {
+		c.requestTimeout != DefaultRequestTimeout || c.rate.rate() != adaptiveCeiling {
 		t.Errorf("defaults not applied: %+v", c)
 	}
 	noRetry := good

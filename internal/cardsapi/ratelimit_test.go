@@ -107,34 +107,47 @@ func TestRateLimitWaitHonoursContext(t *testing.T) {
 func TestAdaptiveRate(t *testing.T) {
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	uncapped := newAdaptiveRate(0)
-	if uncapped.rate() != AdaptiveStartRate {
-		t.Fatalf("starts at %v, want %v", uncapped.rate(), AdaptiveStartRate)
+	if uncapped.rate() != adaptiveCeiling {
+		t.Fatalf("starts at %v, want no limit but %v until the platform throttles", uncapped.rate(), adaptiveCeiling)
 	}
 	for range 100 {
 		uncapped.answered(now)
-	}
-	grown := uncapped.rate()
-	if grown <= 4*AdaptiveStartRate {
-		t.Errorf("after 100 answers the rate is %v, want it well above %v", grown, AdaptiveStartRate)
 	}
 	for range 10 { // one burst of 429s to parallel requests: one cut
 		uncapped.throttled(now)
 	}
 	// The platform answered 100 in the last second and then throttled: the cut goes below
-	// what it served, not just to 70% of a rate that overshot it several times.
-	if got, want := uncapped.rate(), math.Min(grown*adaptiveCut, adaptiveServedShare*100); got != want {
-		t.Errorf("after a burst of 429s the rate is %v, want %v (one cut)", got, want)
+	// what it served, not just to 70% of a rate that overshot it many times.
+	if got, want := uncapped.rate(), adaptiveServedShare*100; got != want {
+		t.Errorf("after a burst of 429s the rate is %v, want %v (one cut, below what was served)", got, want)
 	}
+	// Near the rate of the cut it grows slowly (0.1 an answer) ...
+	for range 100 {
+		uncapped.answered(now.Add(adaptiveCutSpacing))
+	}
+	if got, want := uncapped.rate(), adaptiveServedShare*100+100*adaptiveAvoidanceGrowth; math.Abs(got-want) > 1e-6 {
+		t.Errorf("100 answers after the cut raise the rate to %v, want %v", got, want)
+	}
+	// ... and fast again beyond twice that rate.
+	for uncapped.rate() < 2*adaptiveServedShare*100 {
+		uncapped.answered(now.Add(adaptiveCutSpacing))
+	}
+	before := uncapped.rate()
+	uncapped.answered(now.Add(adaptiveCutSpacing))
+	if got, want := uncapped.rate(), before*(1+adaptiveFastGrowth); math.Abs(got-want) > 1e-6 {
+		t.Errorf("beyond twice the cut rate one answer raises %v to %v, want %v", before, got, want)
+	}
+
 	// A few answers measure the demand, not the platform's limit: a cut by the factor alone.
 	quiet := newAdaptiveRate(0)
 	quiet.answered(now)
 	quiet.throttled(now)
-	if got, want := quiet.rate(), (AdaptiveStartRate+adaptiveSlowStartGrowth*AdaptiveStartRate)*adaptiveCut; math.Abs(got-want) > 1e-9 {
+	if got, want := quiet.rate(), adaptiveCeiling*adaptiveCut; got != want {
 		t.Errorf("after one answer and one 429 the rate is %v, want %v", got, want)
 	}
 
 	for i := range 100 {
-		uncapped.throttled(now.Add(time.Duration(i+1) * adaptiveCutSpacing))
+		uncapped.throttled(now.Add(time.Duration(i+2) * adaptiveCutSpacing))
 	}
 	if uncapped.rate() != adaptiveFloor {
 		t.Errorf("sustained throttling leaves %v, want the floor %v", uncapped.rate(), adaptiveFloor)

@@ -127,10 +127,10 @@ func (p *CardsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Validators: []validator.Int64{int64validator.Between(0, 20)},
 			},
 			"requests_per_second": schema.Float64Attribute{
-				MarkdownDescription: fmt.Sprintf("A hard cap on the requests per second of this provider, shared by every resource. "+
-					"Unset, the rate adapts to the platform: it starts at %g, grows while answers come and is cut when the platform "+
-					"answers 429 (whose Retry-After is honoured). Set it to share one merchant's rate limit between pipelines.",
-					cardsapi.AdaptiveStartRate),
+				MarkdownDescription: "A hard cap on the requests per second of this provider, shared by every resource. " +
+					"Unset, the rate adapts to the platform: no limit until the platform answers 429 (whose Retry-After is " +
+					"honoured), then just under the rate the platform served, growing slowly while answers come. Set it to " +
+					"share one merchant's rate limit between pipelines.",
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.Between(0.1, 1000)},
 			},
