@@ -221,6 +221,7 @@ func TestAdaptiveRateSettlesUnderThePlatformLimit(t *testing.T) {
 			sent++
 		}
 	}
+	t.Logf("after the first 10 s: %d of %d requests throttled, %.1f answered a second", throttled, sent, float64(answered)/50)
 	if share := float64(throttled) / float64(sent); share > 0.05 {
 		t.Errorf("after finding the limit, %d of %d requests were throttled (%.0f%%), want at most 5%%", throttled, sent, 100*share)
 	}
