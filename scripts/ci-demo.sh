@@ -515,18 +515,17 @@ set_team() { # set_team DIR TEAM true|false
   sed -i "s/^\(  $2 *= { frozen = \)[a-z]*\( }\)/\1$3\2/" "$1/cards.auto.tfvars"
   grep -q "^  $2 *= { frozen = $3 }" "$1/cards.auto.tfvars" || fail "could not edit $1/cards.auto.tfvars"
 }
-pr2="$(checkout pr2)"
-set_team "$pr2" data true
-init "$pr2"
-plan_out "$pr2" plan-pr2 "plan of PR #2"
-echo "PR #2 (freeze the data team's card): $(grep -E '^Plan: ' "$log_dir/plan-pr2.log")"
-cp "$pr2/tfplan" "$ci_dir/artifacts/tfplan-pr-2"
-pr3="$(checkout pr3)"
-set_team "$pr3" marketing false
-init "$pr3"
-plan_out "$pr3" plan-pr3 "plan of PR #3"
-echo "PR #3 (unfreeze the marketing card): $(grep -E '^Plan: ' "$log_dir/plan-pr3.log")"
-cp "$pr3/tfplan" "$ci_dir/artifacts/tfplan-pr-3"
+plan_pr() { # plan_pr N TEAM true|false DESCRIPTION: the pull request's plan, kept as its artifact
+  local dir
+  dir="$(checkout "pr$1")"
+  set_team "$dir" "$2" "$3"
+  init "$dir"
+  plan_out "$dir" "plan-pr$1" "plan of PR #$1"
+  echo "PR #$1 ($4): $(grep -E '^Plan: ' "$log_dir/plan-pr$1.log")"
+  cp "$dir/tfplan" "$ci_dir/artifacts/tfplan-pr-$1"
+}
+plan_pr 2 data true "freeze the data team's card"
+plan_pr 3 marketing false "unfreeze the marketing card"
 merge3="$(checkout merge-3-apply)"
 set_team "$merge3" marketing false
 init "$merge3"

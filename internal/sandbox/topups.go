@@ -52,15 +52,24 @@ type amountRequest struct {
 	Amount json.RawMessage `json:"amount"`
 }
 
-func (s *Server) estimateTopUpFee(c *call) result {
+// decodeAmountRequest reads a {cardId, amount} body: the card, and the amount as a decimal.
+func (s *Server) decodeAmountRequest(c *call) (*card, decimal.Decimal, *result) {
 	var req amountRequest
 	cd, bad := s.decodeCardRequest(c, &req, &req.CardID)
 	if bad != nil {
-		return *bad
+		return nil, decimal.Decimal{}, bad
 	}
 	amount, problem := parseAmount(req.Amount)
 	if problem != "" {
-		return refuse("%s", problem)
+		return nil, decimal.Decimal{}, new(refuse("%s", problem))
+	}
+	return cd, amount, nil
+}
+
+func (s *Server) estimateTopUpFee(c *call) result {
+	cd, amount, bad := s.decodeAmountRequest(c)
+	if bad != nil {
+		return *bad
 	}
 	fee := findProgram(cd.ProgramID).rechargeFee(amount)
 	receive := amount.Sub(fee)
@@ -73,14 +82,9 @@ func (s *Server) estimateTopUpFee(c *call) result {
 // cardTopUp debits the merchant at acceptance; the card is credited amount − fee when the
 // top-up settles (TaskDelay later). A failed top-up refunds the merchant.
 func (s *Server) cardTopUp(c *call) result {
-	var req amountRequest
-	cd, bad := s.decodeCardRequest(c, &req, &req.CardID)
+	cd, amount, bad := s.decodeAmountRequest(c)
 	if bad != nil {
 		return *bad
-	}
-	amount, problem := parseAmount(req.Amount)
-	if problem != "" {
-		return refuse("%s", problem)
 	}
 	if cd.Status != CardStatusActive {
 		return refuse("card is %s; CardTopUp needs a card that is %s", s.wireStatusLocked(cd.Status), s.wireStatusLocked(CardStatusActive))
