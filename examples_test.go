@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -57,15 +58,7 @@ func TestExamples(t *testing.T) {
 		}
 	})
 
-	binDir := t.TempDir()
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(binDir, "terraform-provider-cards"), ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
-	}
-	cliConfig := filepath.Join(t.TempDir(), "terraformrc")
-	if err := os.WriteFile(cliConfig, []byte(devOverridesConfig(binDir)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cliConfig := providerCLIConfig(t)
 	env := []string{"TF_CLI_CONFIG_FILE=" + cliConfig}
 
 	dirs := exampleDirs(t)
@@ -206,6 +199,48 @@ func cliVersion(t *testing.T, cli string) [3]int {
 		parts[i] = n
 	}
 	return parts
+}
+
+// TestMain removes the provider binary the CLI tests share.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtProvider.dir != "" {
+		_ = os.RemoveAll(builtProvider.dir)
+	}
+	os.Exit(code)
+}
+
+// builtProvider is this checkout's provider, built once for every test of the package that
+// runs the CLI against it.
+var builtProvider struct {
+	once     sync.Once
+	dir, err string
+}
+
+// providerCLIConfig builds the provider (once per test process) and returns a CLI
+// configuration that points Terraform at it through dev_overrides.
+func providerCLIConfig(t *testing.T) string {
+	t.Helper()
+	builtProvider.once.Do(func() {
+		dir, err := os.MkdirTemp("", "cards-provider-")
+		if err != nil {
+			builtProvider.err = err.Error()
+			return
+		}
+		builtProvider.dir = dir
+		build := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-cards"), ".")
+		if out, err := build.CombinedOutput(); err != nil {
+			builtProvider.err = fmt.Sprintf("building the provider: %v\n%s", err, out)
+		}
+	})
+	if builtProvider.err != "" {
+		t.Fatal(builtProvider.err)
+	}
+	cliConfig := filepath.Join(t.TempDir(), "terraformrc")
+	if err := os.WriteFile(cliConfig, []byte(devOverridesConfig(builtProvider.dir)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cliConfig
 }
 
 // devOverridesConfig points both registries' address of this provider at the built binary, so

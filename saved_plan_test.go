@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -38,15 +37,7 @@ func TestExamplesSavedPlanHoldsNoSecrets(t *testing.T) {
 			version[0], version[1], version[2])
 	}
 
-	binDir := t.TempDir()
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(binDir, "terraform-provider-cards"), ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
-	}
-	cliConfig := filepath.Join(t.TempDir(), "terraformrc")
-	if err := os.WriteFile(cliConfig, []byte(devOverridesConfig(binDir)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cliConfig := providerCLIConfig(t)
 
 	sb, err := sandbox.Start(sandbox.Options{})
 	if err != nil {

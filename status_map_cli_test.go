@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -22,15 +21,7 @@ func TestCLIUnknownStatusThenMap(t *testing.T) {
 		t.Skip("set TF_ACC=1 to run the Terraform CLI against the built provider and an in-process sandbox")
 	}
 	cli := terraformCLI(t)
-	binDir := t.TempDir()
-	build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(binDir, "terraform-provider-cards"), ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the provider: %v\n%s", err, out)
-	}
-	cliConfig := filepath.Join(t.TempDir(), "terraformrc")
-	if err := os.WriteFile(cliConfig, []byte(devOverridesConfig(binDir)), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cliConfig := providerCLIConfig(t)
 	sb, err := sandbox.Start(sandbox.Options{TaskDelay: 100 * time.Millisecond,
 		StatusNames: map[string]string{"Active": "Normal", "Frozen": "Locked"}})
 	if err != nil {
