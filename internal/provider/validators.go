@@ -59,7 +59,7 @@ func (v credentialValidator) ValidateString(_ context.Context, req validator.Str
 	value := req.ConfigValue.ValueString()
 	switch {
 	case strings.TrimSpace(value) == "":
-		if v.required || anyEnvSet(v.envs) {
+		if v.required || len(setEnvs(v.envs)) > 0 {
 			resp.Diagnostics.AddAttributeError(req.Path, "Empty "+name, emptyCredentialProblem(name, v.required, v.envs...))
 		}
 	case v.noControlChars && strings.ContainsFunc(value, unicode.IsControl):
@@ -73,12 +73,7 @@ const controlCharsProblem = "contains a control character, such as a trailing ne
 
 // emptyCredentialProblem explains an attribute set to an empty string: it overrides envs.
 func emptyCredentialProblem(attr string, required bool, envs ...string) string {
-	var set []string
-	for _, env := range envs {
-		if os.Getenv(env) != "" {
-			set = append(set, env)
-		}
-	}
+	set := setEnvs(envs)
 	them, it := "the "+envs[0]+" environment variable", envs[0]
 	if len(envs) > 1 {
 		them, it = "the "+strings.Join(envs, " and ")+" environment variables", "them"
@@ -95,13 +90,15 @@ func emptyCredentialProblem(attr string, required bool, envs ...string) string {
 	return msg
 }
 
-func anyEnvSet(envs []string) bool {
+// setEnvs are the environment variables of envs that have a value.
+func setEnvs(envs []string) []string {
+	var set []string
 	for _, env := range envs {
 		if os.Getenv(env) != "" {
-			return true
+			set = append(set, env)
 		}
 	}
-	return false
+	return set
 }
 
 // countryCodeValidator checks an ISO 3166-1 filter: exactly n ASCII letters, any case. A code of
