@@ -14,8 +14,8 @@ import (
 // soon recent waits of its kind were seen settled — each such time is an upper bound of the
 // platform's — and a new wait looks first at a low quantile of those (the soonest is the
 // luckiest: in a 1000-card run a third of the waits going by it missed their first look),
-// then often, then backing off. Every probeEvery-th wait looks a little earlier (probeFactor), so an estimate that
-// started high comes down to the platform's time. Until a kind has been seen to settle, waits
+// then often, then backing off. Some waits (probes, below) look a little earlier, so an
+// estimate that started high comes down to the platform's time. Until a kind has been seen to settle, waits
 // poll at jittered, doubling intervals: parallel waits look at different moments, and the
 // first of them to see its object settled tells the others (learnt), which then look at
 // that time instead of sleeping out their doubled interval — so even the first wave of a

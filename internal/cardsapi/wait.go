@@ -160,7 +160,6 @@ type waiter struct {
 	start            time.Time
 	schedule         *pollSchedule
 	lastStatus       string
-	looks            int
 	announced        bool      // "waiting for" was logged: the first look did not settle
 	slept            bool      // only a wait that slept before its settling look says how long the platform took
 	unknownSince     time.Time // when the status became one the client does not know
@@ -220,7 +219,7 @@ func (w *waiter) sleep(ctx context.Context, d time.Duration) error {
 func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error) {
 	sent := w.elapsed()
 	status, settled, err := check(ctx)
-	if w.looks++; w.looks == 1 && w.schedule.probe {
+	if !w.announced && w.schedule.probe { // a probe's first look
 		w.c.settled.probed(w.kind, sent, settled && err == nil)
 	}
 	if status != "" && !strings.EqualFold(status, w.lastStatus) {
