@@ -279,3 +279,31 @@ func TestProbesCloseInOnThePlatformTime(t *testing.T) {
 		t.Errorf("estimate %s after 400 waits, want within 1%% above the platform's %s", d, platform)
 	}
 }
+
+// A look that goes out later than it was decided (held back by the rate limiter or a
+// Retry-After) teaches the time its request was sent: measuring from the decision would make
+// the learned time shorter than the platform's, and the next waits would look too early.
+func TestSettleTimeIsMeasuredToWhenTheLookWasSent(t *testing.T) {
+	srv := statusServer(t, cardStatus("Active"))
+	c, _, clock := newWaitClient(t, srv.URL)
+	kind := settleKind("card", []string{CardStatusActive})
+	w := c.newWaiter("card", "c1", []string{CardStatusActive}, knownCardStatuses)
+	if err := w.sleep(context.Background(), 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	const heldBack = 300 * time.Millisecond
+	done, err := w.look(context.Background(), func(ctx context.Context) (string, bool, error) {
+		<-clock.After(heldBack) // decided at 2s, sent at 2.3s
+		d, err := c.CardDetails(ctx, "c1")
+		if err != nil {
+			return "", false, err
+		}
+		return d.CardStatus, d.CardStatus == CardStatusActive, nil
+	})
+	if !done || err != nil {
+		t.Fatalf("look: done %v, err %v", done, err)
+	}
+	if got, _ := c.settled.estimate(kind); got != 2*time.Second+heldBack {
+		t.Errorf("learned %s, want %s: when the settling look was sent, not when it was decided", got, 2*time.Second+heldBack)
+	}
+}

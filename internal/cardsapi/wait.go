@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http/httptrace"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -217,8 +219,9 @@ func (w *waiter) sleep(ctx context.Context, d time.Duration) error {
 
 // look reads the status once; done says the wait is over, with err (nil = success).
 func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error) {
-	sent := w.elapsed()
+	ctx, sentAt := w.traceSent(ctx)
 	status, settled, err := check(ctx)
+	sent := sentAt()
 	if !w.announced && w.schedule.probe { // a probe's first look
 		w.c.settled.probed(w.kind, sent, settled && err == nil)
 	}
@@ -250,6 +253,30 @@ func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error
 		w.announced = true
 	}
 	return false, nil
+}
+
+// traceSent returns ctx traced so that sent() says when, after the wait's start, the look's
+// request was last written to the connection. That is when the platform was asked: a look
+// held back by the rate limiter or a Retry-After goes out later than it was decided, and
+// measuring from the decision would teach waits a settle time shorter than the platform's,
+// so that they look too early (under a rate limit, 46% of a 1000-card update's first looks
+// missed). When nothing was written (a check without HTTP, in tests) it is when look began.
+func (w *waiter) traceSent(ctx context.Context) (context.Context, func() time.Duration) {
+	decided := w.elapsed()
+	var written atomic.Int64 // a time.Duration; 0 = not written
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if info.Err == nil {
+				written.Store(int64(max(w.elapsed(), 1)))
+			}
+		},
+	})
+	return ctx, func() time.Duration {
+		if d := time.Duration(written.Load()); d > 0 {
+			return d
+		}
+		return decided
+	}
 }
 
 // settled ends the wait; sent is when the settling look was sent.
