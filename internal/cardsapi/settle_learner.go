@@ -19,7 +19,8 @@ import (
 // poll at jittered, doubling intervals: parallel waits look at different moments, and the
 // first of them to see its object settled tells the others (learnt), which then look at
 // that time instead of sleeping out their doubled interval — so even the first wave of a
-// run's cards does not oversleep.
+// run's cards does not oversleep. Only the first waits of a kind look at once: once one has
+// found its object not settled at its first look, the rest of the wave would too.
 //
 // A settle time is measured to when the look that saw the object settled was sent, not to
 // when its answer came back: the object had settled by the time that request arrived, and
@@ -53,6 +54,7 @@ type settleHistory struct {
 	probeEvery int
 	sinceProbe int
 	learnt     chan struct{} // closed when the next settle time is observed; nil until asked for
+	notAtOnce  bool          // a wait found its object not settled before the kind had learned a time
 }
 
 func settleKind(what string, target []string) string {
@@ -84,17 +86,18 @@ func (l *settleLearner) estimate(kind string) (time.Duration, bool) {
 }
 
 // firstLook is the learned settle time a new wait of kind goes by (0: none) and, when the
-// wait is a probe, when it looks first (0: not a probe).
-func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration) {
+// wait is a probe, when it looks first (0: not a probe). Without a learned time, notAtOnce
+// says a wait of kind has found its object not settled: a new one need not look at once.
+func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration, notAtOnce bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.history(kind)
 	if len(h.recent) == 0 {
-		return 0, 0
+		return 0, 0, h.notAtOnce
 	}
 	estimate = h.estimate()
 	if h.sinceProbe++; h.sinceProbe < h.probeEvery {
-		return estimate, 0
+		return estimate, 0, false
 	}
 	h.sinceProbe = 0
 	probeAt = time.Duration(float64(estimate) * probeFactor)
@@ -103,7 +106,7 @@ func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration)
 			probeAt = max(probeAt, (bound+estimate)/2)
 		}
 	}
-	return estimate, probeAt
+	return estimate, probeAt, false
 }
 
 // estimate is the fourth soonest of the last 16 settle times (the soonest of fewer than 5).
@@ -145,6 +148,14 @@ func (l *settleLearner) observe(kind string, d time.Duration) {
 	}
 }
 
+// notSettledCold records that a wait of kind found its object not settled before the kind had
+// learned a time.
+func (l *settleLearner) notSettledCold(kind string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.history(kind).notAtOnce = true
+}
+
 // learnt is closed when the next settle time of kind is observed.
 func (l *settleLearner) learnt(kind string) <-chan struct{} {
 	l.mu.Lock()
@@ -158,19 +169,22 @@ func (l *settleLearner) learnt(kind string) <-chan struct{} {
 
 // pollSchedule says when a wait looks next.
 type pollSchedule struct {
-	probe    bool          // this wait looks early on purpose
-	expected time.Duration // when to look first: the learned settle time (a probe: earlier); 0 = none yet
-	probeGap time.Duration // a probe's step from its early first look to the learned time
-	interval time.Duration
-	max      time.Duration
-	jitter   func() float64
+	notAtOnce bool          // without a learned time: sleep the first interval before looking
+	probe     bool          // this wait looks early on purpose
+	expected  time.Duration // when to look first: the learned settle time (a probe: earlier); 0 = none yet
+	probeGap  time.Duration // a probe's step from its early first look to the learned time
+	interval  time.Duration
+	max       time.Duration
+	jitter    func() float64
 }
 
 func (c *Client) newSchedule(kind string) *pollSchedule {
 	s := &pollSchedule{interval: c.pollInitial, max: c.pollMax, jitter: c.jitter}
-	if d, probeAt := c.settled.firstLook(kind); d > 0 {
+	d, probeAt, notAtOnce := c.settled.firstLook(kind)
+	if d > 0 {
 		s.expect(d, probeAt)
 	}
+	s.notAtOnce = notAtOnce
 	return s
 }
 
@@ -184,8 +198,14 @@ func (s *pollSchedule) expect(d, probeAt time.Duration) {
 	}
 }
 
-// first is how long to wait before the first look: the learned time, or nothing.
-func (s *pollSchedule) first() time.Duration { return s.expected }
+// first is how long to wait before the first look: the learned time; without one, nothing
+// unless another wait of the kind has found its object not settled (then the first interval).
+func (s *pollSchedule) first() time.Duration {
+	if s.expected == 0 && s.notAtOnce {
+		return s.next(0)
+	}
+	return s.expected
+}
 
 // next is how long to wait after a look at elapsed that did not settle: often up to twice the
 // learned time, then doubling; without a learned time, jittered doubling from PollInitial.

@@ -231,7 +231,7 @@ func TestProbesThinOutWhileTheEstimateHolds(t *testing.T) {
 	l.observe(kind, 2*time.Second)
 	nextProbe := func() int {
 		for n := 1; n <= 2*probeEveryMax; n++ {
-			if _, probeAt := l.firstLook(kind); probeAt > 0 {
+			if _, probeAt, _ := l.firstLook(kind); probeAt > 0 {
 				return n
 			}
 		}
@@ -265,7 +265,7 @@ func TestProbesCloseInOnThePlatformTime(t *testing.T) {
 	kind := settleKind("card", []string{"Cancelled"})
 	l.observe(kind, 2200*time.Millisecond)
 	for range 400 {
-		_, probeAt := l.firstLook(kind)
+		_, probeAt, _ := l.firstLook(kind)
 		if probeAt == 0 {
 			continue // a wait at the estimate settles at its first look and teaches nothing new
 		}
@@ -305,5 +305,50 @@ func TestSettleTimeIsMeasuredToWhenTheLookWasSent(t *testing.T) {
 	}
 	if got, _ := c.settled.estimate(kind); got != 2*time.Second+heldBack {
 		t.Errorf("learned %s, want %s: when the settling look was sent, not when it was decided", got, 2*time.Second+heldBack)
+	}
+}
+
+// Until a kind has learned a settle time, its first waits look at once; once one of them has
+// found its object not settled, the rest of the wave sleep the first interval before looking
+// (or until the kind learns a time). A kind that has learned a time looks first at it.
+func TestColdWaitsLookAtOnceUntilOneFindsItsObjectNotSettled(t *testing.T) {
+	srv := statusServer(t, cardStatus("Pending"))
+	c, _, _ := newWaitClient(t, srv.URL, func(cfg *Config) { cfg.PollInitial = 400 * time.Millisecond })
+	c.jitter = func() float64 { return 1.25 }
+	target := []string{CardStatusActive}
+	kind := settleKind("card", target)
+	check := func(ctx context.Context) (string, bool, error) {
+		d, err := c.CardDetails(ctx, "c1")
+		if err != nil {
+			return "", false, err
+		}
+		return d.CardStatus, d.CardStatus == CardStatusActive, nil
+	}
+
+	first := c.newWaiter("card", "c1", target, knownCardStatuses)
+	second := c.newWaiter("card", "c2", target, knownCardStatuses) // began before the first looked
+	for _, w := range []*waiter{first, second} {
+		if d := w.schedule.first(); d != 0 {
+			t.Errorf("%s: a wait of a kind no wait has looked at yet sleeps %s before its first look, want 0", w.id, d)
+		}
+	}
+	if done, err := first.look(context.Background(), check); done {
+		t.Fatalf("settled: %v", err)
+	}
+	third := c.newWaiter("card", "c3", target, knownCardStatuses)
+	if d := third.schedule.first(); d != 500*time.Millisecond {
+		t.Errorf("after a wait found its object not settled, a new wait sleeps %s before its first look, want the jittered first interval 500ms", d)
+	}
+	if d := third.schedule.next(0); d != time.Second {
+		t.Errorf("the interval after that is %s, want it doubled and jittered: 1s", d)
+	}
+
+	c.settled.observe(kind, 2*time.Second)
+	if d := c.newWaiter("card", "c4", target, knownCardStatuses).schedule.first(); d != 2*time.Second {
+		t.Errorf("a wait of a kind that has learned 2s looks first at %s", d)
+	}
+	other := c.newWaiter("card", "c5", []string{CardStatusFrozen}, knownCardStatuses)
+	if d := other.schedule.first(); d != 0 {
+		t.Errorf("a wait of another kind sleeps %s before its first look, want 0", d)
 	}
 }

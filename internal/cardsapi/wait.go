@@ -222,8 +222,11 @@ func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error
 	ctx, sentAt := w.traceSent(ctx)
 	status, settled, err := check(ctx)
 	sent := sentAt()
-	if !w.announced && w.schedule.probe { // a probe's first look
+	switch {
+	case !w.announced && w.schedule.probe: // a probe's first look
 		w.c.settled.probed(w.kind, sent, settled && err == nil)
+	case w.schedule.expected == 0 && !settled && err == nil:
+		w.c.settled.notSettledCold(w.kind)
 	}
 	if status != "" && !strings.EqualFold(status, w.lastStatus) {
 		if !settled && w.announced {
