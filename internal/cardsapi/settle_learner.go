@@ -31,6 +31,7 @@ const (
 	probeEveryMin = 4   // at most one wait in probeEveryMin looks earlier than the estimate…
 	probeEveryMax = 32  // …and at least one in probeEveryMax
 	probeFactor   = 0.9 // how much earlier, until a probe has found the object not yet settled
+	wideGap       = 10  // the estimate is more than a tenth above a lower bound: every wait probes
 )
 
 // A probe looks early and, if the object has not settled yet, again at the estimate. An
@@ -41,6 +42,13 @@ const (
 // while it is: a probe that did not see its object settled doubles the spacing of probes
 // (up to probeEveryMax); one that did (the platform got faster) brings it back to
 // probeEveryMin and forgets the lower bounds and the settle times above its own.
+//
+// The looks of a first wave that found their objects not settled are lower bounds too. With
+// few parallel waits (Terraform's default -parallelism is 10) the first wave looks sparsely,
+// and the first to see its object settled may do so half a second after the platform's
+// time. While the estimate is more than a tenth above the highest lower bound, every wait
+// probes, halfway between the two: each round of feedback halves the gap, where probes every
+// fourth wait at 10% below the estimate took four or five waves to come down.
 
 type settleLearner struct {
 	mu    sync.Mutex
@@ -50,7 +58,7 @@ type settleLearner struct {
 // settleHistory is what waits of one kind learned.
 type settleHistory struct {
 	recent     []time.Duration // the last settle times, oldest first
-	notYet     []time.Duration // the last early looks of probes that found the object not settled
+	notYet     []time.Duration // the last looks that found the object not settled: of probes, and before the kind learned a time
 	probeEvery int
 	sinceProbe int
 	learnt     chan struct{} // closed when the next settle time is observed; nil until asked for
@@ -96,17 +104,32 @@ func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration,
 		return 0, 0, h.notAtOnce
 	}
 	estimate = h.estimate()
-	if h.sinceProbe++; h.sinceProbe < h.probeEvery {
+	bound, wide := h.lowerBound(estimate)
+	if h.sinceProbe++; h.sinceProbe < h.probeEvery && !wide {
 		return estimate, 0, false
 	}
 	h.sinceProbe = 0
-	probeAt = time.Duration(float64(estimate) * probeFactor)
-	if len(h.notYet) > 0 {
-		if bound := slices.Max(h.notYet); bound < estimate {
-			probeAt = max(probeAt, (bound+estimate)/2)
-		}
+	switch {
+	case wide:
+		probeAt = (bound + estimate) / 2
+	case bound > 0:
+		probeAt = max(time.Duration(float64(estimate)*probeFactor), (bound+estimate)/2)
+	default:
+		probeAt = time.Duration(float64(estimate) * probeFactor)
 	}
 	return estimate, probeAt, false
+}
+
+// lowerBound is the latest look that found an object not settled, if it is below estimate
+// (0: none), and whether estimate is more than a tenth above it.
+func (h *settleHistory) lowerBound(estimate time.Duration) (bound time.Duration, wide bool) {
+	if len(h.notYet) == 0 {
+		return 0, false
+	}
+	if bound = slices.Max(h.notYet); bound >= estimate {
+		return 0, false
+	}
+	return bound, estimate-bound > estimate/wideGap
 }
 
 // estimate is the fourth soonest of the last 16 settle times (the soonest of fewer than 5).
@@ -126,7 +149,16 @@ func (l *settleLearner) probed(kind string, at time.Duration, settled bool) {
 		h.recent = slices.DeleteFunc(h.recent, func(d time.Duration) bool { return d > at })
 		return
 	}
-	h.probeEvery = min(2*h.probeEvery, probeEveryMax)
+	if len(h.recent) > 0 {
+		if _, wide := h.lowerBound(h.estimate()); !wide { // the estimate held, not just the halfway guess
+			h.probeEvery = min(2*h.probeEvery, probeEveryMax)
+		}
+	}
+	h.addLowerBound(at)
+}
+
+// addLowerBound remembers that an object of the kind had not settled at elapsed time at.
+func (h *settleHistory) addLowerBound(at time.Duration) {
 	h.notYet = append(h.notYet, at)
 	if len(h.notYet) > settleMemory {
 		h.notYet = h.notYet[len(h.notYet)-settleMemory:]
@@ -148,12 +180,16 @@ func (l *settleLearner) observe(kind string, d time.Duration) {
 	}
 }
 
-// notSettledCold records that a wait of kind found its object not settled before the kind had
-// learned a time.
-func (l *settleLearner) notSettledCold(kind string) {
+// notSettledCold records that a wait of kind found its object not settled at elapsed time at,
+// before the kind had learned a time.
+func (l *settleLearner) notSettledCold(kind string, at time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.history(kind).notAtOnce = true
+	h := l.history(kind)
+	h.notAtOnce = true
+	if at > 0 {
+		h.addLowerBound(at)
+	}
 }
 
 // learnt is closed when the next settle time of kind is observed.

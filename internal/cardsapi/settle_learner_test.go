@@ -280,6 +280,44 @@ func TestProbesCloseInOnThePlatformTime(t *testing.T) {
 	}
 }
 
+// A first wave that learned late (a few parallel waits look sparsely) comes down within a
+// couple of waves: its looks that found objects not settled are lower bounds, and while the
+// estimate is more than a tenth above them every wait probes halfway. Waves of 10 waits; a
+// wave learns what its probes saw only after all of it began, as a real run does.
+func TestALateFirstWaveIsCorrectedByHalving(t *testing.T) {
+	const platform = 2 * time.Second
+	var l settleLearner
+	kind := settleKind("card", []string{"Frozen"})
+	for _, at := range []time.Duration{400 * time.Millisecond, 1200 * time.Millisecond, 1900 * time.Millisecond} {
+		l.notSettledCold(kind, at)
+	}
+	l.observe(kind, 2600*time.Millisecond) // the first look after the platform's time
+	var estimates []time.Duration
+	for range 3 {
+		var probes []time.Duration
+		for range 10 {
+			if _, probeAt, _ := l.firstLook(kind); probeAt > 0 {
+				probes = append(probes, probeAt)
+			}
+		}
+		for _, at := range probes {
+			settled := at >= platform
+			l.probed(kind, at, settled)
+			if settled {
+				l.observe(kind, at)
+			}
+		}
+		d, _ := l.estimate(kind)
+		estimates = append(estimates, d)
+	}
+	if first := estimates[0]; first != 2250*time.Millisecond {
+		t.Errorf("after the second wave the estimate is %s, want 2.25s: halfway between 1.9s and 2.6s", first)
+	}
+	if last := estimates[len(estimates)-1]; last > platform*103/100 {
+		t.Errorf("estimates %v after three waves, want within 3%% of the platform's %s", estimates, platform)
+	}
+}
+
 // A look that goes out later than it was decided (held back by the rate limiter or a
 // Retry-After) teaches the time its request was sent: measuring from the decision would make
 // the learned time shorter than the platform's, and the next waits would look too early.
@@ -344,8 +382,9 @@ func TestColdWaitsLookAtOnceUntilOneFindsItsObjectNotSettled(t *testing.T) {
 	}
 
 	c.settled.observe(kind, 2*time.Second)
-	if d := c.newWaiter("card", "c4", target, knownCardStatuses).schedule.first(); d != 2*time.Second {
-		t.Errorf("a wait of a kind that has learned 2s looks first at %s", d)
+	learned := c.newWaiter("card", "c4", target, knownCardStatuses).schedule
+	if first, at := learned.first(), learned.expected+learned.probeGap; first == 0 || at != 2*time.Second {
+		t.Errorf("a wait of a kind that has learned 2s looks first at %s and then at %s, want 2s (earlier if it probes)", first, at)
 	}
 	other := c.newWaiter("card", "c5", []string{CardStatusFrozen}, knownCardStatuses)
 	if d := other.schedule.first(); d != 0 {

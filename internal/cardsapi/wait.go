@@ -226,7 +226,7 @@ func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error
 	case !w.announced && w.schedule.probe: // a probe's first look
 		w.c.settled.probed(w.kind, sent, settled && err == nil)
 	case w.schedule.expected == 0 && !settled && err == nil:
-		w.c.settled.notSettledCold(w.kind)
+		w.c.settled.notSettledCold(w.kind, sent)
 	}
 	if status != "" && !strings.EqualFold(status, w.lastStatus) {
 		if !settled && w.announced {
