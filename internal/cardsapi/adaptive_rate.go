@@ -60,7 +60,6 @@ type adaptiveRate struct {
 	lastCut time.Time
 	cutTo   float64       // the rate after the last cut; 0 = never throttled
 	served  secondCounter // answers
-	sent    secondCounter // answers and 429s/503s
 }
 
 // secondCounter counts events in whole-second windows.
@@ -119,21 +118,31 @@ func (a *adaptiveRate) answered(now time.Time) {
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 }
 
-// throttled cuts the rate: the platform asked for less.
-func (a *adaptiveRate) throttled(now time.Time) {
+// rateCut is what a 429 or 503 did to the rate, for the log.
+type rateCut struct {
+	From, To float64 // requests per second
+	Served   int     // answers in about the last second
+}
+
+// throttled cuts the rate: the platform asked for less. ok is false when the rate was cut
+// less than adaptiveCutSpacing ago (this 429 is part of the same event).
+func (a *adaptiveRate) throttled(now time.Time) (cut rateCut, ok bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if now.Sub(a.lastCut) < adaptiveCutSpacing {
-		return
+		return rateCut{}, false
 	}
 	a.lastCut = now
+	cut.From, cut.Served = a.current, a.served.lastSecond(now)
 	next := math.Min(a.current, a.ceiling) * adaptiveCut
-	if served := a.served.lastSecond(now); served >= adaptiveMinServed {
-		next = math.Min(next, adaptiveServedShare*float64(served))
+	if cut.Served >= adaptiveMinServed {
+		next = math.Min(next, adaptiveServedShare*float64(cut.Served))
 	}
 	a.current = math.Max(adaptiveFloor, next)
 	a.cutTo = a.current
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
+	cut.To = a.current
+	return cut, true
 }
 
 // rate is the current rate, for logs and tests.

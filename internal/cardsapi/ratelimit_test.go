@@ -179,13 +179,23 @@ func TestThrottlingCutsTheSharedRate(t *testing.T) {
 		}
 		writeJSON(w, 200, okBody)
 	})
-	c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.RequestsPerSecond = 0 })
+	c, logs := newTestClient(t, srv.URL, func(cfg *Config) { cfg.RequestsPerSecond = 0 })
 	before := c.rate.rate()
 	if _, err := c.CardDetails(context.Background(), "c1"); err != nil {
 		t.Fatal(err)
 	}
-	if after := c.rate.rate(); after >= before {
+	after := c.rate.rate()
+	if after >= before {
 		t.Errorf("rate %v after a 429, was %v", after, before)
+	}
+	var cuts []logEntry
+	for _, e := range logs.byLevel("info") {
+		if e.Msg == "platform throttled: request rate cut" {
+			cuts = append(cuts, e)
+		}
+	}
+	if len(cuts) != 1 || cuts[0].Fields["from_per_second"] != before || cuts[0].Fields["to_per_second"] != before*adaptiveCut {
+		t.Errorf("want one INFO line saying the rate went from %v to %v, got %v", before, before*adaptiveCut, cuts)
 	}
 }
 

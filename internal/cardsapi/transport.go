@@ -3,6 +3,7 @@ package cardsapi
 import (
 	"crypto/rand"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
@@ -115,7 +116,11 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	st.unprocessed = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
 	if st.unprocessed {
-		c.rate.throttled(c.clock.Now())
+		if cut, ok := c.rate.throttled(c.clock.Now()); ok {
+			c.log.Info(req.Context(), "platform throttled: request rate cut", map[string]any{
+				"http_status": resp.StatusCode, "from_per_second": math.Round(cut.From*10) / 10,
+				"to_per_second": math.Round(cut.To*10) / 10, "answers_last_second": cut.Served})
+		}
 	} else {
 		c.rate.answered(c.clock.Now())
 	}
