@@ -262,8 +262,9 @@ func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error
 // request was last written to the connection. That is when the platform was asked: a look
 // held back by the rate limiter or a Retry-After goes out later than it was decided, and
 // measuring from the decision would teach waits a settle time shorter than the platform's,
-// so that they look too early (under a rate limit, 46% of a 1000-card update's first looks
-// missed). When nothing was written (a check without HTTP, in tests) it is when look began.
+// so that they look too early (measured so, 46% of a 1000-card update's first looks missed
+// under a 50/s rate limit; 16% since). When nothing was written (a check without HTTP, in
+// tests) it is when look began.
 func (w *waiter) traceSent(ctx context.Context) (context.Context, func() time.Duration) {
 	decided := w.elapsed()
 	var written atomic.Int64 // a time.Duration; 0 = not written
