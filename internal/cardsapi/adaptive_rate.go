@@ -24,7 +24,10 @@ import (
 //   - After that it grows slowly (about 10% a second) up to twice the rate of the last cut,
 //     so it stays just under the platform's limit instead of overshooting it every second;
 //     beyond that (the limit was raised, or the throttling was a passing event) it grows
-//     fast again (2% an answer).
+//     fast again (2% an answer). A cut that could only count the answers of less than a
+//     second (the first 429 of a provider process, which comes a fraction of a second after
+//     it starts) is a guess, often far below the limit (24 answers, a cut to 21.6/s against
+//     50/s): after it the rate grows fast until a 429 is cut by a whole second's count.
 const (
 	// adaptiveCeiling is the rate of a client without a cap that has not been throttled (a
 	// rate no platform is expected to allow; it keeps the arithmetic finite).
@@ -58,18 +61,25 @@ type adaptiveRate struct {
 	current float64
 	ceiling float64
 	lastCut time.Time
-	cutTo   float64       // the rate after the last cut; 0 = never throttled
+	cutTo   float64 // the rate after the last cut; 0 = never throttled
+	// guessed says the last cut went by less than a second of answers (the client had just
+	// started): the rate grows back fast until a cut measured over a whole second.
+	guessed bool
 	served  secondCounter // answers
 }
 
 // secondCounter counts events in whole-second windows.
 type secondCounter struct {
+	first       time.Time // the first event
 	windowStart time.Time
 	inWindow    int
 	lastWindow  int // answers in the window before (0 if that was longer ago)
 }
 
 func (s *secondCounter) add(now time.Time) {
+	if s.first.IsZero() {
+		s.first = now
+	}
 	s.roll(now)
 	s.inWindow++
 }
@@ -84,10 +94,11 @@ func (s *secondCounter) roll(now time.Time) {
 	}
 }
 
-// lastSecond is how many events there were in about the last second.
-func (s *secondCounter) lastSecond(now time.Time) int {
+// lastSecond is how many events there were in about the last second; whole says that count
+// spans a whole second (the first event was at least a second ago).
+func (s *secondCounter) lastSecond(now time.Time) (n int, whole bool) {
 	s.roll(now)
-	return max(s.lastWindow, s.inWindow)
+	return max(s.lastWindow, s.inWindow), !s.first.IsZero() && now.Sub(s.first) >= time.Second
 }
 
 // newAdaptiveRate starts at the cap when there is one (requestsPerSecond > 0), else with no
@@ -111,7 +122,7 @@ func (a *adaptiveRate) answered(now time.Time) {
 		return
 	}
 	growth := math.Max(adaptiveFastGrowth*a.current, 0.1)
-	if a.cutTo > 0 && a.current < 2*a.cutTo {
+	if a.cutTo > 0 && a.current < 2*a.cutTo && !a.guessed {
 		growth = adaptiveAvoidanceGrowth
 	}
 	a.current = math.Min(a.ceiling, a.current+growth)
@@ -122,6 +133,7 @@ func (a *adaptiveRate) answered(now time.Time) {
 type rateCut struct {
 	From, To float64 // requests per second
 	Served   int     // answers in about the last second
+	Guessed  bool    // Served spans less than a second: the rate grows back fast
 }
 
 // throttled cuts the rate: the platform asked for less. ok is false when the rate was cut
@@ -133,13 +145,14 @@ func (a *adaptiveRate) throttled(now time.Time) (cut rateCut, ok bool) {
 		return rateCut{}, false
 	}
 	a.lastCut = now
-	cut.From, cut.Served = a.current, a.served.lastSecond(now)
+	served, whole := a.served.lastSecond(now)
+	cut.From, cut.Served, cut.Guessed = a.current, served, !whole
 	next := math.Min(a.current, a.ceiling) * adaptiveCut
 	if cut.Served >= adaptiveMinServed {
 		next = math.Min(next, adaptiveServedShare*float64(cut.Served))
 	}
 	a.current = math.Max(adaptiveFloor, next)
-	a.cutTo = a.current
+	a.cutTo, a.guessed = a.current, cut.Guessed
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 	cut.To = a.current
 	return cut, true

@@ -110,9 +110,10 @@ func TestAdaptiveRate(t *testing.T) {
 	if uncapped.rate() != adaptiveCeiling {
 		t.Fatalf("starts at %v, want no limit but %v until the platform throttles", uncapped.rate(), adaptiveCeiling)
 	}
-	for range 100 {
-		uncapped.answered(now)
+	for i := range 100 { // 100 answers over a second
+		uncapped.answered(now.Add(time.Duration(i) * time.Second / 100))
 	}
+	now = now.Add(time.Second)
 	for range 10 { // one burst of 429s to parallel requests: one cut
 		uncapped.throttled(now)
 	}
@@ -136,6 +137,33 @@ func TestAdaptiveRate(t *testing.T) {
 	uncapped.answered(now.Add(adaptiveCutSpacing))
 	if got, want := uncapped.rate(), before*(1+adaptiveFastGrowth); math.Abs(got-want) > 1e-6 {
 		t.Errorf("beyond twice the cut rate one answer raises %v to %v, want %v", before, got, want)
+	}
+
+	// A cut that could count the answers of less than a second (a provider process's first
+	// 429) is a guess: 24 answers in 150 ms say little of a 50/s platform, so the rate grows
+	// back fast (2% an answer) until a whole second's count sets it.
+	young := newAdaptiveRate(0)
+	for i := range 24 {
+		young.answered(now.Add(time.Duration(i) * 150 * time.Millisecond / 24))
+	}
+	cut, _ := young.throttled(now.Add(150 * time.Millisecond))
+	if !cut.Guessed || cut.To != adaptiveServedShare*24 {
+		t.Errorf("a 429 150 ms after the first answer: %+v, want a guessed cut to %v", cut, adaptiveServedShare*24)
+	}
+	young.answered(now.Add(200 * time.Millisecond))
+	if got, want := young.rate(), cut.To*(1+adaptiveFastGrowth); math.Abs(got-want) > 1e-6 {
+		t.Errorf("after a guessed cut one answer raises the rate to %v, want %v (fast growth)", got, want)
+	}
+	for i := range 60 {
+		young.answered(now.Add(time.Second + time.Duration(i)*time.Second/60))
+	}
+	if cut, _ := young.throttled(now.Add(2 * time.Second)); cut.Guessed {
+		t.Errorf("a cut after two seconds of answers is marked guessed: %+v", cut)
+	}
+	measured := young.rate()
+	young.answered(now.Add(2 * time.Second))
+	if got, want := young.rate(), measured+adaptiveAvoidanceGrowth; math.Abs(got-want) > 1e-6 {
+		t.Errorf("after a measured cut one answer raises %v to %v, want %v (slow growth)", measured, got, want)
 	}
 
 	// A few answers measure the demand, not the platform's limit: a cut by the factor alone.

@@ -119,7 +119,8 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		if cut, ok := c.rate.throttled(c.clock.Now()); ok {
 			c.log.Info(req.Context(), "platform throttled: request rate cut", map[string]any{
 				"http_status": resp.StatusCode, "from_per_second": math.Round(cut.From*10) / 10,
-				"to_per_second": math.Round(cut.To*10) / 10, "answers_last_second": cut.Served})
+				"to_per_second": math.Round(cut.To*10) / 10, "answers_last_second": cut.Served,
+				"guessed": cut.Guessed})
 		}
 	} else {
 		c.rate.answered(c.clock.Now())
