@@ -24,6 +24,9 @@ import (
 //	CARDS_BENCH=profile    N = 1000, P = 50 with the provider built from internal/bench/profiled:
 //	                       a CPU profile per provider process, go tool pprof -top per phase
 //	                       (.tmp/bench/profile/<case>/<phase>-pprof-top.txt)
+//	CARDS_BENCH=cases      the cases of CARDS_BENCH_CASES, "N/P/R,…" (R = 0: no platform rate
+//	                       limit), e.g. 100/50/50: writes .tmp/bench/cases/results.json and
+//	                       BENCHMARKS.md there
 //	CARDS_BENCH_QUIET_WAIT before each Terraform command, wait up to this long (e.g. 5m) for
 //	                       other processes to use under 0.3 cores (default: do not wait)
 //	CARDS_BENCH_TF_LOG     TF_LOG_PROVIDER of the Terraform commands (default INFO; "off": none)
@@ -104,6 +107,13 @@ func TestBenchLifecycle(t *testing.T) {
 		return
 	case "profile":
 		suite, command = ProfileSuite(), "CARDS_BENCH=profile go test -count=1 -timeout 30m -v -run '^TestBenchLifecycle$' ./internal/bench"
+	case "cases":
+		list := os.Getenv("CARDS_BENCH_CASES")
+		var err error
+		if suite, err = CasesSuite(list); err != nil {
+			t.Fatalf("CARDS_BENCH_CASES: %v", err)
+		}
+		command = "CARDS_BENCH=cases CARDS_BENCH_CASES=" + list + " go test -count=1 -timeout 60m -v -run '^TestBenchLifecycle$' ./internal/bench"
 	default:
 		t.Skip("set CARDS_BENCH=full (make bench) or CARDS_BENCH=quick (make bench-quick) to run the lifecycle benchmark")
 	}

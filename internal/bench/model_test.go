@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -317,5 +318,21 @@ func TestSourceDigest(t *testing.T) {
 	write("a/a.go", "package a // changed\n")
 	if d3 := SourceDigest(dir); d3 == d1 {
 		t.Error("a changed source left the digest as it was")
+	}
+}
+
+func TestCasesSuiteParsesTheList(t *testing.T) {
+	s, err := CasesSuite("100/50/50, 1000/50/0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Case{{N: 100, P: 50, RateLimit: 50}, {N: 1000, P: 50}}
+	if !slices.Equal(s.Cases, want) || s.Settings != IssueSettings {
+		t.Errorf("got %+v, want cases %v with the issue's settings", s, want)
+	}
+	for _, bad := range []string{"", "100/50", "100/50/50/1", "0/10/0", "100/0/0", "100/10/-1", "a/b/c", "100/10/0x"} {
+		if _, err := CasesSuite(bad); err == nil {
+			t.Errorf("CasesSuite(%q) accepted", bad)
+		}
 	}
 }

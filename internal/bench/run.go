@@ -41,6 +41,23 @@ func ProfileSuite() Suite {
 	return Suite{Name: "profile", Settings: IssueSettings, Cases: []Case{{N: 1000, P: 50}}}
 }
 
+// CasesSuite is CARDS_BENCH=cases: the cases listed as "N/P/R" (R = 0: no platform rate
+// limit), comma-separated, e.g. "100/50/50,1000/50/0" — one case of the full suite again
+// without its other 11 minutes.
+func CasesSuite(list string) (Suite, error) {
+	var cases []Case
+	for _, item := range strings.Split(list, ",") {
+		var c Case
+		var rest string
+		n, _ := fmt.Sscanf(strings.TrimSpace(item)+" end", "%d/%d/%g %s", &c.N, &c.P, &c.RateLimit, &rest)
+		if n != 4 || rest != "end" || c.N < 1 || c.P < 1 || c.RateLimit < 0 {
+			return Suite{}, fmt.Errorf("case %q: want N/P/R, e.g. 100/50/50 (N, P ≥ 1; R ≥ 0, 0 = no limit)", item)
+		}
+		cases = append(cases, c)
+	}
+	return Suite{Name: "cases", Settings: IssueSettings, Cases: cases}, nil
+}
+
 // QuickSuite is `make bench-quick`: N = 100, P = 10, no rate limit.
 func QuickSuite() Suite {
 	return Suite{Name: "quick", Settings: IssueSettings, Cases: []Case{{N: 100, P: 10}}}
