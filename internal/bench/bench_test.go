@@ -25,8 +25,8 @@ import (
 //	                       a CPU profile per provider process, go tool pprof -top per phase
 //	                       (.tmp/bench/profile/<case>/<phase>-pprof-top.txt)
 //	CARDS_BENCH=cases      the cases of CARDS_BENCH_CASES, "N/P/R,…" (R = 0: no platform rate
-//	                       limit), e.g. 100/50/50: writes .tmp/bench/cases/results.json and
-//	                       BENCHMARKS.md there
+//	                       limit), e.g. 100/50/50 (make bench-cases CASES=100/50/50): writes
+//	                       .tmp/bench/cases/results.json and BENCHMARKS.md there
 //	CARDS_BENCH_QUIET_WAIT before each Terraform command, wait up to this long (e.g. 5m) for
 //	                       other processes to use under 0.3 cores (default: do not wait)
 //	CARDS_BENCH_TF_LOG     TF_LOG_PROVIDER of the Terraform commands (default INFO; "off": none)
@@ -113,7 +113,7 @@ func TestBenchLifecycle(t *testing.T) {
 		if suite, err = CasesSuite(list); err != nil {
 			t.Fatalf("CARDS_BENCH_CASES: %v", err)
 		}
-		command = "CARDS_BENCH=cases CARDS_BENCH_CASES=" + list + " go test -count=1 -timeout 60m -v -run '^TestBenchLifecycle$' ./internal/bench"
+		command = "make bench-cases CASES=" + list
 	default:
 		t.Skip("set CARDS_BENCH=full (make bench) or CARDS_BENCH=quick (make bench-quick) to run the lifecycle benchmark")
 	}
