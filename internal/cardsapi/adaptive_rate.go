@@ -61,11 +61,11 @@ type adaptiveRate struct {
 	current float64
 	ceiling float64
 	lastCut time.Time
-	cutTo   float64 // the rate after the last cut; 0 = never throttled
-	// guessed says the last cut went by less than a second of answers (the client had just
-	// started): the rate grows back fast until a cut measured over a whole second.
-	guessed bool
-	served  secondCounter // answers
+	// last is the last cut (zero: never throttled). After a guessed one (less than a second
+	// of answers: the client had just started) the rate grows back fast until a cut measured
+	// over a whole second.
+	last   rateCut
+	served secondCounter // answers
 }
 
 // secondCounter counts events in whole-second windows.
@@ -122,14 +122,14 @@ func (a *adaptiveRate) answered(now time.Time) {
 		return
 	}
 	growth := math.Max(adaptiveFastGrowth*a.current, 0.1)
-	if a.cutTo > 0 && a.current < 2*a.cutTo && !a.guessed {
+	if a.last.To > 0 && a.current < 2*a.last.To && !a.last.Guessed {
 		growth = adaptiveAvoidanceGrowth
 	}
 	a.current = math.Min(a.ceiling, a.current+growth)
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 }
 
-// rateCut is what a 429 or 503 did to the rate, for the log.
+// rateCut is what a 429 or 503 did to the rate: logged, and kept as the last cut.
 type rateCut struct {
 	From, To float64 // requests per second
 	Served   int     // answers in about the last second
@@ -152,13 +152,13 @@ func (a *adaptiveRate) throttled(now time.Time) (cut rateCut, ok bool) {
 		next = math.Min(next, adaptiveServedShare*float64(cut.Served))
 	}
 	a.current = math.Max(adaptiveFloor, next)
-	a.cutTo, a.guessed = a.current, cut.Guessed
-	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 	cut.To = a.current
+	a.last = cut
+	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 	return cut, true
 }
 
-// rate is the current rate, for logs and tests.
+// rate is the current rate, for tests.
 func (a *adaptiveRate) rate() float64 {
 	a.mu.Lock()
 	defer a.mu.Unlock()
