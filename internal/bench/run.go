@@ -2,7 +2,9 @@ package bench
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -47,15 +49,31 @@ func ProfileSuite() Suite {
 func CasesSuite(list string) (Suite, error) {
 	var cases []Case
 	for _, item := range strings.Split(list, ",") {
-		var c Case
-		var rest string
-		n, _ := fmt.Sscanf(strings.TrimSpace(item)+" end", "%d/%d/%g %s", &c.N, &c.P, &c.RateLimit, &rest)
-		if n != 4 || rest != "end" || c.N < 1 || c.P < 1 || c.RateLimit < 0 {
+		c, err := parseCase(strings.TrimSpace(item))
+		if err != nil {
 			return Suite{}, fmt.Errorf("case %q: want N/P/R, e.g. 100/50/50 (N, P ≥ 1; R ≥ 0, 0 = no limit)", item)
 		}
 		cases = append(cases, c)
 	}
 	return Suite{Name: "cases", Settings: IssueSettings, Cases: cases}, nil
+}
+
+// parseCase reads "N/P/R".
+func parseCase(s string) (Case, error) {
+	fields := strings.Split(s, "/")
+	if len(fields) != 3 {
+		return Case{}, errors.New("not three fields")
+	}
+	n, errN := strconv.Atoi(fields[0])
+	p, errP := strconv.Atoi(fields[1])
+	r, errR := strconv.ParseFloat(fields[2], 64)
+	if err := errors.Join(errN, errP, errR); err != nil {
+		return Case{}, err
+	}
+	if n < 1 || p < 1 || r < 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+		return Case{}, errors.New("out of range")
+	}
+	return Case{N: n, P: p, RateLimit: r}, nil
 }
 
 // QuickSuite is `make bench-quick`: N = 100, P = 10, no rate limit.
