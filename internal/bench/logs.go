@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -230,12 +231,7 @@ func (lr *logReader) summarizeRPCs() {
 
 // summarizeWaits sets the waits' stats, by target in name order.
 func (lr *logReader) summarizeWaits() {
-	targets := make([]string, 0, len(lr.settled))
-	for t := range lr.settled {
-		targets = append(targets, t)
-	}
-	sort.Strings(targets)
-	for _, t := range targets {
+	for _, t := range slices.Sorted(maps.Keys(lr.settled)) {
 		lr.st.Waits = append(lr.st.Waits, waitStats(t, lr.settled[t]))
 	}
 }

@@ -2,8 +2,9 @@ package bench
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -34,13 +35,8 @@ func cardStatuses(sb *harness.Sandbox) (summary string, byStatus map[string]int,
 	for _, c := range cards {
 		byStatus[c.Status]++
 	}
-	names := make([]string, 0, len(byStatus))
-	for s := range byStatus {
-		names = append(names, s)
-	}
-	sort.Strings(names)
-	parts := make([]string, 0, len(names))
-	for _, s := range names {
+	parts := make([]string, 0, len(byStatus))
+	for _, s := range slices.Sorted(maps.Keys(byStatus)) {
 		parts = append(parts, fmt.Sprintf("%d %s", byStatus[s], s))
 	}
 	if len(parts) == 0 {

@@ -2,7 +2,8 @@ package reliability
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -213,13 +214,8 @@ func writeFindings(b *strings.Builder, r *Result) {
 
 // countList is "a ×2; b ×1", in key order.
 func countList(counts map[string]int) string {
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, 0, len(keys))
-	for _, k := range keys {
+	parts := make([]string, 0, len(counts))
+	for _, k := range slices.Sorted(maps.Keys(counts)) {
 		parts = append(parts, fmt.Sprintf("%s ×%d", k, counts[k]))
 	}
 	return strings.Join(parts, "; ")
