@@ -19,8 +19,11 @@ import (
 // poll at jittered, doubling intervals: parallel waits look at different moments, and the
 // first of them to see its object settled tells the others (learnt), which then look at
 // that time instead of sleeping out their doubled interval — so even the first wave of a
-// run's cards does not oversleep. Only the first waits of a kind look at once: once one has
-// found its object not settled at its first look, the rest of the wave would too.
+// run's cards does not oversleep. Of a kind that has learned nothing, one wait at a time
+// looks at once: while it looks, and once it has found its object not settled, the others
+// sleep the first interval, since the rest of the wave would find the same (50 parallel
+// waits looking at once were 50 requests, and under a rate limit a burst of 429s that made
+// the wave late). If it finds its object settled at once, the sleepers are woken to look.
 //
 // A settle time is measured to when the look that saw the object settled was sent, not to
 // when its answer came back: the object had settled by the time that request arrived, and
@@ -62,7 +65,9 @@ type settleHistory struct {
 	probeEvery int
 	sinceProbe int
 	learnt     chan struct{} // closed when the next settle time is observed; nil until asked for
-	notAtOnce  bool          // a wait found its object not settled before the kind had learned a time
+	// notAtOnce: before the kind has learned a time, a new wait need not look at once: one is
+	// looking at once now, or one found its object not settled.
+	notAtOnce bool
 }
 
 func settleKind(what string, target []string) string {
@@ -95,13 +100,15 @@ func (l *settleLearner) estimate(kind string) (time.Duration, bool) {
 
 // firstLook is the learned settle time a new wait of kind goes by (0: none) and, when the
 // wait is a probe, when it looks first (0: not a probe). Without a learned time, notAtOnce
-// says a wait of kind has found its object not settled: a new one need not look at once.
+// says another wait of kind is looking at once or has found its object not settled: this
+// one need not look at once. When it is false, this wait is the one to look at once.
 func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration, notAtOnce bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.history(kind)
 	if len(h.recent) == 0 {
-		return 0, 0, h.notAtOnce
+		notAtOnce, h.notAtOnce = h.notAtOnce, true
+		return 0, 0, notAtOnce
 	}
 	estimate = h.estimate()
 	bound, wide := h.lowerBound(estimate)
@@ -174,10 +181,7 @@ func (l *settleLearner) observe(kind string, d time.Duration) {
 	if len(h.recent) > settleMemory {
 		h.recent = h.recent[len(h.recent)-settleMemory:]
 	}
-	if h.learnt != nil {
-		close(h.learnt)
-		h.learnt = nil
-	}
+	h.wake()
 }
 
 // notSettledCold records that a wait of kind found its object not settled at elapsed time at,
@@ -192,7 +196,29 @@ func (l *settleLearner) notSettledCold(kind string, at time.Duration) {
 	}
 }
 
-// learnt is closed when the next settle time of kind is observed.
+// settledAtOnce records that a wait of kind that had learned nothing found its object settled
+// without sleeping: new waits look at once again, and the sleeping ones are woken to look.
+func (l *settleLearner) settledAtOnce(kind string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h := l.history(kind)
+	if len(h.recent) > 0 {
+		return
+	}
+	h.notAtOnce = false
+	h.wake()
+}
+
+// wake closes the channel of the waits that wait to learn (if any).
+func (h *settleHistory) wake() {
+	if h.learnt != nil {
+		close(h.learnt)
+		h.learnt = nil
+	}
+}
+
+// learnt is closed when the next settle time of kind is observed (or a wait finds its
+// object settled at once).
 func (l *settleLearner) learnt(kind string) <-chan struct{} {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -235,7 +261,8 @@ func (s *pollSchedule) expect(d, probeAt time.Duration) {
 }
 
 // first is how long to wait before the first look: the learned time; without one, nothing
-// unless another wait of the kind has found its object not settled (then the first interval).
+// unless another wait of the kind is looking at once or has found its object not settled
+// (then the first interval).
 func (s *pollSchedule) first() time.Duration {
 	if s.expected == 0 && s.notAtOnce {
 		return s.next(0)

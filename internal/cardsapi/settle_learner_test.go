@@ -346,10 +346,10 @@ func TestSettleTimeIsMeasuredToWhenTheLookWasSent(t *testing.T) {
 	}
 }
 
-// Until a kind has learned a settle time, its first waits look at once; once one of them has
-// found its object not settled, the rest of the wave sleep the first interval before looking
-// (or until the kind learns a time). A kind that has learned a time looks first at it.
-func TestColdWaitsLookAtOnceUntilOneFindsItsObjectNotSettled(t *testing.T) {
+// Until a kind has learned a settle time, one wait at a time looks at once: while it looks,
+// and once it has found its object not settled, new waits sleep the first interval before
+// looking (or until the kind learns a time). A kind that has learned a time looks first at it.
+func TestColdWaitsLookAtOnceOneAtATime(t *testing.T) {
 	srv := statusServer(t, cardStatus("Pending"))
 	c, _, _ := newWaitClient(t, srv.URL, func(cfg *Config) { cfg.PollInitial = 400 * time.Millisecond })
 	c.jitter = func() float64 { return 1.25 }
@@ -364,11 +364,12 @@ func TestColdWaitsLookAtOnceUntilOneFindsItsObjectNotSettled(t *testing.T) {
 	}
 
 	first := c.newWaiter("card", "c1", target, knownCardStatuses)
-	second := c.newWaiter("card", "c2", target, knownCardStatuses) // began before the first looked
-	for _, w := range []*waiter{first, second} {
-		if d := w.schedule.first(); d != 0 {
-			t.Errorf("%s: a wait of a kind no wait has looked at yet sleeps %s before its first look, want 0", w.id, d)
-		}
+	if d := first.schedule.first(); d != 0 {
+		t.Errorf("the first wait of a kind no wait has looked at yet sleeps %s before its first look, want 0", d)
+	}
+	second := c.newWaiter("card", "c2", target, knownCardStatuses) // began while the first looks at once
+	if d := second.schedule.first(); d != 500*time.Millisecond {
+		t.Errorf("a wait that began while another looks at once sleeps %s before its first look, want the jittered first interval 500ms", d)
 	}
 	if done, err := first.look(context.Background(), check); done {
 		t.Fatalf("settled: %v", err)
@@ -389,5 +390,54 @@ func TestColdWaitsLookAtOnceUntilOneFindsItsObjectNotSettled(t *testing.T) {
 	other := c.newWaiter("card", "c5", []string{CardStatusFrozen}, knownCardStatuses)
 	if d := other.schedule.first(); d != 0 {
 		t.Errorf("a wait of another kind sleeps %s before its first look, want 0", d)
+	}
+}
+
+// When the wait that looks at once finds its object settled (a platform that completes at
+// once), the waits that began meanwhile are woken to look at once too, and new waits look at
+// once again; nothing is learned, so the kind stays one that looks at once.
+func TestASettledLookAtOnceWakesTheWaitsThatSlept(t *testing.T) {
+	srv := statusServer(t, cardStatus("Active"))
+	clock := newManualClock()
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.Clock = clock })
+	target := []string{CardStatusActive}
+	kind := settleKind("card", target)
+
+	first := c.newWaiter("card", "c1", target, knownCardStatuses)
+	second := c.newWaiter("card", "c2", target, knownCardStatuses)
+	nap := second.schedule.first()
+	if nap == 0 {
+		t.Fatal("a wait that began while another looks at once does not sleep")
+	}
+	woke := make(chan error, 1)
+	go func() { woke <- second.sleep(context.Background(), nap) }()
+	clock.waitForTimers(t, 1)
+	clock.advance(10 * time.Millisecond)
+	activeAtOnce := func(ctx context.Context) (string, bool, error) {
+		d, err := c.CardDetails(ctx, "c1")
+		if err != nil {
+			return "", false, err
+		}
+		return d.CardStatus, d.CardStatus == CardStatusActive, nil
+	}
+	if done, err := first.look(context.Background(), activeAtOnce); !done || err != nil {
+		t.Fatalf("the look at once: done %v, err %v", done, err)
+	}
+	select {
+	case err := <-woke:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the sleeping wait was not woken when another found its object settled at once (it sleeps %s)", nap)
+	}
+	if got := second.elapsed(); got != 10*time.Millisecond {
+		t.Errorf("the woken wait looks at %s after its start, want 10ms: at once", got)
+	}
+	if d := c.newWaiter("card", "c3", target, knownCardStatuses).schedule.first(); d != 0 {
+		t.Errorf("after a look at once found its object settled, a new wait sleeps %s before its first look, want 0", d)
+	}
+	if d, ok := c.settled.estimate(kind); ok {
+		t.Errorf("learned %s from a look made at once", d)
 	}
 }

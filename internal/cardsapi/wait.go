@@ -197,7 +197,8 @@ func (w *waiter) timeout(ctx context.Context, cause error) error {
 }
 
 // sleep waits d, or less when another wait of the same kind learns the platform's settle
-// time meanwhile: then this one looks at that time after its own start.
+// time meanwhile: then this one looks at that time after its own start (at once when the
+// other found its object settled at once).
 func (w *waiter) sleep(ctx context.Context, d time.Duration) error {
 	timer := w.c.clock.After(d)
 	for {
@@ -209,10 +210,12 @@ func (w *waiter) sleep(ctx context.Context, d time.Duration) error {
 			return nil
 		case <-w.learntFromOthers:
 			w.learntFromOthers = nil
-			if learned, ok := w.c.settled.estimate(w.kind); ok {
-				w.schedule.expect(learned, 0)
-				timer = w.c.clock.After(max(learned-w.elapsed(), 0))
+			learned, ok := w.c.settled.estimate(w.kind)
+			if !ok { // another wait found its object settled at once: so may this one
+				return nil
 			}
+			w.schedule.expect(learned, 0)
+			timer = w.c.clock.After(max(learned-w.elapsed(), 0))
 		}
 	}
 }
@@ -227,6 +230,8 @@ func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error
 		w.c.settled.probed(w.kind, sent, settled && err == nil)
 	case w.schedule.expected == 0 && !settled && err == nil:
 		w.c.settled.notSettledCold(w.kind, sent)
+	case w.schedule.expected == 0 && settled && err == nil && !w.slept:
+		w.c.settled.settledAtOnce(w.kind)
 	}
 	if status != "" && !strings.EqualFold(status, w.lastStatus) {
 		if !settled && w.announced {
