@@ -262,7 +262,7 @@ func (c *Client) call(ctx context.Context, op operation, body any, out any) erro
 	// Read the whole body inside the retry loop, so a connection lost mid-body counts as a
 	// failed attempt (retried only when the operation allows it).
 	req.SetResponseHandler(st.readAnswer)
-	if err := c.waitRate(ctx); err != nil {
+	if err := c.waitRate(ctx, st); err != nil {
 		return &Error{Kind: KindTransport, Operation: op.Name, Err: err}
 	}
 	rc := &retryablehttp.Client{
@@ -273,7 +273,7 @@ func (c *Client) call(ctx context.Context, op operation, body any, out any) erro
 		CheckRetry:   st.checkRetry,
 		Backoff:      c.backoffFor(ctx, st),
 		ErrorHandler: retryablehttp.PassthroughErrorHandler, // we classify the last answer ourselves
-		PrepareRetry: func(r *http.Request) error { return c.waitRate(r.Context()) },
+		PrepareRetry: func(r *http.Request) error { return c.waitRate(r.Context(), st) },
 	}
 	resp, err := rc.Do(req)
 	if resp != nil {
@@ -351,8 +351,9 @@ type bodyReadError struct{ err error }
 func (e *bodyReadError) Error() string { return "reading response body: " + e.err.Error() }
 func (e *bodyReadError) Unwrap() error { return e.err }
 
-// waitRate blocks until the shared limiter lets one more request go, or ctx ends.
-func (c *Client) waitRate(ctx context.Context) error {
+// waitRate blocks until the shared limiter lets one more request go, or ctx ends, and notes
+// in st whether the limiter held the attempt back.
+func (c *Client) waitRate(ctx context.Context, st *callState) error {
 	c.reserveMu.Lock()
 	now := c.clock.Now()
 	r := c.rate.limiter.ReserveN(now, 1)
@@ -361,6 +362,7 @@ func (c *Client) waitRate(ctx context.Context) error {
 		return errors.New("rate limiter refused the request")
 	}
 	delay := r.DelayFrom(now)
+	st.heldBack = delay > 0
 	if c.onReserve != nil {
 		c.onReserve(now.Add(delay))
 	}

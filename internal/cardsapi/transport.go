@@ -29,6 +29,7 @@ type callState struct {
 	// goroutine, one attempt after the other.
 	lastFailure string // short class of the latest attempt's failure, for the retry log
 	unprocessed bool   // see notProcessed; true until an attempt may have been sent
+	heldBack    bool   // the rate limiter made the latest attempt wait
 	respBody    []byte
 	bodyRead    bool
 }
@@ -123,7 +124,7 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 				"guessed": cut.Guessed})
 		}
 	} else {
-		c.rate.answered(c.clock.Now())
+		c.rate.answered(c.clock.Now(), st.heldBack)
 	}
 	st.lastFailure = ""
 	fields["http_status"] = resp.StatusCode
