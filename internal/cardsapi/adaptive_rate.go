@@ -22,10 +22,13 @@ import (
 //     demand than about the limit): a cut by a fixed factor alone does not get below a limit
 //     the rate has overshot several times.
 //   - It grows only while it is what holds requests back (an answer to a request the limiter
-//     made wait), and not while 429s still come (for a second after the last). Growing on
-//     every answer, through the 429s and while demand was below it, it went from 45/s to
-//     346/s in two seconds of a 1000-card create, then let a wave of requests through at
-//     once: each one over the limit was a 429 that sat out a Retry-After.
+//     made wait), and after a guessed cut (below) not while 429s still come (for a second
+//     after the last: the guess was too high). Growing on every answer, through the 429s and
+//     while demand was below it, it went from 45/s to 346/s in two seconds of a 1000-card
+//     create, then let a wave of requests through at once: each one over the limit was a
+//     429 that sat out a Retry-After. After a measured cut 429s do not hold growth: against
+//     429s that come whatever the rate (a fault, or a limit shared with other clients) the
+//     rate would only ever fall.
 //   - After a cut it grows slowly (about 10% a second) up to twice the rate of the cut, so
 //     it stays just under the platform's limit instead of overshooting it every second;
 //     beyond that (the limit was raised, or the throttling was a passing event) it grows
@@ -57,8 +60,8 @@ const (
 	// as a measure of the platform's limit.
 	adaptiveMinServed = 10
 	// adaptiveCutSpacing stops a burst of 429s to parallel requests from cutting the rate
-	// more than once for what is one event; the rate does not grow until that long after
-	// the last 429.
+	// more than once for what is one event; after a guessed cut the rate does not grow
+	// until that long after the last 429.
 	adaptiveCutSpacing = time.Second
 )
 
@@ -130,7 +133,7 @@ func (a *adaptiveRate) answered(now time.Time, heldBack bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.served.add(now)
-	if !heldBack || a.current >= a.ceiling || now.Sub(a.lastThrottled) < adaptiveCutSpacing {
+	if !heldBack || a.current >= a.ceiling || a.last.Guessed && now.Sub(a.lastThrottled) < adaptiveCutSpacing {
 		return
 	}
 	growth := math.Max(adaptiveFastGrowth*a.current, adaptiveMinFastGrowth)

@@ -125,12 +125,11 @@ func TestAdaptiveRate(t *testing.T) {
 	if got := uncapped.rate(); got != cutTo {
 		t.Errorf("after a burst of 429s the rate is %v, want %v (one cut, below what was served)", got, cutTo)
 	}
-	// It does not grow while 429s may still come, nor on answers to requests it did not hold
-	// back (demand below the rate says nothing of the platform's limit) ...
-	uncapped.answered(now.Add(adaptiveCutSpacing/2), heldBack)
+	// It does not grow on answers to requests it did not hold back (demand below the rate
+	// says nothing of the platform's limit) ...
 	uncapped.answered(now.Add(adaptiveCutSpacing), notHeldBack)
 	if got := uncapped.rate(); got != cutTo {
-		t.Errorf("an answer within a second of a 429, and one to a request not held back, raise the rate to %v, want it kept at %v", got, cutTo)
+		t.Errorf("an answer to a request not held back raises the rate to %v, want it kept at %v", got, cutTo)
 	}
 	// ... near the rate of the cut it grows slowly (0.1 an answer) ...
 	for range 100 {
@@ -161,7 +160,14 @@ func TestAdaptiveRate(t *testing.T) {
 	if !cut.Guessed || cut.To != adaptiveServedShare*24 {
 		t.Errorf("a 429 150 ms after the first answer: %+v, want a guessed cut to %v", cut, adaptiveServedShare*24)
 	}
-	young.answered(now.Add(150*time.Millisecond+adaptiveCutSpacing), heldBack)
+	// While 429s still come after a guess, the guess was too high: no growth until a second
+	// after the last.
+	young.throttled(now.Add(400 * time.Millisecond))
+	young.answered(now.Add(900*time.Millisecond), heldBack)
+	if got := young.rate(); got != cut.To {
+		t.Errorf("an answer half a second after a 429 that followed a guessed cut raises the rate to %v, want it kept at %v", got, cut.To)
+	}
+	young.answered(now.Add(400*time.Millisecond+adaptiveCutSpacing), heldBack)
 	if got, want := young.rate(), cut.To+adaptiveMinFastGrowth; math.Abs(got-want) > 1e-6 {
 		t.Errorf("after a guessed cut one answer raises the rate to %v, want %v (fast growth)", got, want)
 	}
@@ -172,6 +178,11 @@ func TestAdaptiveRate(t *testing.T) {
 		t.Errorf("a cut after two seconds of answers is marked guessed: %+v", cut)
 	}
 	measured := young.rate()
+	young.answered(now.Add(2*time.Second+time.Millisecond), heldBack) // after a measured cut, 429s do not hold growth
+	if got, want := young.rate(), measured+adaptiveAvoidanceGrowth; math.Abs(got-want) > 1e-6 {
+		t.Errorf("after a measured cut one answer raises %v to %v, want %v (slow growth)", measured, got, want)
+	}
+	measured = young.rate()
 	young.answered(now.Add(2*time.Second+adaptiveCutSpacing), heldBack)
 	if got, want := young.rate(), measured+adaptiveAvoidanceGrowth; math.Abs(got-want) > 1e-6 {
 		t.Errorf("after a measured cut one answer raises %v to %v, want %v (slow growth)", measured, got, want)
@@ -265,8 +276,8 @@ func TestAdaptiveRateSettlesUnderThePlatformLimit(t *testing.T) {
 // then 50 a second): its first 429 comes when the burst is spent, before it has counted a
 // second of answers, so its cut is a guess. Growing back fast at once, through the 429s that
 // kept coming, overshot the limit (45/s to 346/s in two seconds, measured in a 1000-card
-// create; 68 429s in this test's first 10 s); holding the rate for a second after each 429
-// keeps them to a few.
+// create; 68 429s in this test's first 10 s); holding a guessed rate for a second after each
+// 429 keeps them to a few.
 //
 // When the process before left the bucket nearly empty (10 tokens), the first 429 comes
 // after few answers and the guess is far below the limit: the rate still reaches most of
