@@ -15,11 +15,11 @@ import (
 // platform's — and a new wait looks first at a low quantile of those (the soonest is the
 // luckiest: in a 1000-card run a third of the waits going by it missed their first look),
 // then often, then backing off. Some waits (probes, below) look a little earlier, so an
-// estimate that started high comes down to the platform's time. Until a kind has been seen to settle, waits
-// poll at jittered, doubling intervals: parallel waits look at different moments, and the
-// first of them to see its object settled tells the others (learnt), which then look at
-// that time instead of sleeping out their doubled interval — so even the first wave of a
-// run's cards does not oversleep. Of a kind that has learned nothing, one wait at a time
+// estimate that started high comes down to the platform's time. Until a kind has been seen
+// to settle, waits poll at jittered, doubling intervals: parallel waits look at different
+// moments, and the first of them to see its object settled tells the others (learnt), which
+// then look at that time instead of sleeping out their doubled interval — so even the first
+// wave of a run's cards does not oversleep. Of a kind that has learned nothing, one wait at a time
 // looks at once: while it looks, and once it has found its object not settled, the others
 // sleep the first interval, since the rest of the wave would find the same (50 parallel
 // waits looking at once were 50 requests, and under a rate limit a burst of 429s that made
@@ -116,13 +116,9 @@ func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration,
 		return estimate, 0, false
 	}
 	h.sinceProbe = 0
-	switch {
-	case wide:
-		probeAt = (bound + estimate) / 2
-	case bound > 0:
-		probeAt = max(time.Duration(float64(estimate)*probeFactor), (bound+estimate)/2)
-	default:
-		probeAt = time.Duration(float64(estimate) * probeFactor)
+	probeAt = (bound + estimate) / 2 // halfway to the highest lower bound (bound 0: none)
+	if !wide {
+		probeAt = max(probeAt, time.Duration(float64(estimate)*probeFactor))
 	}
 	return estimate, probeAt, false
 }
