@@ -111,8 +111,7 @@ type Client struct {
 	statusNames        statusNames
 	unknownStatusGrace time.Duration
 
-	settled settleLearner  // how soon each kind of wait settles (settle_learner.go)
-	jitter  func() float64 // spreads the polls of parallel waits; tests fix it
+	settled settleLearner // how soon each kind of wait settles (settle_learner.go)
 
 	// Retry backoff bounds; unexported so tests can shrink them.
 	retryWaitMin  time.Duration // first backoff
@@ -154,7 +153,6 @@ func New(cfg Config) (*Client, error) {
 		userAgent:          cmp.Or(cfg.UserAgent, DefaultUserAgent),
 		log:                cfg.Logger,
 		clock:              cfg.Clock,
-		jitter:             randomJitter,
 		pollInitial:        cmp.Or(cfg.PollInitial, DefaultPollInitial),
 		pollMax:            cmp.Or(cfg.PollMax, DefaultPollMax),
 		retryWaitMin:       500 * time.Millisecond,

@@ -189,7 +189,6 @@ func newTestClient(t *testing.T, url string, mutate ...func(*Config)) (*Client, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.jitter = func() float64 { return 1 } // exact poll schedules
 	c.retryWaitMin = time.Millisecond
 	c.retryWaitMax = 5 * time.Millisecond
 	c.retryAfterMax = 20 * time.Millisecond

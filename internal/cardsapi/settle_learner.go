@@ -1,7 +1,7 @@
 package cardsapi
 
 import (
-	"math/rand/v2"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -15,15 +15,18 @@ import (
 // platform's — and a new wait looks first at a low quantile of those (the soonest is the
 // luckiest: in a 1000-card run a third of the waits going by it missed their first look),
 // then often, then backing off. Some waits (probes, below) look a little earlier, so an
-// estimate that started high comes down to the platform's time. Until a kind has been seen
-// to settle, waits poll at jittered, doubling intervals: parallel waits look at different
-// moments, and the first of them to see its object settled tells the others (learnt), which
-// then look at that time instead of sleeping out their doubled interval — so even the first
-// wave of a run's cards does not oversleep. Of a kind that has learned nothing, one wait at a time
-// looks at once: while it looks, and once it has found its object not settled, the others
-// sleep the first interval, since the rest of the wave would find the same (50 parallel
-// waits looking at once were 50 requests, and under a rate limit a burst of 429s that made
-// the wave late). If it finds its object settled at once, the sleepers are woken to look.
+// estimate that started high comes down to the platform's time.
+//
+// Until a kind has been seen to settle, its waits share one grid of looks (coldLook): each
+// look is a step beyond the latest, a tenth of the elapsed time when many wait, so that
+// together they find the platform's time to within a tenth, and the first of them to see its
+// object settled tells the others (learnt), which then look at that time instead of sleeping
+// on. A lone wait doubles its interval. Each parallel wait polling on its own doubled the
+// requests of a first wave: 50 waits made about 120 useless looks at a 2 s task, and under a
+// rate limit they crowded out the next wave's requests. Of a kind that has learned nothing,
+// one wait at a time looks at once: while it looks, and once it has found its object not
+// settled, new waits take a point of the grid instead, since the rest of the wave would find
+// the same. If it finds its object settled at once, the sleepers are woken to look.
 //
 // A settle time is measured to when the look that saw the object settled was sent, not to
 // when its answer came back: the object had settled by the time that request arrived, and
@@ -35,6 +38,9 @@ const (
 	probeEveryMax = 32  // …and at least one in probeEveryMax
 	probeFactor   = 0.9 // how much earlier, until a probe has found the object not yet settled
 	wideGap       = 10  // the estimate is more than a tenth above a lower bound: every wait probes
+	coldGridStep  = 1.1 // the looks of a kind that has learned nothing are at least this factor apart
+
+	minPollInterval = 20 * time.Millisecond
 )
 
 // A probe looks early and, if the object has not settled yet, again at the estimate. An
@@ -68,6 +74,8 @@ type settleHistory struct {
 	// notAtOnce: before the kind has learned a time, a new wait need not look at once: one is
 	// looking at once now, or one found its object not settled.
 	notAtOnce bool
+	cold      int           // waits in progress that have learned nothing (they share the grid)
+	coldNext  time.Duration // the grid's latest look, after a wait's start; 0 = none
 }
 
 func settleKind(what string, target []string) string {
@@ -99,14 +107,16 @@ func (l *settleLearner) estimate(kind string) (time.Duration, bool) {
 }
 
 // firstLook is the learned settle time a new wait of kind goes by (0: none) and, when the
-// wait is a probe, when it looks first (0: not a probe). Without a learned time, notAtOnce
-// says another wait of kind is looking at once or has found its object not settled: this
-// one need not look at once. When it is false, this wait is the one to look at once.
+// wait is a probe, when it looks first (0: not a probe). Without a learned time the wait is
+// counted among the kind's cold waits until it calls leftCold, and notAtOnce says another
+// wait of kind is looking at once or has found its object not settled: this one need not
+// look at once. When it is false, this wait is the one to look at once.
 func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration, notAtOnce bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.history(kind)
 	if len(h.recent) == 0 {
+		h.cold++
 		notAtOnce, h.notAtOnce = h.notAtOnce, true
 		return 0, 0, notAtOnce
 	}
@@ -189,6 +199,35 @@ func (l *settleLearner) notSettledCold(kind string, at time.Duration) {
 	h.notAtOnce = true
 	if at > 0 {
 		h.addLowerBound(at)
+		h.coldNext = max(h.coldNext, at) // the grid need not look before it again
+	}
+}
+
+// coldLook is when, after its own start, a wait of kind that has learned nothing and is now
+// at elapsed looks next: the next point of the grid the kind's cold waits share. Each point
+// is a step beyond the latest, no less than initial and not at once. The step is 2^(1/n)
+// for n cold waits, so each of them on its own looks about twice as far out each time,
+// but no smaller than coldGridStep: with 50 waits the grid looks every tenth of the
+// elapsed time, about 15 looks until a 2 s task settles; a lone wait looks at 0.5, 1, 2, 4 s.
+// Waits started at different times share the grid by elapsed time: an object not settled
+// after e says the same of the others' (the platform's time is the same for all).
+func (l *settleLearner) coldLook(kind string, elapsed, initial time.Duration) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h := l.history(kind)
+	step := max(math.Pow(2, 1/float64(max(h.cold, 1))), coldGridStep)
+	h.coldNext = max(time.Duration(float64(h.coldNext)*step), initial, elapsed+minPollInterval)
+	return h.coldNext
+}
+
+// leftCold records that a wait of kind that had learned nothing ended or learned a time.
+// When none is left the grid starts afresh.
+func (l *settleLearner) leftCold(kind string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h := l.history(kind)
+	if h.cold--; h.cold <= 0 {
+		h.cold, h.coldNext = 0, 0
 	}
 }
 
@@ -225,64 +264,36 @@ func (l *settleLearner) learnt(kind string) <-chan struct{} {
 	return h.learnt
 }
 
-// pollSchedule says when a wait looks next.
+// pollSchedule says when a wait of a kind that has learned a time looks next.
 type pollSchedule struct {
-	notAtOnce bool          // without a learned time: sleep the first interval before looking
-	probe     bool          // this wait looks early on purpose
-	expected  time.Duration // when to look first: the learned settle time (a probe: earlier); 0 = none yet
-	probeGap  time.Duration // a probe's step from its early first look to the learned time
-	interval  time.Duration
-	max       time.Duration
-	jitter    func() float64
-}
-
-func (c *Client) newSchedule(kind string) *pollSchedule {
-	s := &pollSchedule{interval: c.pollInitial, max: c.pollMax, jitter: c.jitter}
-	d, probeAt, notAtOnce := c.settled.firstLook(kind)
-	if d > 0 {
-		s.expect(d, probeAt)
-	}
-	s.notAtOnce = notAtOnce
-	return s
+	probe    bool          // this wait looks early on purpose
+	expected time.Duration // when to look first: the learned settle time (a probe: earlier); 0 = none yet
+	probeGap time.Duration // a probe's step from its early first look to the learned time
+	interval time.Duration
+	max      time.Duration
 }
 
 // expect makes the schedule look at the learned time d, then every 5% of it. A probe looks
 // first at probeAt and, if the object has not settled by then, at d.
 func (s *pollSchedule) expect(d, probeAt time.Duration) {
 	s.probe, s.expected, s.probeGap = false, d, 0
-	s.interval = max(d/20, 20*time.Millisecond)
+	s.interval = max(d/20, minPollInterval)
 	if probeAt > 0 && probeAt < d {
 		s.probe, s.expected, s.probeGap = true, probeAt, d-probeAt
 	}
 }
 
-// first is how long to wait before the first look: the learned time; without one, nothing
-// unless another wait of the kind is looking at once or has found its object not settled
-// (then the first interval).
-func (s *pollSchedule) first() time.Duration {
-	if s.expected == 0 && s.notAtOnce {
-		return s.next(0)
-	}
-	return s.expected
-}
-
 // next is how long to wait after a look at elapsed that did not settle: often up to twice the
-// learned time, then doubling; without a learned time, jittered doubling from PollInitial.
+// learned time, then doubling up to the maximum.
 func (s *pollSchedule) next(elapsed time.Duration) time.Duration {
 	if gap := s.probeGap; gap > 0 {
 		s.probeGap = 0
 		return gap
 	}
-	if s.expected > 0 && elapsed < 2*s.expected {
+	if elapsed < 2*s.expected {
 		return s.interval
 	}
 	d := s.interval
-	if s.expected == 0 {
-		d = time.Duration(float64(d) * s.jitter())
-	}
 	s.interval = min(s.interval*2, s.max)
 	return min(d, s.max)
 }
-
-// randomJitter spreads parallel waits over [0.5, 1.5) of an interval.
-func randomJitter() float64 { return 0.5 + rand.Float64() } //nolint:gosec // spreading polls needs no cryptographic randomness

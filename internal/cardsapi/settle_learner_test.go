@@ -2,6 +2,7 @@ package cardsapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"sync"
@@ -9,7 +10,7 @@ import (
 	"time"
 )
 
-// Waits learn the platform's settle time: the first wait of a kind polls at doubling
+// Waits learn the platform's settle time: the first wait of a kind, alone, polls at doubling
 // intervals, the next ones look first at the learned time and need one or two looks, and a
 // different kind of wait learns on its own.
 func TestWaitsLearnTheSettleTime(t *testing.T) {
@@ -42,8 +43,8 @@ func TestWaitsLearnTheSettleTime(t *testing.T) {
 		return srv.requests() - before, clock.Now().Sub(start)
 	}
 	looks, took := wait()
-	if took != 3500*time.Millisecond || looks != 4 {
-		t.Fatalf("first wait: %d looks over %s, want 4 over 3.5s (0, 0.5, 1.5, 3.5)", looks, took)
+	if took != 2*time.Second || looks != 4 {
+		t.Fatalf("first wait: %d looks over %s, want 4 over 2s (0, 0.5, 1, 2)", looks, took)
 	}
 	var totalLooks int
 	var totalTime time.Duration
@@ -69,8 +70,8 @@ func TestWaitsLearnTheSettleTime(t *testing.T) {
 	}
 }
 
-// The jittered first-wave schedule spreads parallel waits, and a learned time is a low
-// quantile of the recent ones: the soonest of a few, the fourth soonest of 16.
+// A learned time is a low quantile of the recent ones: the soonest of a few, the fourth
+// soonest of 16.
 func TestSettleLearnerKeepsTheSoonestRecent(t *testing.T) {
 	var l settleLearner
 	kind := settleKind("card", []string{"Active"})
@@ -92,10 +93,6 @@ func TestSettleLearnerKeepsTheSoonestRecent(t *testing.T) {
 	}
 	if d, _ := l.estimate(kind); d != 4*time.Second {
 		t.Errorf("after the platform slowed down the estimate is %s, want 4s", d)
-	}
-	s := &pollSchedule{interval: time.Second, max: 8 * time.Second, jitter: func() float64 { return 1.5 }}
-	if d := s.next(0); d != 1500*time.Millisecond {
-		t.Errorf("jittered first interval %s, want 1.5s", d)
 	}
 }
 
@@ -347,12 +344,12 @@ func TestSettleTimeIsMeasuredToWhenTheLookWasSent(t *testing.T) {
 }
 
 // Until a kind has learned a settle time, one wait at a time looks at once: while it looks,
-// and once it has found its object not settled, new waits sleep the first interval before
-// looking (or until the kind learns a time). A kind that has learned a time looks first at it.
+// and once it has found its object not settled, new waits take the next point of the grid
+// the kind's cold waits share (or look when the kind learns a time). A kind that has learned
+// a time looks first at it.
 func TestColdWaitsLookAtOnceOneAtATime(t *testing.T) {
 	srv := statusServer(t, cardStatus("Pending"))
 	c, _, _ := newWaitClient(t, srv.URL, func(cfg *Config) { cfg.PollInitial = 400 * time.Millisecond })
-	c.jitter = func() float64 { return 1.25 }
 	target := []string{CardStatusActive}
 	kind := settleKind("card", target)
 	check := func(ctx context.Context) (string, bool, error) {
@@ -364,32 +361,113 @@ func TestColdWaitsLookAtOnceOneAtATime(t *testing.T) {
 	}
 
 	first := c.newWaiter("card", "c1", target, knownCardStatuses)
-	if d := first.schedule.first(); d != 0 {
+	if d := first.firstSleep(); d != 0 {
 		t.Errorf("the first wait of a kind no wait has looked at yet sleeps %s before its first look, want 0", d)
 	}
 	second := c.newWaiter("card", "c2", target, knownCardStatuses) // began while the first looks at once
-	if d := second.schedule.first(); d != 500*time.Millisecond {
-		t.Errorf("a wait that began while another looks at once sleeps %s before its first look, want the jittered first interval 500ms", d)
+	if d := second.firstSleep(); d != 400*time.Millisecond {
+		t.Errorf("a wait that began while another looks at once sleeps %s before its first look, want the first interval 400ms", d)
 	}
 	if done, err := first.look(context.Background(), check); done {
 		t.Fatalf("settled: %v", err)
 	}
 	third := c.newWaiter("card", "c3", target, knownCardStatuses)
-	if d := third.schedule.first(); d != 500*time.Millisecond {
-		t.Errorf("after a wait found its object not settled, a new wait sleeps %s before its first look, want the jittered first interval 500ms", d)
-	}
-	if d := third.schedule.next(0); d != time.Second {
-		t.Errorf("the interval after that is %s, want it doubled and jittered: 1s", d)
+	if d := third.firstSleep(); d < 440*time.Millisecond || d > 800*time.Millisecond {
+		t.Errorf("after a wait found its object not settled, a new wait sleeps %s before its first look, want the grid's next point: 10%% to 100%% beyond 400ms", d)
 	}
 
 	c.settled.observe(kind, 2*time.Second)
-	learned := c.newWaiter("card", "c4", target, knownCardStatuses).schedule
-	if first, at := learned.first(), learned.expected+learned.probeGap; first == 0 || at != 2*time.Second {
+	learned := c.newWaiter("card", "c4", target, knownCardStatuses)
+	if first, at := learned.firstSleep(), learned.schedule.expected+learned.schedule.probeGap; first == 0 || at != 2*time.Second {
 		t.Errorf("a wait of a kind that has learned 2s looks first at %s and then at %s, want 2s (earlier if it probes)", first, at)
 	}
 	other := c.newWaiter("card", "c5", []string{CardStatusFrozen}, knownCardStatuses)
-	if d := other.schedule.first(); d != 0 {
+	if d := other.firstSleep(); d != 0 {
 		t.Errorf("a wait of another kind sleeps %s before its first look, want 0", d)
+	}
+}
+
+// The waits of a kind that has learned nothing share one grid of looks: 50 that begin
+// together look at distinct times at least a tenth apart, from the first interval on, rather
+// than each at its own doubling intervals; a lone wait doubles its interval; and once no
+// cold wait is left the grid starts afresh.
+func TestColdWavesShareOneGridOfLooks(t *testing.T) {
+	c, _, _ := newWaitClient(t, "http://127.0.0.1:1", func(cfg *Config) { cfg.PollMax = 2 * time.Minute }) // nothing is sent
+	target := []string{CardStatusActive}
+	var wave []*waiter
+	var looks []time.Duration
+	for i := range 50 {
+		w := c.newWaiter("card", fmt.Sprint("c", i), target, knownCardStatuses)
+		wave = append(wave, w)
+		if i > 0 { // the first looks at once
+			looks = append(looks, w.firstSleep())
+		}
+	}
+	if looks[0] != 500*time.Millisecond {
+		t.Errorf("the grid's first look is at %s, want the first interval 500ms", looks[0])
+	}
+	for i := 1; i < len(looks); i++ {
+		if ratio := float64(looks[i]) / float64(looks[i-1]); ratio < coldGridStep-1e-9 || ratio > 2 {
+			t.Fatalf("looks %d and %d of a wave are at %s and %s (×%.3f), want each 1.1× to 2× the one before", i, i+1, looks[i-1], looks[i], ratio)
+		}
+	}
+	for _, w := range wave {
+		w.leaveCold()
+	}
+	lone := c.newWaiter("card", "lone", target, knownCardStatuses)
+	if d := lone.firstSleep(); d != 500*time.Millisecond {
+		t.Errorf("a lone wait after the wave ended sleeps %s before its first look, want 500ms: a fresh grid", d)
+	}
+	var lonely []time.Duration
+	for range 3 {
+		lonely = append(lonely, c.settled.coldLook(lone.kind, lonely0(lonely), c.pollInitial))
+	}
+	if want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}; !slices.Equal(lonely, want) {
+		t.Errorf("a lone cold wait looks next at %v, want %v: doubling", lonely, want)
+	}
+}
+
+func lonely0(looks []time.Duration) time.Duration {
+	if len(looks) == 0 {
+		return 500 * time.Millisecond
+	}
+	return looks[len(looks)-1]
+}
+
+// A first wave of 50 parallel waits against a task that takes a fixed time finds it with a
+// handful of looks in all, not a few each: the wave's requests before its objects settle
+// were about 100 when each wait polled on its own doubling schedule. Real clock, short
+// times; only requests are counted.
+func TestAColdWaveLooksFewTimes(t *testing.T) {
+	const taskTime, waves = 300 * time.Millisecond, 50
+	start := time.Now()
+	srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		if time.Since(start) >= taskTime {
+			cardStatus("Active")(w)
+		} else {
+			cardStatus("Pending")(w)
+		}
+	})
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PollInitial = 50 * time.Millisecond })
+	var wg sync.WaitGroup
+	errs := make(chan error, waves)
+	for i := range waves {
+		wg.Go(func() {
+			if _, err := c.WaitForCardStatus(context.Background(), fmt.Sprint("c", i), []string{CardStatusActive}, nil); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	// From 50 ms to 300 ms a tenth apart is about 20 looks, then each wait's settling look.
+	extra := srv.requests() - waves
+	t.Logf("%d looks found nothing settled", extra)
+	if extra > 30 {
+		t.Errorf("a cold wave of %d waits made %d looks that found nothing settled, want at most 30", waves, extra)
 	}
 }
 
@@ -405,7 +483,7 @@ func TestASettledLookAtOnceWakesTheWaitsThatSlept(t *testing.T) {
 
 	first := c.newWaiter("card", "c1", target, knownCardStatuses)
 	second := c.newWaiter("card", "c2", target, knownCardStatuses)
-	nap := second.schedule.first()
+	nap := second.firstSleep()
 	if nap == 0 {
 		t.Fatal("a wait that began while another looks at once does not sleep")
 	}
@@ -434,7 +512,7 @@ func TestASettledLookAtOnceWakesTheWaitsThatSlept(t *testing.T) {
 	if got := second.elapsed(); got != 10*time.Millisecond {
 		t.Errorf("the woken wait looks at %s after its start, want 10ms: at once", got)
 	}
-	if d := c.newWaiter("card", "c3", target, knownCardStatuses).schedule.first(); d != 0 {
+	if d := c.newWaiter("card", "c3", target, knownCardStatuses).firstSleep(); d != 0 {
 		t.Errorf("after a look at once found its object settled, a new wait sleeps %s before its first look, want 0", d)
 	}
 	if d, ok := c.settled.estimate(kind); ok {

@@ -136,7 +136,8 @@ type pollFunc func(ctx context.Context) (status string, settled bool, err error)
 // client's Clock, until it settles, fails for good, or ctx ends.
 func (c *Client) poll(ctx context.Context, what, id string, target, known []string, check pollFunc) error {
 	w := c.newWaiter(what, id, target, known)
-	if first := w.schedule.first(); first > 0 {
+	defer w.leaveCold()
+	if first := w.firstSleep(); first > 0 {
 		if err := w.sleep(ctx, first); err != nil {
 			return err
 		}
@@ -148,7 +149,7 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 		if done, err := w.look(ctx, check); done {
 			return err
 		}
-		if err := w.sleep(ctx, w.schedule.next(w.elapsed())); err != nil {
+		if err := w.sleep(ctx, w.nextSleep()); err != nil {
 			return err
 		}
 	}
@@ -156,11 +157,15 @@ func (c *Client) poll(ctx context.Context, what, id string, target, known []stri
 
 // waiter is one wait in progress.
 type waiter struct {
-	c                *Client
-	what, id, kind   string
-	target, known    []string
-	start            time.Time
-	schedule         *pollSchedule
+	c              *Client
+	what, id, kind string
+	target, known  []string
+	start          time.Time
+	schedule       pollSchedule // once the kind has learned a time
+	// cold: the kind had learned no time when this wait began or since, and this wait looks
+	// on the grid it shares with the kind's other cold waits; notAtOnce: another one looks at
+	// once (or found its object not settled), so this one takes a point of the grid first.
+	cold, notAtOnce  bool
 	lastStatus       string
 	announced        bool      // "waiting for" was logged: the first look did not settle
 	slept            bool      // only a wait that slept before its settling look says how long the platform took
@@ -171,11 +176,47 @@ type waiter struct {
 func (c *Client) newWaiter(what, id string, target, known []string) *waiter {
 	kind := settleKind(what, target)
 	w := &waiter{c: c, what: what, id: id, kind: kind, target: target, known: known,
-		start: c.clock.Now(), schedule: c.newSchedule(kind)}
-	if w.schedule.expected == 0 {
+		start: c.clock.Now(), schedule: pollSchedule{interval: c.pollInitial, max: c.pollMax}}
+	estimate, probeAt, notAtOnce := c.settled.firstLook(kind)
+	if estimate > 0 {
+		w.schedule.expect(estimate, probeAt)
+	} else {
+		w.cold, w.notAtOnce = true, notAtOnce
 		w.learntFromOthers = c.settled.learnt(kind)
 	}
 	return w
+}
+
+// firstSleep is how long to wait before the first look: the learned time (a probe's earlier
+// one); without one, nothing for the wait that looks at once, a point of the grid for others.
+func (w *waiter) firstSleep() time.Duration {
+	if w.cold && w.notAtOnce {
+		return w.coldSleep()
+	}
+	return w.schedule.expected
+}
+
+// nextSleep is how long to wait after a look that did not settle.
+func (w *waiter) nextSleep() time.Duration {
+	if w.cold {
+		return w.coldSleep()
+	}
+	return w.schedule.next(w.elapsed())
+}
+
+// coldSleep is how long to sleep until the wait's next point of the kind's grid, at most the
+// longest interval.
+func (w *waiter) coldSleep() time.Duration {
+	elapsed := w.elapsed()
+	return min(w.c.settled.coldLook(w.kind, elapsed, w.c.pollInitial)-elapsed, w.c.pollMax)
+}
+
+// leaveCold takes the wait off the kind's cold waits, once.
+func (w *waiter) leaveCold() {
+	if w.cold {
+		w.cold = false
+		w.c.settled.leftCold(w.kind)
+	}
 }
 
 func (w *waiter) elapsed() time.Duration { return w.c.clock.Now().Sub(w.start) }
@@ -209,11 +250,13 @@ func (w *waiter) sleep(ctx context.Context, d time.Duration) error {
 			w.slept = true
 			return nil
 		case <-w.learntFromOthers:
-			w.learntFromOthers = nil
 			learned, ok := w.c.settled.estimate(w.kind)
 			if !ok { // another wait found its object settled at once: so may this one
+				w.learntFromOthers = w.c.settled.learnt(w.kind)
 				return nil
 			}
+			w.learntFromOthers = nil
+			w.leaveCold()
 			w.schedule.expect(learned, 0)
 			timer = w.c.clock.After(max(learned-w.elapsed(), 0))
 		}
@@ -228,9 +271,9 @@ func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error
 	switch {
 	case !w.announced && w.schedule.probe: // a probe's first look
 		w.c.settled.probed(w.kind, sent, settled && err == nil)
-	case w.schedule.expected == 0 && !settled && err == nil:
+	case w.cold && !settled && err == nil:
 		w.c.settled.notSettledCold(w.kind, sent)
-	case w.schedule.expected == 0 && settled && err == nil && !w.slept:
+	case w.cold && settled && err == nil && !w.slept:
 		w.c.settled.settledAtOnce(w.kind)
 	}
 	if status != "" && !strings.EqualFold(status, w.lastStatus) {
