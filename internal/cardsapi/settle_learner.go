@@ -37,7 +37,7 @@ const (
 	probeEveryMin = 4   // at most one wait in probeEveryMin looks earlier than the estimate…
 	probeEveryMax = 32  // …and at least one in probeEveryMax
 	probeFactor   = 0.9 // how much earlier, until a probe has found the object not yet settled
-	wideGap       = 10  // the estimate is more than a tenth above a lower bound: every wait probes
+	wideGap       = 10  // the estimate is more than a tenth above a lower bound: probe every probeEveryMin
 	coldGridStep  = 1.1 // the looks of a kind that has learned nothing are at least this factor apart
 
 	minPollInterval = 20 * time.Millisecond
@@ -52,12 +52,13 @@ const (
 // (up to probeEveryMax); one that did (the platform got faster) brings it back to
 // probeEveryMin and forgets the lower bounds and the settle times above its own.
 //
-// The looks of a first wave that found their objects not settled are lower bounds too. With
-// few parallel waits (Terraform's default -parallelism is 10) the first wave looks sparsely,
-// and the first to see its object settled may do so half a second after the platform's
-// time. While the estimate is more than a tenth above the highest lower bound, every wait
-// probes, halfway between the two: each round of feedback halves the gap, where probes every
-// fourth wait at 10% below the estimate took four or five waves to come down.
+// The looks of a first wave that found their objects not settled are lower bounds too. A
+// first wave of few waits looks sparsely, and the first to see its object settled may do so
+// well after the platform's time. While the estimate is more than a tenth above the highest
+// lower bound, probes come every fourth wait however thinned out, halfway between the two:
+// each round of feedback halves the gap, where probes at 10% below the estimate took four or
+// five waves to come down. Not every wait: probes at the same point of a wave learn the same,
+// and when every wait of a 50-wide wave probed, 41 of them missed, a look each.
 
 type settleLearner struct {
 	mu    sync.Mutex
@@ -122,7 +123,11 @@ func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration,
 	}
 	estimate = h.estimate()
 	bound, wide := h.lowerBound(estimate)
-	if h.sinceProbe++; h.sinceProbe < h.probeEvery && !wide {
+	every := h.probeEvery
+	if wide {
+		every = probeEveryMin
+	}
+	if h.sinceProbe++; h.sinceProbe < every {
 		return estimate, 0, false
 	}
 	h.sinceProbe = 0

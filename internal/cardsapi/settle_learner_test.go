@@ -279,7 +279,7 @@ func TestProbesCloseInOnThePlatformTime(t *testing.T) {
 
 // A first wave that learned late (a few parallel waits look sparsely) comes down within a
 // couple of waves: its looks that found objects not settled are lower bounds, and while the
-// estimate is more than a tenth above them every wait probes halfway. Waves of 10 waits; a
+// estimate is more than a tenth above them every fourth wait probes halfway. Waves of 10 waits; a
 // wave learns what its probes saw only after all of it began, as a real run does.
 func TestALateFirstWaveIsCorrectedByHalving(t *testing.T) {
 	const platform = 2 * time.Second
@@ -312,6 +312,34 @@ func TestALateFirstWaveIsCorrectedByHalving(t *testing.T) {
 	}
 	if last := estimates[len(estimates)-1]; last > platform*103/100 {
 		t.Errorf("estimates %v after three waves, want within 3%% of the platform's %s", estimates, platform)
+	}
+}
+
+// While the estimate is more than a tenth above the highest lower bound, probes come every
+// fourth wait even when they had thinned out, not every wait: probes at the same point of a
+// wave learn the same, and each that misses costs a look.
+func TestAWideGapProbesEveryFourthWait(t *testing.T) {
+	var l settleLearner
+	kind := settleKind("card", []string{"Cancelled"})
+	l.observe(kind, 2500*time.Millisecond)
+	for range 3 { // the estimate held three times: probes thin out to every 32nd wait
+		l.probed(kind, 2400*time.Millisecond, false)
+	}
+	for range settleMemory { // the platform slowed down: the estimate is 3s, the bound 2.4s
+		l.observe(kind, 3*time.Second)
+	}
+	probes := 0
+	const wave = 48
+	for range wave {
+		if _, probeAt, _ := l.firstLook(kind); probeAt > 0 {
+			probes++
+			if want := 2700 * time.Millisecond; probeAt != want {
+				t.Errorf("a probe looks first at %s, want %s: halfway between 2.4s and 3s", probeAt, want)
+			}
+		}
+	}
+	if want := wave / probeEveryMin; probes != want {
+		t.Errorf("%d of %d waits probed while the estimate is far above the lower bound, want %d: every %dth", probes, wave, want, probeEveryMin)
 	}
 }
 
