@@ -21,9 +21,9 @@ import (
 // look is a step beyond the latest, a tenth of the elapsed time when many wait, so that
 // together they find the platform's time to within a tenth, and the first of them to see its
 // object settled tells the others (learnt), which then look at that time instead of sleeping
-// on. A lone wait doubles its interval. Each parallel wait polling on its own doubled the
-// requests of a first wave: 50 waits made about 120 useless looks at a 2 s task, and under a
-// rate limit they crowded out the next wave's requests. Of a kind that has learned nothing,
+// on. A lone wait doubles its interval. When each parallel wait polled on its own, a first
+// wave of 50 made about 100 useless looks (TestAColdWaveLooksFewTimes: 101, now 17), and
+// under a rate limit they crowded out the next wave's requests. Of a kind that has learned nothing,
 // one wait at a time looks at once: while it looks, and once it has found its object not
 // settled, new waits take a point of the grid instead, since the rest of the wave would find
 // the same. If it finds its object settled at once, the sleepers are woken to look.
