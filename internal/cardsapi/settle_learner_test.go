@@ -156,6 +156,39 @@ func TestWaitLooksWhenAnotherWaitLearns(t *testing.T) {
 	}
 }
 
+// Waits woken to look at once because the time another wait learned has passed for them
+// teach nothing when their look finds the object settled: their time is only later than the
+// one learned, and a wave of them would raise the estimate the next waves go by.
+func TestWaitsWokenLateLearnNothing(t *testing.T) {
+	clock := newManualClock()
+	c, _ := newTestClient(t, "http://127.0.0.1:1", func(cfg *Config) { cfg.Clock = clock })
+	kind := settleKind("card", []string{CardStatusActive})
+	settled := func(context.Context) (string, bool, error) { return CardStatusActive, true, nil }
+	var woken []*waiter
+	errs := make(chan error, 8)
+	for i := range cap(errs) {
+		w := c.newWaiter("card", fmt.Sprint("c", i), []string{CardStatusActive}, knownCardStatuses)
+		woken = append(woken, w)
+		go func() { errs <- w.sleep(context.Background(), 10*time.Second) }()
+	}
+	clock.waitForTimers(t, cap(errs))
+	clock.advance(2300 * time.Millisecond)
+	c.settled.observe(kind, 2*time.Second) // another wait saw its object settled at 2s
+	for range cap(errs) {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, w := range woken {
+		if done, err := w.look(context.Background(), settled); !done || err != nil {
+			t.Fatalf("look: done %v, err %v", done, err)
+		}
+	}
+	if d, _ := c.settled.estimate(kind); d != 2*time.Second {
+		t.Errorf("estimate %s after %d waits woken at 2.3s found their objects settled, want the 2s learned", d, len(woken))
+	}
+}
+
 // manualClock moves only when the test advances it.
 type manualClock struct {
 	mu     sync.Mutex
