@@ -379,6 +379,7 @@ func TestAWideGapProbesEveryFourthWait(t *testing.T) {
 // A look that goes out later than it was decided (held back by the rate limiter or a
 // Retry-After) teaches the time its request was sent: measuring from the decision would make
 // the learned time shorter than the platform's, and the next waits would look too early.
+// (This is the kind's first time; once it has one, such a look teaches nothing: below.)
 func TestSettleTimeIsMeasuredToWhenTheLookWasSent(t *testing.T) {
 	srv := statusServer(t, cardStatus("Active"))
 	c, _, clock := newWaitClient(t, srv.URL)
@@ -401,6 +402,47 @@ func TestSettleTimeIsMeasuredToWhenTheLookWasSent(t *testing.T) {
 	}
 	if got, _ := c.settled.estimate(kind); got != 2*time.Second+heldBack {
 		t.Errorf("learned %s, want %s: when the settling look was sent, not when it was decided", got, 2*time.Second+heldBack)
+	}
+}
+
+// Once a kind has learned a time, a settling look held back by more than the schedule's
+// interval (the rate limiter, a Retry-After) teaches nothing: its time is the queue's as much
+// as the platform's. One held back less still teaches the time it was sent.
+func TestAHeldBackLookTeachesNothingOnceLearned(t *testing.T) {
+	srv := statusServer(t, cardStatus("Active"))
+	c, _, clock := newWaitClient(t, srv.URL)
+	kind := settleKind("card", []string{CardStatusActive})
+	c.settled.observe(kind, 2*time.Second) // the schedule: first look at 2s, then every 100ms
+	settleHeldBack := func(heldBack time.Duration) {
+		t.Helper()
+		w := c.newWaiter("card", "c1", []string{CardStatusActive}, knownCardStatuses)
+		if err := w.sleep(context.Background(), w.firstSleep()); err != nil {
+			t.Fatal(err)
+		}
+		done, err := w.look(context.Background(), func(ctx context.Context) (string, bool, error) {
+			<-clock.After(heldBack)
+			d, err := c.CardDetails(ctx, "c1")
+			if err != nil {
+				return "", false, err
+			}
+			return d.CardStatus, d.CardStatus == CardStatusActive, nil
+		})
+		if !done || err != nil {
+			t.Fatalf("look: done %v, err %v", done, err)
+		}
+	}
+	recent := func() []time.Duration {
+		c.settled.mu.Lock()
+		defer c.settled.mu.Unlock()
+		return slices.Clone(c.settled.history(kind).recent)
+	}
+	settleHeldBack(700 * time.Millisecond)
+	if got, want := recent(), []time.Duration{2 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("after a look held back 700ms the settle times are %v, want %v", got, want)
+	}
+	settleHeldBack(50 * time.Millisecond)
+	if got, want := recent(), []time.Duration{2 * time.Second, 2050 * time.Millisecond}; !slices.Equal(got, want) {
+		t.Errorf("after a look held back 50ms the settle times are %v, want %v", got, want)
 	}
 }
 
