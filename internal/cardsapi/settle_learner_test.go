@@ -389,19 +389,25 @@ func TestSettleTimeIsMeasuredToWhenTheLookWasSent(t *testing.T) {
 		t.Fatal(err)
 	}
 	const heldBack = 300 * time.Millisecond
-	done, err := w.look(context.Background(), func(ctx context.Context) (string, bool, error) {
-		<-clock.After(heldBack) // decided at 2s, sent at 2.3s
-		d, err := c.CardDetails(ctx, "c1")
-		if err != nil {
-			return "", false, err
-		}
-		return d.CardStatus, d.CardStatus == CardStatusActive, nil
-	})
+	done, err := w.look(context.Background(), activeHeldBack(c, clock, heldBack)) // decided at 2s, sent at 2.3s
 	if !done || err != nil {
 		t.Fatalf("look: done %v, err %v", done, err)
 	}
 	if got, _ := c.settled.estimate(kind); got != 2*time.Second+heldBack {
 		t.Errorf("learned %s, want %s: when the settling look was sent, not when it was decided", got, 2*time.Second+heldBack)
+	}
+}
+
+// activeHeldBack reads card c1 after holding the request back by heldBack on the fake clock,
+// as the rate limiter or a Retry-After would; it settles when the card is Active.
+func activeHeldBack(c *Client, clock *fakeClock, heldBack time.Duration) pollFunc {
+	return func(ctx context.Context) (string, bool, error) {
+		<-clock.After(heldBack)
+		d, err := c.CardDetails(ctx, "c1")
+		if err != nil {
+			return "", false, err
+		}
+		return d.CardStatus, d.CardStatus == CardStatusActive, nil
 	}
 }
 
@@ -419,14 +425,7 @@ func TestAHeldBackLookTeachesNothingOnceLearned(t *testing.T) {
 		if err := w.sleep(context.Background(), w.firstSleep()); err != nil {
 			t.Fatal(err)
 		}
-		done, err := w.look(context.Background(), func(ctx context.Context) (string, bool, error) {
-			<-clock.After(heldBack)
-			d, err := c.CardDetails(ctx, "c1")
-			if err != nil {
-				return "", false, err
-			}
-			return d.CardStatus, d.CardStatus == CardStatusActive, nil
-		})
+		done, err := w.look(context.Background(), activeHeldBack(c, clock, heldBack))
 		if !done || err != nil {
 			t.Fatalf("look: done %v, err %v", done, err)
 		}
