@@ -195,6 +195,20 @@ func (l *settleLearner) observe(kind string, d time.Duration) {
 	h.wake()
 }
 
+// observeHeldBack records the settle time d of a look the rate limiter or a Retry-After held
+// back, only when it is sooner than the kind's estimate (or there is none): such a time is
+// the queue's as much as the platform's, so it may lower the estimate but never raise it.
+// (A probe that saw its object settled this way has just dropped the times above d.)
+func (l *settleLearner) observeHeldBack(kind string, d time.Duration) {
+	l.mu.Lock()
+	h := l.history(kind)
+	sooner := len(h.recent) == 0 || d < h.estimate()
+	l.mu.Unlock()
+	if sooner {
+		l.observe(kind, d)
+	}
+}
+
 // notSettledCold records that a wait of kind found its object not settled at elapsed time at,
 // before the kind had learned a time.
 func (l *settleLearner) notSettledCold(kind string, at time.Duration) {

@@ -412,9 +412,10 @@ func activeHeldBack(c *Client, clock *fakeClock, heldBack time.Duration) pollFun
 }
 
 // Once a kind has learned a time, a settling look held back by more than the schedule's
-// interval (the rate limiter, a Retry-After) teaches nothing: its time is the queue's as much
-// as the platform's. One held back less still teaches the time it was sent.
-func TestAHeldBackLookTeachesNothingOnceLearned(t *testing.T) {
+// interval (the rate limiter, a Retry-After) teaches nothing unless it is sooner than that
+// time: its time is the queue's as much as the platform's. One held back less still teaches
+// the time it was sent.
+func TestAHeldBackLookOnlyLowersTheLearnedTime(t *testing.T) {
 	srv := statusServer(t, cardStatus("Active"))
 	c, _, clock := newWaitClient(t, srv.URL)
 	kind := settleKind("card", []string{CardStatusActive})
@@ -442,6 +443,23 @@ func TestAHeldBackLookTeachesNothingOnceLearned(t *testing.T) {
 	settleHeldBack(50 * time.Millisecond)
 	if got, want := recent(), []time.Duration{2 * time.Second, 2050 * time.Millisecond}; !slices.Equal(got, want) {
 		t.Errorf("after a look held back 50ms the settle times are %v, want %v", got, want)
+	}
+	// A probe looks at 1.8s, is held back until 1.95s and sees its object settled: it drops
+	// the times above 1.95s, and its own, sooner than the estimate, is the one left to go by.
+	var probe *waiter
+	for probe == nil {
+		if w := c.newWaiter("card", "c1", []string{CardStatusActive}, knownCardStatuses); w.schedule.probe {
+			probe = w
+		}
+	}
+	if err := probe.sleep(context.Background(), probe.firstSleep()); err != nil {
+		t.Fatal(err)
+	}
+	if done, err := probe.look(context.Background(), activeHeldBack(c, clock, 150*time.Millisecond)); !done || err != nil {
+		t.Fatalf("probe: done %v, err %v", done, err)
+	}
+	if got, want := recent(), []time.Duration{1950 * time.Millisecond}; !slices.Equal(got, want) {
+		t.Errorf("after a probe held back from 1.8s to 1.95s saw its object settled the settle times are %v, want %v", got, want)
 	}
 }
 

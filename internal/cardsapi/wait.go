@@ -341,10 +341,11 @@ func (w *waiter) traceSent(ctx context.Context, decided time.Duration) (context.
 // was decided (the rate limiter or a Retry-After held it).
 //
 // Only a look the wait chose the time of teaches the platform's time: not one made at once
-// (that is the request's own time), and, once the kind has learned a time, not one held back
-// by more than the schedule's interval: its time is the queue's as much as the platform's.
-// Under a rate limit a wave's most held-back looks are the last to settle, so they filled the
-// memory of recent times, and the next wave overslept by 0.7 s (N=100 P=50 R=50 destroy).
+// (that is the request's own time), and, once the kind has learned a time, one held back by
+// more than the schedule's interval only when it is sooner than that time: its time is the
+// queue's as much as the platform's. Under a rate limit a wave's most held-back looks are the
+// last to settle, so they filled the memory of recent times, and the next wave overslept by
+// 0.7 s (N=100 P=50 R=50 destroy).
 func (w *waiter) settled(ctx context.Context, sent, heldBack time.Duration, err error) error {
 	f := w.fields(map[string]any{"elapsed_ms": w.elapsed().Milliseconds()})
 	if err != nil {
@@ -353,8 +354,12 @@ func (w *waiter) settled(ctx context.Context, sent, heldBack time.Duration, err 
 		return err
 	}
 	w.c.log.Info(ctx, w.what+" settled", f)
-	if w.slept && sent > 0 && (w.cold || heldBack <= w.schedule.interval) {
+	switch {
+	case !w.slept || sent <= 0:
+	case w.cold || heldBack <= w.schedule.interval:
 		w.c.settled.observe(w.kind, sent)
+	default:
+		w.c.settled.observeHeldBack(w.kind, sent)
 	}
 	return nil
 }
