@@ -227,7 +227,7 @@ func (l *settleLearner) notSettledCold(kind string, at time.Duration) {
 // is a step beyond the latest, no less than initial and not at once. The step is 2^(1/n)
 // for n cold waits, so each of them on its own looks about twice as far out each time,
 // but no smaller than coldGridStep: with 50 waits the grid looks every tenth of the
-// elapsed time, about 15 looks until a 2 s task settles; a lone wait looks at 0.5, 1, 2, 4 s.
+// elapsed time, 13 useless looks before a 2 s task settles; a lone wait looks at 0.5, 1, 2, 4 s.
 // Waits started at different times share the grid by elapsed time: an object not settled
 // after e says the same of the others' (the platform's time is the same for all).
 func (l *settleLearner) coldLook(kind string, elapsed, initial time.Duration) time.Duration {
