@@ -176,7 +176,7 @@ type waiter struct {
 func (c *Client) newWaiter(what, id string, target, known []string) *waiter {
 	kind := settleKind(what, target)
 	w := &waiter{c: c, what: what, id: id, kind: kind, target: target, known: known,
-		start: c.clock.Now(), schedule: pollSchedule{interval: c.pollInitial, max: c.pollMax}}
+		start: c.clock.Now(), schedule: pollSchedule{max: c.pollMax}}
 	estimate, probeAt, notAtOnce := c.settled.firstLook(kind)
 	if estimate > 0 {
 		w.schedule.expect(estimate, probeAt)
