@@ -176,22 +176,24 @@ func (l *settleLearner) probed(kind string, at time.Duration, settled bool) {
 }
 
 // addLowerBound remembers that an object of the kind had not settled at elapsed time at.
-func (h *settleHistory) addLowerBound(at time.Duration) {
-	h.notYet = append(h.notYet, at)
-	if len(h.notYet) > settleMemory {
-		h.notYet = h.notYet[len(h.notYet)-settleMemory:]
-	}
+func (h *settleHistory) addLowerBound(at time.Duration) { h.notYet = remember(h.notYet, at) }
+
+// remember appends d to times, keeping the last settleMemory.
+func remember(times []time.Duration, d time.Duration) []time.Duration {
+	times = append(times, d)
+	return times[max(len(times)-settleMemory, 0):]
 }
 
 // observe records that a wait of kind was seen settled d after it began (d > 0).
 func (l *settleLearner) observe(kind string, d time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	h := l.history(kind)
-	h.recent = append(h.recent, d)
-	if len(h.recent) > settleMemory {
-		h.recent = h.recent[len(h.recent)-settleMemory:]
-	}
+	l.history(kind).observe(d)
+}
+
+// observe records a settle time and wakes the waits that wait to learn; l.mu must be held.
+func (h *settleHistory) observe(d time.Duration) {
+	h.recent = remember(h.recent, d)
 	h.wake()
 }
 
@@ -201,11 +203,9 @@ func (l *settleLearner) observe(kind string, d time.Duration) {
 // (A probe that saw its object settled this way has just dropped the times above d.)
 func (l *settleLearner) observeHeldBack(kind string, d time.Duration) {
 	l.mu.Lock()
-	h := l.history(kind)
-	sooner := len(h.recent) == 0 || d < h.estimate()
-	l.mu.Unlock()
-	if sooner {
-		l.observe(kind, d)
+	defer l.mu.Unlock()
+	if h := l.history(kind); len(h.recent) == 0 || d < h.estimate() {
+		h.observe(d)
 	}
 }
 
