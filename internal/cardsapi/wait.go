@@ -258,13 +258,14 @@ func (w *waiter) sleep(ctx context.Context, d time.Duration) error {
 			w.learntFromOthers = nil
 			w.leaveCold()
 			w.schedule.expect(learned, 0)
-			if learned <= w.elapsed() {
+			left := learned - w.elapsed()
+			if left <= 0 {
 				// A look made now, late, says only what the learned time says, and a first
 				// wave's 49 woken looks, 30–100 ms after it, made the next wave oversleep.
 				w.slept = false
 				return nil
 			}
-			timer = w.c.clock.After(learned - w.elapsed())
+			timer = w.c.clock.After(left)
 		}
 	}
 }
