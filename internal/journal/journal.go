@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -69,8 +70,9 @@ type Journal struct {
 	now func() time.Time
 
 	mu      sync.Mutex
-	earlier map[string]Entry // by attempt: entries found on disk when the journal was opened
-	claimed map[string]bool  // attempts adopted by this process
+	earlier map[string]Entry    // by attempt: entries found on disk when the journal was opened
+	byID    map[string][]string // attempts of earlier, by their answer's id in lower case (Confirm runs per card read)
+	claimed map[string]bool     // attempts adopted by this process
 }
 
 // Open reads the journal in dir (created when missing) and deletes entries older than
@@ -82,7 +84,7 @@ func Open(dir string, now func() time.Time) (*Journal, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating the journal folder: %w", err)
 	}
-	j := &Journal{dir: dir, now: now, earlier: map[string]Entry{}, claimed: map[string]bool{}}
+	j := &Journal{dir: dir, now: now, earlier: map[string]Entry{}, byID: map[string][]string{}, claimed: map[string]bool{}}
 	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
@@ -101,6 +103,10 @@ func Open(dir string, now func() time.Time) (*Journal, error) {
 			continue
 		}
 		j.earlier[e.Attempt] = e
+		if e.Answered() {
+			key := strings.ToLower(e.ID)
+			j.byID[key] = append(j.byID[key], e.Attempt)
+		}
 	}
 	return j, nil
 }
@@ -230,12 +236,7 @@ func (j *Journal) Confirm(id string) {
 		return
 	}
 	j.mu.Lock()
-	var attempts []string
-	for _, e := range j.earlier {
-		if strings.EqualFold(e.ID, id) {
-			attempts = append(attempts, e.Attempt)
-		}
-	}
+	attempts := slices.Clone(j.byID[strings.ToLower(id)])
 	j.mu.Unlock()
 	for _, a := range attempts {
 		j.remove(a)
@@ -244,6 +245,12 @@ func (j *Journal) Confirm(id string) {
 
 func (j *Journal) remove(attempt string) {
 	j.mu.Lock()
+	if e, ok := j.earlier[attempt]; ok && e.Answered() {
+		key := strings.ToLower(e.ID)
+		if j.byID[key] = slices.DeleteFunc(j.byID[key], func(a string) bool { return a == attempt }); len(j.byID[key]) == 0 {
+			delete(j.byID, key)
+		}
+	}
 	delete(j.earlier, attempt)
 	j.mu.Unlock()
 	if err := os.Remove(j.PathOf(attempt)); err == nil || errors.Is(err, os.ErrNotExist) {

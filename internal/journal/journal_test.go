@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,6 +88,9 @@ func TestConfirmOldAndDroppedEntries(t *testing.T) {
 		t.Fatalf("%d adoptable, want 2 (the dropped attempt must be gone)", n)
 	}
 	later.Confirm("CARD-A") // ids compare without case
+	if got := later.Adoptable(KindCard, fp); len(got) != 1 || got[0].ID != "card-b" {
+		t.Fatalf("after Confirm, in the same process: %v", got)
+	}
 	if got := openAt(t, dir, now.Add(time.Hour)).Adoptable(KindCard, fp); len(got) != 1 || got[0].ID != "card-b" {
 		t.Fatalf("after Confirm: %v", got)
 	}
@@ -140,5 +144,23 @@ func TestNilJournalRecordsNothing(t *testing.T) {
 	j.Confirm("x")
 	if j.Adoptable(KindCard, "fp") != nil || j.Claim("x") {
 		t.Fatal("nil journal returned entries")
+	}
+}
+
+// BenchmarkConfirm is the refresh after a fleet's create: every card read confirms its id
+// against a journal holding an entry per card (make bench-micro).
+func BenchmarkConfirm(b *testing.B) {
+	dir := b.TempDir()
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	j, _ := Open(dir, func() time.Time { return now })
+	const cards = 1000
+	for i := range cards {
+		a, _ := j.Begin(KindCard, Fingerprint("p"), "p", "")
+		_ = a.Answered(fmt.Sprintf("card-%d", i))
+	}
+	later, _ := Open(dir, func() time.Time { return now.Add(time.Minute) })
+	b.ResetTimer()
+	for i := range b.N {
+		later.Confirm(fmt.Sprintf("CARD-%d", i%cards+cards)) // not in the journal: the lookup alone
 	}
 }
