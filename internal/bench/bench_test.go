@@ -59,14 +59,16 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s failed (exit %d): %v; log %s", r.Phase, r.ExitCode, r.Errors, r.Log)
 		case !r.FloorOK:
 			t.Errorf("%s of the no-op provider (the floor) failed; log %s", r.Phase, r.FloorLog)
+		case !r.OracleOK:
+			t.Errorf("%s of the oracle failed; log %s", r.Phase, r.OracleLog)
 		case r.Phase == PhaseRefresh && (r.PlanEmpty == nil || !*r.PlanEmpty):
 			t.Errorf("the refresh plan was not empty; see %s", r.Log)
 		case !r.CardsOK:
 			t.Errorf("%s: the sandbox holds %s, want %d %s", r.Phase, r.SandboxCards, r.N, expectedStatus(r.Phase))
 		case r.RequestsPerCard <= 0 || len(r.Requests) == 0:
 			t.Errorf("%s: no requests counted (%v)", r.Phase, r.Counters)
-		case r.WallSeconds <= 0 || r.FloorSeconds <= 0:
-			t.Errorf("%s: wall %.2f s, floor %.2f s: not measured", r.Phase, r.WallSeconds, r.FloorSeconds)
+		case r.WallSeconds <= 0 || r.FloorSeconds <= 0 || r.OracleSeconds <= 0:
+			t.Errorf("%s: wall %.2f s, floor %.2f s, oracle %.2f s: not measured", r.Phase, r.WallSeconds, r.FloorSeconds, r.OracleSeconds)
 		}
 	}
 	if live := harness.Live(); len(live) > 0 {

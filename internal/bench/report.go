@@ -107,6 +107,9 @@ func status(r Result) string {
 	if !r.FloorOK {
 		notes = append(notes, "floor failed")
 	}
+	if r.OracleSeconds > 0 && !r.OracleOK {
+		notes = append(notes, "oracle failed")
+	}
 	if len(notes) == 0 {
 		return "ok"
 	}
@@ -181,7 +184,12 @@ func writeSettings(w printf, rep *Report) {
 		"process and reads `VmHWM`/`VmRSS` from `/proc/<pid>/status`; the table shows the largest.\n")
 	w("* Floor: the same phase, with the same N and `-parallelism`, on `noop_thing` resources of a no-op provider built with the " +
 		"same terraform-plugin-framework (`internal/bench/noop`: an id and a bool, CRUD doing nothing), measured in the same " +
-		"run right before the cases of that N and P.\n\n")
+		"run right before the cases of that N and P.\n")
+	apply, read := OracleSleeps(PhaseCreate, rep.Settings)
+	w("* Oracle: the floor's lifecycle again, with the no-op provider taking exactly the platform's time: each create, "+
+		"update and delete sleeps one card's critical path after Terraform's refresh read (%s here) and each read sleeps "+
+		"L (%s). It makes no request and has nothing to learn: its wall time is the best any provider can do under "+
+		"Terraform on this machine, and its ratio what such a provider would score.\n\n", apply, read)
 
 	w("## Command\n\n```shell\n%s\n```\n\n", rep.Command)
 	w("Logs of every Terraform command (stdout `*.out`, stderr with the provider's log `*.log`) and of the sandbox are under " +
@@ -200,7 +208,11 @@ func writeIdeal(w printf) {
 		w("| %s | %s = %d | %s |\n", ph, mn.What, mn.Requests, path)
 	}
 	w("\n*platform* = ⌈N/P⌉ × the critical path (L = latency, D = task delay) and, with a rate limit R, at least N × minimal " +
-		"requests / R. *floor* = the no-op provider's time for the phase. *ideal* = max(platform, floor); *ratio* = wall / ideal. " +
+		"requests / R. *floor* = the no-op provider's time for the phase. *ideal* = max(platform, floor); *ratio* = wall / ideal " +
+		"(the issue's measure). *oracle* = the oracle's time for the phase; *best* = max(ideal, oracle), *×best* = wall / best. " +
+		"The ideal adds Terraform's own time only where it is longer than the platform's; the oracle also has it where it " +
+		"comes before, after and between the platform's waves, which no provider can overlap. Neither models how a rate " +
+		"limit's bucket meets requests that come in waves. " +
 		"For refresh the platform bound is only N / R when R is set (otherwise ⌈N/P⌉ × L, below the floor), so without R its " +
 		"ideal is the floor. Terraform's own refresh before update and destroy reads each card once: that is the first " +
 		"CardDetails in their minimums.\n\n")
@@ -208,12 +220,13 @@ func writeIdeal(w printf) {
 
 func writeResults(w printf, rep *Report) {
 	w("## Results\n\n")
-	w("| case | phase | wall s | floor s | platform s | ideal s | ratio | req/card (min) | requests | 429s | provider peak RSS MB | status |\n")
-	w("|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|\n")
+	w("| case | phase | wall s | floor s | platform s | ideal s | ratio | oracle s (its ratio) | ×best | req/card (min) | requests | 429s | provider peak RSS MB | status |\n")
+	w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---|\n")
 	for _, r := range rep.Results {
-		w("| %s | %s | %s | %s | %s | %s | %.2f | %.2f (%d) | %s | %d | %.0f | %s |\n", caseLabel(r), r.Phase,
-			secs(r.WallSeconds), secs(r.FloorSeconds), secs(r.PlatformSeconds), secs(r.IdealSeconds), r.Ratio,
-			r.RequestsPerCard, r.MinimalRequestsPerCard, requestList(r.Requests), r.Throttled, r.PeakRSSMB, status(r))
+		w("| %s | %s | %s | %s | %s | %s | %.2f | %s | %s | %.2f (%d) | %s | %d | %.0f | %s |\n", caseLabel(r), r.Phase,
+			secs(r.WallSeconds), secs(r.FloorSeconds), secs(r.PlatformSeconds), secs(r.IdealSeconds), r.Ratio, oracleCell(r),
+			ratioCell(r.RatioToBest), r.RequestsPerCard, r.MinimalRequestsPerCard, requestList(r.Requests), r.Throttled,
+			r.PeakRSSMB, status(r))
 	}
 	if len(rep.Problems) > 0 {
 		w("\nProblems that stopped a case:\n\n")
@@ -359,8 +372,19 @@ func targetRules() []targetRule {
 	var rules []targetRule
 	for _, ph := range apiPhases {
 		rules = append(rules, targetRule{name: fmt.Sprintf("%s: ratio ≤ %.1f", ph, TargetRatio), applies: inPhase(ph),
-			ok:   func(r Result) bool { return r.Ratio > 0 && r.Ratio <= TargetRatio },
-			show: func(r Result) string { return fmt.Sprintf("%.2f", r.Ratio) }})
+			ok: func(r Result) bool { return r.Ratio > 0 && r.Ratio <= TargetRatio },
+			show: func(r Result) string {
+				if r.OracleRatio > 0 && r.RateLimit == 0 { // the oracle knows no rate limit
+					return fmt.Sprintf("%.2f (the oracle's %.2f)", r.Ratio, r.OracleRatio)
+				}
+				return fmt.Sprintf("%.2f", r.Ratio)
+			}})
+	}
+	for _, ph := range apiPhases {
+		rules = append(rules, targetRule{name: fmt.Sprintf("%s: wall ≤ %.1f × best (max of ideal and oracle)", ph, TargetRatio),
+			applies: func(r Result) bool { return r.Phase == ph && r.OracleSeconds > 0 },
+			ok:      func(r Result) bool { return r.RatioToBest > 0 && r.RatioToBest <= TargetRatio },
+			show:    func(r Result) string { return fmt.Sprintf("%.2f×", r.RatioToBest) }})
 	}
 	rules = append(rules, targetRule{name: fmt.Sprintf("refresh: wall ≤ %.1f × floor", TargetRefreshFloor),
 		applies: inPhase(PhaseRefresh),
@@ -477,10 +501,17 @@ func phaseObservation(r Result) string {
 	if l := r.ProviderLogSummary; l != nil {
 		line += providerLogObservation(r, l)
 	}
-	if r.SerialBoundSeconds > 0 {
-		line += fmt.Sprintf(" With the no-op provider Terraform took %.1f s before its first apply call and %.1f s after its "+
-			"last; added to the platform's %.1f s that is %.1f s, which the wall is %.2f× of.", r.FloorBeforeApplySeconds,
-			r.FloorAfterApplySeconds, r.PlatformSeconds, r.SerialBoundSeconds, r.RatioToSerialBound)
+	if r.FloorBeforeApplySeconds > 0 || r.FloorAfterApplySeconds > 0 {
+		line += fmt.Sprintf(" With the no-op provider Terraform took %.1f s before its first apply call and %.1f s after its last.",
+			r.FloorBeforeApplySeconds, r.FloorAfterApplySeconds)
+	}
+	switch {
+	case r.OracleSeconds > 0 && r.RateLimit == 0:
+		line += fmt.Sprintf(" The oracle, a provider taking exactly the platform's time, took %.1f s (ratio %.2f): the wall is "+
+			"%.2f× the best possible, %.1f s.", r.OracleSeconds, r.OracleRatio, r.RatioToBest, r.BestSeconds)
+	case r.OracleSeconds > 0:
+		line += fmt.Sprintf(" The oracle, a provider taking exactly the platform's time without its rate limit, took %.1f s: "+
+			"the wall is %.2f× the best possible, %.1f s.", r.OracleSeconds, r.RatioToBest, r.BestSeconds)
 	}
 	if extra := r.RequestsPerCard - float64(r.MinimalRequestsPerCard); extra > 0.05 {
 		line += fmt.Sprintf(" %.2f requests per card more than the minimum of %d (%s).", extra, r.MinimalRequestsPerCard,
@@ -542,13 +573,33 @@ func settleTarget(ph Phase) string {
 // summaryTable is a plain-text table of the results, for test logs.
 func summaryTable(results []Result) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-22s %-8s %8s %8s %8s %8s %6s %9s %6s %8s %s\n", "CASE", "PHASE", "WALL", "FLOOR", "PLATFORM", "IDEAL",
-		"RATIO", "REQ/CARD", "429s", "RSS MB", "STATUS")
+	fmt.Fprintf(&b, "%-22s %-8s %8s %8s %8s %8s %6s %8s %6s %9s %6s %8s %s\n", "CASE", "PHASE", "WALL", "FLOOR", "PLATFORM",
+		"IDEAL", "RATIO", "ORACLE", "×BEST", "REQ/CARD", "429s", "RSS MB", "STATUS")
 	for _, r := range results {
-		fmt.Fprintf(&b, "%-22s %-8s %8.2f %8.2f %8.2f %8.2f %6.2f %9.2f %6d %8.1f %s\n", caseLabel(r), r.Phase, r.WallSeconds,
-			r.FloorSeconds, r.PlatformSeconds, r.IdealSeconds, r.Ratio, r.RequestsPerCard, r.Throttled, r.PeakRSSMB, status(r))
+		fmt.Fprintf(&b, "%-22s %-8s %8.2f %8.2f %8.2f %8.2f %6.2f %8.2f %6.2f %9.2f %6d %8.1f %s\n", caseLabel(r), r.Phase,
+			r.WallSeconds, r.FloorSeconds, r.PlatformSeconds, r.IdealSeconds, r.Ratio, r.OracleSeconds, r.RatioToBest,
+			r.RequestsPerCard, r.Throttled, r.PeakRSSMB, status(r))
 	}
 	return b.String()
+}
+
+// oracleCell is "5.04 (1.23)": the oracle's seconds and its ratio ("–" without an oracle);
+// with a rate limit, which the oracle does not have, its ratio is not one to compare.
+func oracleCell(r Result) string {
+	switch {
+	case r.OracleSeconds <= 0:
+		return "–"
+	case r.RateLimit > 0:
+		return secs(r.OracleSeconds) + " (no R)"
+	}
+	return fmt.Sprintf("%s (%.2f)", secs(r.OracleSeconds), r.OracleRatio)
+}
+
+func ratioCell(v float64) string {
+	if v <= 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", v)
 }
 
 func reasonList(reasons map[string]int) string {

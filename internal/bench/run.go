@@ -129,11 +129,17 @@ type Result struct {
 	// refresh, plan and start-up, which no provider can overlap with its work.
 	FloorBeforeApplySeconds float64 `json:"floor_before_apply_seconds,omitempty"`
 	FloorAfterApplySeconds  float64 `json:"floor_after_apply_seconds,omitempty"`
-	// serial bound = floor before + platform + floor after: the platform's time cannot overlap
-	// Terraform's refresh and plan, which come first. Informative; ratio stays wall / ideal.
-	SerialBoundSeconds float64   `json:"serial_bound_seconds,omitempty"`
-	RatioToSerialBound float64   `json:"ratio_to_serial_bound,omitempty"`
-	FloorLog           string    `json:"floor_log"`
+	FloorLog                string  `json:"floor_log"`
+	// The oracle: the same phase with the no-op provider taking exactly the platform's time
+	// in each call (OracleSleeps) — the best any provider could do under Terraform here.
+	// The ideal counts Terraform's time only where it is longer than the platform's; the
+	// oracle also has it where it comes before, after and between the platform's waves.
+	OracleSeconds      float64   `json:"oracle_seconds,omitempty"`
+	OracleRatio        float64   `json:"oracle_ratio,omitempty"`  // oracle / ideal: the ratio of a perfect provider
+	BestSeconds        float64   `json:"best_seconds,omitempty"`  // max(ideal, oracle)
+	RatioToBest        float64   `json:"ratio_to_best,omitempty"` // wall / best
+	OracleOK           bool      `json:"oracle_ok"`
+	OracleLog          string    `json:"oracle_log,omitempty"`
 	ProviderLogSummary *LogStats `json:"provider_log,omitempty"`
 
 	// From the provider's log: the seconds before the first ApplyResourceChange (Terraform's
@@ -234,11 +240,11 @@ resource "noop_thing" "t" {
 `, n, flag)
 }
 
-// terraform runs one phase's command in dir and measures it; sb (nil for the floor) is the
-// sandbox whose CPU time is the platform's share.
-func (e *Env) terraform(dir string, ph Phase, parallelism int, exe string, sb *harness.Sandbox) phaseRun {
+// terraform runs one phase's command in dir, with env added to the environment, and measures
+// it; sb (nil for the no-op provider) is the sandbox whose CPU time is the platform's share.
+func (e *Env) terraform(dir string, ph Phase, parallelism int, exe string, env []string, sb *harness.Sandbox) phaseRun {
 	r := phaseRun{phase: ph, exit: -1, stderrPath: filepath.Join(dir, string(ph)+".log")}
-	cmd := harness.TerraformCmd{Dir: filepath.Join(dir, "work"), Args: phaseArgs(ph, parallelism), Env: e.env(),
+	cmd := harness.TerraformCmd{Dir: filepath.Join(dir, "work"), Args: phaseArgs(ph, parallelism), Env: append(e.env(), env...),
 		Log: filepath.Join(dir, string(ph)+".out"), ErrLog: r.stderrPath, What: "terraform " + string(ph)}
 	profileDir := ""
 	if e.Profile && exe == providerExe {
@@ -335,40 +341,46 @@ func (e *Env) profileTop(profileDir, out string) string {
 	return out
 }
 
-// floorRun is the no-op provider's lifecycle for one N and P.
+// floorRun is the no-op provider's lifecycle for one N and P, as it is (the floor) and
+// taking the platform's time in each call (the oracle).
 type floorRun struct {
-	dir    string
-	phases map[Phase]phaseRun
+	floor, oracle map[Phase]phaseRun
 }
 
-// runFloor runs the lifecycle on N no-op resources with -parallelism=P.
-func (e *Env) runFloor(dir string, n, p int) (*floorRun, error) {
+// runFloor runs the lifecycle on N no-op resources with -parallelism=P, then again as the
+// oracle of settings s, in dir/oracle.
+func (e *Env) runFloor(dir string, n, p int, s Settings) (*floorRun, error) {
+	floor, err := e.runNoop(dir, "floor", n, p, func(Phase) []string { return nil })
+	if err != nil {
+		return nil, err
+	}
+	oracle, err := e.runNoop(filepath.Join(dir, "oracle"), "oracle", n, p, func(ph Phase) []string {
+		apply, read := OracleSleeps(ph, s)
+		return []string{"NOOP_APPLY_SLEEP=" + apply.String(), "NOOP_READ_SLEEP=" + read.String()}
+	})
+	return &floorRun{floor: floor, oracle: oracle}, err
+}
+
+// runNoop runs the lifecycle on N no-op resources with -parallelism=P in dir, each phase with
+// the environment env gives.
+func (e *Env) runNoop(dir, what string, n, p int, env func(Phase) []string) (map[Phase]phaseRun, error) {
 	if err := harness.MkdirAll(filepath.Join(dir, "work")); err != nil {
 		return nil, err
 	}
-	fl := &floorRun{dir: dir, phases: map[Phase]phaseRun{}}
+	runs := map[Phase]phaseRun{}
 	for _, ph := range Phases {
 		if err := harness.WriteFile(filepath.Join(dir, "work", "main.tf"), []byte(noopConfig(n, frozenIn(ph)))); err != nil {
 			return nil, err
 		}
-		r := e.terraform(dir, ph, p, noopExe, nil)
+		r := e.terraform(dir, ph, p, noopExe, env(ph), nil)
 		if st, ok := providerLogStats(r.stderrPath, noopExe); ok && st.ApplyRPCs > 0 {
 			r.beforeApply = st.WindowStart.Sub(r.started)
 			r.afterApply = r.started.Add(r.wall).Sub(st.WindowEnd)
 		}
-		fl.phases[ph] = r
-		e.Logf("floor N=%d P=%d %-7s %6.1fs exit %d%s", n, p, ph, r.wall.Seconds(), r.exit, problemNote(r))
+		runs[ph] = r
+		e.Logf("%s N=%d P=%d %-7s %6.1fs exit %d%s", what, n, p, ph, r.wall.Seconds(), r.exit, problemNote(r))
 	}
-	return fl, nil
-}
-
-// phase is the floor's run of a phase (none for a nil floor).
-func (fl *floorRun) phase(ph Phase) (phaseRun, bool) {
-	if fl == nil {
-		return phaseRun{}, false
-	}
-	r, ok := fl.phases[ph]
-	return r, ok
+	return runs, nil
 }
 
 // providerLogStats reads the provider log of a phase's stderr (false when unreadable).
@@ -430,7 +442,7 @@ func (e *Env) runPhase(dir string, ph Phase, c Case, s Settings, sb *harness.San
 	if err := sb.ResetCounters(); err != nil {
 		return Result{}, err
 	}
-	r := e.terraform(dir, ph, c.P, providerExe, sb)
+	r := e.terraform(dir, ph, c.P, providerExe, nil, sb)
 	counters, err := sb.Counters()
 	if err != nil {
 		return Result{}, err
@@ -494,8 +506,8 @@ func (e *Env) result(ph Phase, c Case, s Settings, r phaseRun, counters map[stri
 		empty := r.problem == "" && r.exit == 0
 		res.PlanEmpty = &empty
 	}
-	if fr, ok := floor.phase(ph); ok {
-		e.addFloor(&res, fr)
+	if floor != nil {
+		e.addFloor(&res, floor.floor[ph], floor.oracle[ph])
 	}
 	res.deriveFromModel()
 	return res
@@ -517,8 +529,17 @@ func throttledErrors(errs map[string]int) int {
 	return n
 }
 
-// addFloor adds the no-op provider's run of the same phase.
-func (e *Env) addFloor(res *Result, fr phaseRun) {
+// addFloor adds the no-op provider's runs of the same phase: the floor and the oracle (either
+// may be missing).
+func (e *Env) addFloor(res *Result, fr, oracle phaseRun) {
+	if oracle.stderrPath != "" {
+		res.OracleSeconds = round(oracle.wall.Seconds(), 2)
+		res.OracleOK = oracle.ok()
+		res.OracleLog = harness.RelPath(e.Root, oracle.stderrPath)
+	}
+	if fr.stderrPath == "" {
+		return
+	}
 	res.FloorSeconds = round(fr.wall.Seconds(), 2)
 	res.FloorCPUSeconds = fr.tfCPU
 	res.FloorPeakRSSMB = fr.sample.ProviderPeakMB
@@ -590,7 +611,7 @@ func (e *Env) RunSuite(s Suite, command string) *Report {
 	for _, c := range s.Cases {
 		key := [2]int{c.N, c.P}
 		if floors[key] == nil {
-			fl, err := e.runFloor(filepath.Join(base, fmt.Sprintf("floor-n%d-p%d", c.N, c.P)), c.N, c.P)
+			fl, err := e.runFloor(filepath.Join(base, fmt.Sprintf("floor-n%d-p%d", c.N, c.P)), c.N, c.P, s.Settings)
 			if err != nil {
 				rep.Problems = append(rep.Problems, fmt.Sprintf("floor N=%d P=%d: %v", c.N, c.P, err))
 				continue

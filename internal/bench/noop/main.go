@@ -5,6 +5,11 @@
 // -parallelism is what Terraform and the plugin protocol cost by themselves: no platform can
 // make a provider faster than that.
 //
+// Run with NOOP_APPLY_SLEEP and NOOP_READ_SLEEP (Go durations), its Create, Update and Delete
+// and its Read sleep that long: a provider that takes exactly the platform's time and nothing
+// more (the benchmark's oracle). Terraform's own scheduling of the waves is then all that
+// separates its wall time from the platform's bound.
+//
 // The benchmark builds it as terraform-provider-noop and points a dev_overrides entry for
 // registry.terraform.io/bench/noop at it.
 package main
@@ -14,6 +19,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log"
+	"os"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -29,6 +36,17 @@ import (
 
 // Address is the source address the benchmark's configurations use.
 const Address = "registry.terraform.io/bench/noop"
+
+// Sleeps of the oracle (zero: the floor, no sleep).
+var applySleep, readSleep = sleepFromEnv("NOOP_APPLY_SLEEP"), sleepFromEnv("NOOP_READ_SLEEP")
+
+func sleepFromEnv(name string) time.Duration {
+	d, err := time.ParseDuration(os.Getenv(name))
+	if err != nil && os.Getenv(name) != "" {
+		log.Fatalf("%s: %v", name, err)
+	}
+	return d
+}
 
 func main() {
 	if err := providerserver.Serve(context.Background(), newProvider, providerserver.ServeOpts{Address: Address}); err != nil {
@@ -90,12 +108,15 @@ func (thing) Create(ctx context.Context, req resource.CreateRequest, resp *resou
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	m.ID = types.StringValue(hex.EncodeToString(b[:]))
+	time.Sleep(applySleep)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	tflog.Info(ctx, "noop applied") // one line per apply call: the benchmark reads when they ran
 }
 
 // Read keeps the state as it is (the framework copies it into the response).
-func (thing) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
+func (thing) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {
+	time.Sleep(readSleep)
+}
 
 func (thing) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var m thingModel
@@ -103,11 +124,13 @@ func (thing) Update(ctx context.Context, req resource.UpdateRequest, resp *resou
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	time.Sleep(applySleep)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 	tflog.Info(ctx, "noop applied")
 }
 
 // Delete does nothing: the framework removes the resource from the state.
 func (thing) Delete(ctx context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {
+	time.Sleep(applySleep)
 	tflog.Info(ctx, "noop applied")
 }
