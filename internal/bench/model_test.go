@@ -213,7 +213,7 @@ func TestConfigs(t *testing.T) {
 	if strings.Contains(cfg, "requests_per_second =") {
 		t.Error("the provider must run without requests_per_second")
 	}
-	if n := noopConfig(3, false); !strings.Contains(n, "count = 3") || !strings.Contains(n, `source = "bench/noop"`) {
+	if n := noopConfig(3, false); !strings.Contains(n, "count      = 3") || !strings.Contains(n, `source = "bench/noop"`) {
 		t.Errorf("noop configuration:\n%s", n)
 	}
 	if got := strings.Join(phaseArgs(PhaseRefresh, 10), " "); got != "plan -detailed-exitcode -input=false -no-color -parallelism=10" {

@@ -182,9 +182,9 @@ func writeSettings(w printf, rep *Report) {
 	w("* Requests: the sandbox's per-operation counters, reset before each phase and read after it (429s included). " +
 		"Peak RSS: every 100 ms the harness finds the `terraform-provider-cards` processes whose parent is the Terraform " +
 		"process and reads `VmHWM`/`VmRSS` from `/proc/<pid>/status`; the table shows the largest.\n")
-	w("* Floor: the same phase, with the same N and `-parallelism`, on `noop_thing` resources of a no-op provider built with the " +
-		"same terraform-plugin-framework (`internal/bench/noop`: an id and a bool, CRUD doing nothing), measured in the same " +
-		"run right before the cases of that N and P.\n")
+	w("* Floor: the same phase, with the same N, configuration and `-parallelism`, on `noop_card` resources of a no-op provider " +
+		"built with the same terraform-plugin-framework (`internal/bench/noop`: the schema of `cards_card`, CRUD doing nothing), " +
+		"measured in the same run right before the cases of that N and P.\n")
 	apply, read := OracleSleeps(PhaseCreate, rep.Settings)
 	w("* Oracle: the floor's lifecycle again, with the no-op provider taking exactly the platform's time: each create, "+
 		"update and delete sleeps one card's critical path after Terraform's refresh read (%s here) and each read sleeps "+

@@ -225,19 +225,20 @@ resource "cards_card" "c" {
 `, apiURL, sandbox.DefaultCustomerToken, keyFile, n, sandbox.ProgramVirtual, frozen)
 }
 
-func noopConfig(n int, flag bool) string {
-	return fmt.Sprintf(`# Written by internal/bench: Terraform's floor.
+func noopConfig(n int, frozen bool) string {
+	return fmt.Sprintf(`# Written by internal/bench: Terraform's floor (cards_card's schema, no provider behind it).
 terraform {
   required_providers {
     noop = { source = "bench/noop" }
   }
 }
 
-resource "noop_thing" "t" {
-  count = %d
-  flag  = %t
+resource "noop_card" "c" {
+  count      = %d
+  program_id = %q
+  frozen     = %t
 }
-`, n, flag)
+`, n, sandbox.ProgramVirtual, frozen)
 }
 
 // terraform runs one phase's command in dir, with env added to the environment, and measures
