@@ -26,7 +26,7 @@ func TestDefaultPluginLogLevels(t *testing.T) {
 					_ = os.Unsetenv(name)
 				}
 			}
-			defaultPluginLogLevels()
+			DefaultPluginLogLevels()
 			if got := os.Getenv("TF_LOG_PROVIDER"); got != tc.wantProvider {
 				t.Errorf("TF_LOG_PROVIDER = %q, want %q", got, tc.wantProvider)
 			}

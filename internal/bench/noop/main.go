@@ -52,6 +52,7 @@ func sleepFromEnv(name string) time.Duration {
 }
 
 func main() {
+	cards.DefaultPluginLogLevels() // as the cards provider: no framework TRACE logs nobody asked for
 	if err := providerserver.Serve(context.Background(), newProvider, providerserver.ServeOpts{Address: Address}); err != nil {
 		log.Fatal(err)
 	}
