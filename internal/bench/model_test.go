@@ -245,13 +245,13 @@ func TestTargets(t *testing.T) {
 		got[tg.Name] = tg
 	}
 	for name, met := range map[string]bool{
-		"create: ratio ≤ 1.2":                                        false,
-		"create: wall ≤ 1.2 × best (max of ideal and oracle)":        true,
-		"refresh: wall ≤ 1.5 × floor":                                false,
-		"create: requests per card ≤ 3":                              true,
-		"refresh: requests per card = 1":                             true,
-		"peak provider RSS < 200 MB at N = 1000":                     false,
-		"R = 50: no 429 surfaces as an error (every phase succeeds)": true,
+		"create: ratio ≤ 1.2":                                             false,
+		"create: wall ≤ 1.2 × best (max of ideal and oracle)":             true,
+		"refresh: wall ≤ 1.5 × floor (with a rate limit: × ideal, N / R)": true, // R = 50: 21 s against N/R = 20 s (the floor is 10 s)
+		"create: requests per card ≤ 3":                                   true,
+		"refresh: requests per card = 1":                                  true,
+		"peak provider RSS < 200 MB at N = 1000":                          false,
+		"R = 50: no 429 surfaces as an error (every phase succeeds)":      true,
 	} {
 		tg, ok := got[name]
 		if !ok {

@@ -386,10 +386,17 @@ func targetRules() []targetRule {
 			ok:      func(r Result) bool { return r.RatioToBest > 0 && r.RatioToBest <= TargetRatio },
 			show:    func(r Result) string { return fmt.Sprintf("%.2f×", r.RatioToBest) }})
 	}
-	rules = append(rules, targetRule{name: fmt.Sprintf("refresh: wall ≤ %.1f × floor", TargetRefreshFloor),
+	// With a rate limit, N/R alone is longer than the floor: the refresh is judged against that.
+	refreshRatio := func(r Result) float64 {
+		if r.RateLimit > 0 {
+			return r.Ratio
+		}
+		return r.RatioToFloor
+	}
+	rules = append(rules, targetRule{name: fmt.Sprintf("refresh: wall ≤ %.1f × floor (with a rate limit: × ideal, N / R)", TargetRefreshFloor),
 		applies: inPhase(PhaseRefresh),
-		ok:      func(r Result) bool { return r.RatioToFloor > 0 && r.RatioToFloor <= TargetRefreshFloor },
-		show:    func(r Result) string { return fmt.Sprintf("%.2f×", r.RatioToFloor) }})
+		ok:      func(r Result) bool { return refreshRatio(r) > 0 && refreshRatio(r) <= TargetRefreshFloor },
+		show:    func(r Result) string { return fmt.Sprintf("%.2f×", refreshRatio(r)) }})
 	for _, ph := range apiPhases {
 		rules = append(rules, targetRule{name: fmt.Sprintf("%s: requests per card ≤ %g", ph, TargetRequestsPerCard),
 			applies: inPhase(ph), ok: func(r Result) bool { return r.RequestsPerCard <= TargetRequestsPerCard }, show: reqPerCard})
