@@ -38,6 +38,7 @@ import (
 //     provider process, which comes a fraction of a second after it starts) is a guess, often
 //     far below the limit (24 answers, a cut to 21.6/s against 50/s): after it the rate grows
 //     fast until a 429 is cut by a whole second's count.
+//   - Each cut is kept for the next provider process (rate_memory.go), which starts from it.
 const (
 	// adaptiveCeiling is the rate of a client without a cap that has not been throttled (a
 	// rate no platform is expected to allow; it keeps the arithmetic finite).
@@ -80,6 +81,7 @@ type adaptiveRate struct {
 	// over a whole second.
 	last   rateCut
 	served secondCounter // answers
+	memory rateMemory    // set before the rate is shared (startFrom), read without mu
 }
 
 // secondCounter counts events in whole-second windows.
@@ -152,8 +154,16 @@ type rateCut struct {
 }
 
 // throttled cuts the rate: the platform asked for less. ok is false when the rate was cut
-// less than adaptiveCutSpacing ago (this 429 is part of the same event).
+// less than adaptiveCutSpacing ago (this 429 is part of the same event). The cut is kept for
+// the next process.
 func (a *adaptiveRate) throttled(now time.Time) (cut rateCut, ok bool) {
+	if cut, ok = a.cut(now); ok {
+		a.memory.keep(cut, now)
+	}
+	return cut, ok
+}
+
+func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.lastThrottled = now

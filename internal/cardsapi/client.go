@@ -34,6 +34,7 @@ type Config struct {
 	BearerToken       string          // optional: sends Authorization: Bearer only when set
 	MaxRetries        *int            // retries of requests safe to repeat; nil = DefaultMaxRetries (Retries builds one)
 	RequestsPerSecond float64         // a hard cap of the shared, adaptive rate; 0 = no cap (adaptive_rate.go)
+	RateMemoryDir     string          // where the rate's last cut is kept for the next process; "" = nowhere (rate_memory.go)
 	RequestTimeout    time.Duration   // per attempt, default 30s
 	// IssuingRequestTimeout is the per-attempt timeout of ApplyCard, Binding and CardTopUp;
 	// default max(RequestTimeout, MinIssuingRequestTimeout).
@@ -172,6 +173,7 @@ func New(cfg Config) (*Client, error) {
 		c.clock = realClock{}
 	}
 	c.pollMax = max(c.pollMax, c.pollInitial)
+	c.rate.startFrom(newRateMemory(cfg.RateMemoryDir, base), c.clock.Now())
 	c.issuingTimeout = cfg.IssuingRequestTimeout
 	if c.issuingTimeout <= 0 {
 		c.issuingTimeout = max(c.requestTimeout, MinIssuingRequestTimeout)

@@ -129,7 +129,8 @@ func (p *CardsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"requests_per_second": schema.Float64Attribute{
 				MarkdownDescription: "A hard cap on the requests per second of this provider, shared by every resource. " +
 					"Unset, the rate adapts to the platform: no limit until the platform answers 429 (whose Retry-After is " +
-					"honoured), then just under the rate the platform served, growing slowly while answers come. Set it to " +
+					"honoured), then just under the rate the platform served, growing slowly while answers come; the next provider " +
+					"process within ten minutes (a plan's apply) starts at that rate. Set it to " +
 					"share one merchant's rate limit between pipelines.",
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.Between(0.1, 1000)},
@@ -281,6 +282,7 @@ func (p *CardsProvider) newClient(ctx context.Context, config providerModel, s c
 		BearerToken:       s.bearerToken,
 		MaxRetries:        s.maxRetries,
 		RequestsPerSecond: s.rps,
+		RateMemoryDir:     p.rateMemoryDirectory(),
 		RequestTimeout:    s.timeout,
 		UserAgent:         "terraform-provider-cards/" + p.version,
 		Logger:            tflogLogger{},

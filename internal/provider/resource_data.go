@@ -38,15 +38,26 @@ func resourceDataFrom(providerData any, diags *diag.Diagnostics) *resourceData {
 	return data
 }
 
-// journalDirectory is where the journal lives: a folder in Terraform's data directory
-// (TF_DATA_DIR, by default .terraform in the working directory, which is the provider's
-// working directory too).
-func journalDirectory() string {
-	dataDir := os.Getenv("TF_DATA_DIR")
-	if dataDir == "" {
-		dataDir = ".terraform"
+// journalDirectory is where the journal lives: a folder in Terraform's data directory.
+func journalDirectory() string { return filepath.Join(dataDirectory(), journal.DirName) }
+
+// dataDirectory is Terraform's data directory: TF_DATA_DIR, by default .terraform in the
+// working directory, which is the provider's working directory too.
+func dataDirectory() string {
+	if dir := os.Getenv("TF_DATA_DIR"); dir != "" {
+		return dir
 	}
-	return filepath.Join(dataDir, journal.DirName)
+	return ".terraform"
+}
+
+// rateMemoryDirectory is where the client keeps the last cut of its request rate for the next
+// provider process (a plan's apply runs in another): a folder in Terraform's data directory.
+// Tests, which serve the provider in-process with a journal folder of their own, keep none.
+func (p *CardsProvider) rateMemoryDirectory() string {
+	if p.journalDir != "" {
+		return ""
+	}
+	return filepath.Join(dataDirectory(), "cards-rate")
 }
 
 // openJournal opens the journal; without one the provider still works, but a killed run can
