@@ -38,7 +38,8 @@ import (
 //     provider process, which comes a fraction of a second after it starts) is a guess, often
 //     far below the limit (24 answers, a cut to 21.6/s against 50/s): after it the rate grows
 //     fast until a 429 is cut by a whole second's count.
-//   - Each cut is kept for the next provider process (rate_memory.go), which starts from it.
+//   - A cut to under what the platform served is kept for the next provider process
+//     (rate_memory.go), whose guessed cuts go no lower.
 const (
 	// adaptiveCeiling is the rate of a client without a cap that has not been throttled (a
 	// rate no platform is expected to allow; it keeps the arithmetic finite).
@@ -81,7 +82,10 @@ type adaptiveRate struct {
 	// over a whole second.
 	last   rateCut
 	served secondCounter // answers
-	memory rateMemory    // set before the rate is shared (startFrom), read without mu
+	// recalled is the last cut of an earlier process (rate_memory.go): a guessed cut goes no
+	// lower. memory keeps this process's cuts; set before the rate is shared, read without mu.
+	recalled rateCut
+	memory   rateMemory
 }
 
 // secondCounter counts events in whole-second windows.
@@ -151,13 +155,17 @@ type rateCut struct {
 	From, To float64 // requests per second
 	Served   int     // answers in about the last second
 	Guessed  bool    // Served spans less than a second: the rate grows back fast
+	Recalled bool    // a guess that went no lower than an earlier process's cut (To is that cut)
 }
 
 // throttled cuts the rate: the platform asked for less. ok is false when the rate was cut
-// less than adaptiveCutSpacing ago (this 429 is part of the same event). The cut is kept for
-// the next process.
+// less than adaptiveCutSpacing ago (this 429 is part of the same event). A cut to just under
+// what the platform served is kept for the next process; a cut by the factor alone, made
+// when too few answers came to measure anything, is not: against 429s that come whatever the
+// rate (a fault) the factor takes the rate down to the floor, and the next process would
+// start there (make reliability's throttle-0.3 took 3m5s instead of 1m50s).
 func (a *adaptiveRate) throttled(now time.Time) (cut rateCut, ok bool) {
-	if cut, ok = a.cut(now); ok {
+	if cut, ok = a.cut(now); ok && cut.Served >= adaptiveMinServed {
 		a.memory.keep(cut, now)
 	}
 	return cut, ok
@@ -176,6 +184,9 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool) {
 	next := math.Min(a.current, a.ceiling) * adaptiveCut
 	if cut.Served >= adaptiveMinServed {
 		next = math.Min(next, adaptiveServedShare*float64(cut.Served))
+	}
+	if recalled := math.Min(a.recalled.To, math.Min(a.current, a.ceiling)*adaptiveCut); cut.Guessed && recalled > next {
+		next, cut.Guessed, cut.Recalled = recalled, a.recalled.Guessed, true
 	}
 	a.current = math.Max(adaptiveFloor, next)
 	cut.To = a.current

@@ -7,17 +7,16 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // The rate a provider process was cut to is kept for the next one (Config.RateMemoryDir).
 // Terraform runs a plan and its apply in separate processes, and the apply's first 429s came
 // a fraction of a second after it started, from a bucket its plan had just emptied: a cut
 // guessed from a handful of answers (11 answers, 9.9/s against the platform's 50/s in the
-// benchmark's N=100 P=50 R=50 destroy), which held its first wave for seconds. A new process
-// starts at the last cut made against the same base URL within rateMemoryMaxAge and goes on
-// from it as the process that made it would have: a cut is only ever a starting point.
+// benchmark's N=100 P=50 R=50 destroy), which held its first wave for seconds. A new
+// process still starts with no limit (a kept cut may be stale, or one of 429s that came
+// whatever the rate), but its guessed cuts go no lower than the last cut made against the
+// same base URL within rateMemoryMaxAge.
 
 // rateMemoryMaxAge is how long a kept cut is a better start than no limit at all.
 const rateMemoryMaxAge = 10 * time.Minute
@@ -78,18 +77,11 @@ func (m rateMemory) keep(cut rateCut, now time.Time) {
 	}
 }
 
-// startFrom starts the rate at the cut memory recalls, as if this process had made it
-// (capped by the ceiling); without one it keeps the rate it has.
+// startFrom makes the cut memory recalls the least a guessed cut of this process goes down
+// to, and memory where this process keeps its own cuts.
 func (a *adaptiveRate) startFrom(memory rateMemory, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.memory = memory
-	cut, ok := memory.recall(now)
-	if !ok {
-		return
-	}
-	cut.From = a.current
-	a.current = min(cut.To, a.ceiling)
-	a.last = cut
-	a.limiter.SetLimitAt(now, rate.Limit(a.current))
+	a.recalled, _ = memory.recall(now)
 }

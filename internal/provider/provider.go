@@ -129,8 +129,8 @@ func (p *CardsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			"requests_per_second": schema.Float64Attribute{
 				MarkdownDescription: "A hard cap on the requests per second of this provider, shared by every resource. " +
 					"Unset, the rate adapts to the platform: no limit until the platform answers 429 (whose Retry-After is " +
-					"honoured), then just under the rate the platform served, growing slowly while answers come; the next provider " +
-					"process within ten minutes (a plan's apply) starts at that rate. Set it to " +
+					"honoured), then just under the rate the platform served, growing slowly while answers come; the first cut of " +
+					"the next provider process within ten minutes (a plan's apply) goes no lower. Set it to " +
 					"share one merchant's rate limit between pipelines.",
 				Optional:   true,
 				Validators: []validator.Float64{float64validator.Between(0.1, 1000)},
