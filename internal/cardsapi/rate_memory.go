@@ -18,7 +18,7 @@ import (
 // whatever the rate), but its guessed cuts go no lower than the last cut made against the
 // same base URL within rateMemoryMaxAge.
 
-// rateMemoryMaxAge is how long a kept cut is a better start than no limit at all.
+// rateMemoryMaxAge is how long a kept cut says more of the platform than a new guess does.
 const rateMemoryMaxAge = 10 * time.Minute
 
 // rateMemory is the file of one base URL's last cut; a zero rateMemory keeps nothing.
