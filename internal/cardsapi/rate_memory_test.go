@@ -42,7 +42,7 @@ func youngProcessCut(requestsPerSecond float64, memory rateMemory, start time.Ti
 	return cut, startRate
 }
 
-func TestAGuessedCutGoesNoLowerThanTheLastProcesss(t *testing.T) {
+func TestAGuessedCutGoesNoLowerThanTheLastProcessCut(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	cutAfterASecond(t, dir, start)
