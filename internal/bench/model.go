@@ -108,7 +108,7 @@ func (res *Result) deriveFromModel() {
 	res.MinimalRequestsPerCard = MinimalPerCard[ph].Requests
 	platform := PlatformBound(ph, c, s)
 	res.PlatformSeconds = round(platform.Seconds(), 2)
-	wall := time.Duration(res.WallSeconds * float64(time.Second))
+	wall := seconds(res.WallSeconds)
 	ideal := Ideal(platform, seconds(res.FloorSeconds))
 	res.IdealSeconds = round(ideal.Seconds(), 2)
 	res.Ratio = Ratio(wall, ideal)

@@ -181,11 +181,12 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool) {
 	a.lastCut = now
 	served, whole := a.served.lastSecond(now)
 	cut.From, cut.Served, cut.Guessed = a.current, served, !whole
-	next := math.Min(a.current, a.ceiling) * adaptiveCut
+	byFactor := math.Min(a.current, a.ceiling) * adaptiveCut
+	next := byFactor
 	if cut.Served >= adaptiveMinServed {
 		next = math.Min(next, adaptiveServedShare*float64(cut.Served))
 	}
-	if recalled := math.Min(a.recalled.To, math.Min(a.current, a.ceiling)*adaptiveCut); cut.Guessed && recalled > next {
+	if recalled := math.Min(a.recalled.To, byFactor); cut.Guessed && recalled > next {
 		next, cut.Guessed, cut.Recalled = recalled, a.recalled.Guessed, true
 	}
 	a.current = math.Max(adaptiveFloor, next)

@@ -77,9 +77,10 @@ func (m rateMemory) keep(cut rateCut, now time.Time) {
 	}
 }
 
-// startFrom makes the cut memory recalls the least a guessed cut of this process goes down
-// to, and memory where this process keeps its own cuts.
-func (a *adaptiveRate) startFrom(memory rateMemory, now time.Time) {
+// useMemory makes the cut memory recalls the least a guessed cut of this process goes down
+// to, and memory where this process keeps its own cuts. Called once, before the rate is
+// shared.
+func (a *adaptiveRate) useMemory(memory rateMemory, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.memory = memory

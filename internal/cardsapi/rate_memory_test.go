@@ -18,7 +18,7 @@ const memoryBaseURL = "http://merchant:s3cret@cards.example/api/v1"
 func cutAfterASecond(t *testing.T, dir string, start time.Time) rateCut {
 	t.Helper()
 	a := newAdaptiveRate(0)
-	a.startFrom(newRateMemory(dir, memoryBaseURL), start)
+	a.useMemory(newRateMemory(dir, memoryBaseURL), start)
 	for i := range 60 {
 		a.answered(start.Add(time.Duration(i)*20*time.Millisecond), false)
 	}
@@ -33,7 +33,7 @@ func cutAfterASecond(t *testing.T, dir string, start time.Time) rateCut {
 // cut is a guess, 0.9 × 11 = 9.9/s unless an earlier process's cut says otherwise.
 func youngProcessCut(requestsPerSecond float64, memory rateMemory, start time.Time) (rateCut, float64) {
 	a := newAdaptiveRate(requestsPerSecond)
-	a.startFrom(memory, start)
+	a.useMemory(memory, start)
 	startRate := a.rate()
 	for i := range 11 {
 		a.answered(start.Add(time.Duration(i)*20*time.Millisecond), false)
@@ -84,7 +84,7 @@ func TestACutThatMeasuredNothingIsNotKept(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	a := newAdaptiveRate(0)
-	a.startFrom(newRateMemory(dir, memoryBaseURL), start)
+	a.useMemory(newRateMemory(dir, memoryBaseURL), start)
 	for i := range 5 {
 		a.answered(start.Add(time.Duration(i)*300*time.Millisecond), false)
 	}
@@ -120,7 +120,7 @@ func TestAProcessThatRecallsTheLastCutIsHeldBackLess(t *testing.T) {
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	answeredIn2s := func(memory rateMemory) (answered, throttled int) {
 		a := newAdaptiveRate(0)
-		a.startFrom(memory, start)
+		a.useMemory(memory, start)
 		platform := rate.NewLimiter(limit, limit)
 		platform.AllowN(start, limit-10)
 		for _, s := range againstTokenBucket(a, platform, start, 2) {

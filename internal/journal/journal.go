@@ -104,7 +104,7 @@ func Open(dir string, now func() time.Time) (*Journal, error) {
 		}
 		j.earlier[e.Attempt] = e
 		if e.Answered() {
-			key := strings.ToLower(e.ID)
+			key := idKey(e.ID)
 			j.byID[key] = append(j.byID[key], e.Attempt)
 		}
 	}
@@ -236,17 +236,20 @@ func (j *Journal) Confirm(id string) {
 		return
 	}
 	j.mu.Lock()
-	attempts := slices.Clone(j.byID[strings.ToLower(id)])
+	attempts := slices.Clone(j.byID[idKey(id)])
 	j.mu.Unlock()
 	for _, a := range attempts {
 		j.remove(a)
 	}
 }
 
+// idKey is how byID finds an id: the platform's ids compare without case.
+func idKey(id string) string { return strings.ToLower(id) }
+
 func (j *Journal) remove(attempt string) {
 	j.mu.Lock()
 	if e, ok := j.earlier[attempt]; ok && e.Answered() {
-		key := strings.ToLower(e.ID)
+		key := idKey(e.ID)
 		if j.byID[key] = slices.DeleteFunc(j.byID[key], func(a string) bool { return a == attempt }); len(j.byID[key]) == 0 {
 			delete(j.byID, key)
 		}
