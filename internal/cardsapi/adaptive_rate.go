@@ -163,9 +163,11 @@ type rateCut struct {
 // what the platform served is kept for the next process; a cut by the factor alone, made
 // when too few answers came to measure anything, is not: against 429s that come whatever the
 // rate (a fault) the factor takes the rate down to the floor, and the next process would
-// start there (make reliability's throttle-0.3 took 3m5s instead of 1m50s).
+// start there (make reliability's throttle-0.3 took 3m5s instead of 1m50s). Nor is a guess
+// that went by an earlier process's cut: that rate is not this process's measure, and keeping
+// it again would let it outlive rateMemoryMaxAge.
 func (a *adaptiveRate) throttled(now time.Time) (cut rateCut, ok bool) {
-	if cut, ok = a.cut(now); ok && cut.Served >= adaptiveMinServed {
+	if cut, ok = a.cut(now); ok && cut.Served >= adaptiveMinServed && !cut.Recalled {
 		a.memory.keep(cut, now)
 	}
 	return cut, ok

@@ -55,6 +55,12 @@ func TestAGuessedCutGoesNoLowerThanTheLastProcessCut(t *testing.T) {
 	if cut.To != 45 || !cut.Recalled || cut.Guessed {
 		t.Errorf("its first cut %+v, want the last process's measured 45/s", cut)
 	}
+	// That cut is the earlier process's measure, not this one's: it is not kept again, so the
+	// earlier cut still ages out ten minutes after it was made.
+	expired := start.Add(1200*time.Millisecond + rateMemoryMaxAge + time.Second)
+	if cut, _ := youngProcessCut(0, newRateMemory(dir, memoryBaseURL), expired); cut.Recalled {
+		t.Errorf("a cut recalled at %s was kept again: %+v recalled after its ten minutes", later, cut)
+	}
 
 	for name, tc := range map[string]struct {
 		requestsPerSecond float64
