@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -8,6 +9,11 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-version"
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -18,6 +24,7 @@ import (
 
 	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
 	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
+	"github.com/arthawork/terraform-provider-cards/internal/signing"
 )
 
 func testAccVirtualCardConfig(sb *testSandbox, frozen bool, pinVersion int) string {
@@ -581,4 +588,150 @@ resource "cards_card" "test" {
 	if n := sb.Counters()["ApplyCard"]; n != 0 {
 		t.Fatalf("sandbox received %d ApplyCard requests, want 0", n)
 	}
+}
+
+// BenchmarkCardStateRead and BenchmarkCardStateWrite measure what reading and writing the whole
+// cards_card model costs the framework's reflection, per card: why Read writes the state only
+// when the card changed, and ModifyPlan reads a plan that changes nothing only once.
+func BenchmarkCardStateRead(b *testing.B) {
+	ctx, state := context.Background(), activeCardState(b)
+	for b.Loop() {
+		var m cardResourceModel
+		if diags := state.Get(ctx, &m); diags.HasError() {
+			b.Fatal(diags)
+		}
+	}
+}
+
+func BenchmarkCardStateWrite(b *testing.B) {
+	ctx, state := context.Background(), activeCardState(b)
+	var m cardResourceModel
+	if diags := state.Get(ctx, &m); diags.HasError() {
+		b.Fatal(diags)
+	}
+	for b.Loop() {
+		if diags := state.Set(ctx, &m); diags.HasError() {
+			b.Fatal(diags)
+		}
+	}
+}
+
+// activeCardState is the state of an active virtual card as Terraform holds it.
+func activeCardState(b *testing.B) tfsdk.State {
+	ctx := context.Background()
+	var schema fwresource.SchemaResponse
+	(&cardResource{}).Schema(ctx, fwresource.SchemaRequest{}, &schema)
+	objectType := schema.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	attrs := map[string]tftypes.Value{}
+	for name, t := range objectType.AttributeTypes {
+		attrs[name] = tftypes.NewValue(t, nil)
+	}
+	attrs["id"] = tftypes.NewValue(tftypes.String, "c-1")
+	attrs["program_id"] = tftypes.NewValue(tftypes.String, "p-1")
+	attrs["frozen"] = tftypes.NewValue(tftypes.Bool, false)
+	attrs["status"] = tftypes.NewValue(tftypes.String, cardsapi.CardStatusActive)
+	attrs["card_last4"] = tftypes.NewValue(tftypes.String, "1234")
+	attrs["expiration_date"] = tftypes.NewValue(tftypes.String, "2030-12")
+	return tfsdk.State{Schema: schema.Schema, Raw: tftypes.NewValue(objectType, attrs)}
+}
+
+// BenchmarkCardRefresh is the provider's CPU and allocations for one card in a plan that
+// refreshes it and changes nothing, Terraform left out: ReadResource and then
+// PlanResourceChange through the framework's server, as Terraform calls them, against the
+// sandbox over HTTP. make bench measures the same with Terraform; this isolates our share.
+func BenchmarkCardRefresh(b *testing.B) {
+	ctx := context.Background()
+	key, err := merchantKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	keyPEM, err := signing.EncodePrivateKeyPKCS8(key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sb, err := sandbox.Start(sandbox.Options{PublicKey: &key.PublicKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = sb.Close() })
+	client, err := cardsapi.New(cardsapi.Config{BaseURL: sb.URL, CustomerToken: sb.CustomerToken, PrivateKey: key})
+	if err != nil {
+		b.Fatal(err)
+	}
+	applied, err := client.ApplyCard(ctx, cardsapi.ApplyCardRequest{ProgramID: seedPrograms[progVirtual]})
+	if err != nil {
+		b.Fatal(err)
+	}
+	sb.Settle()
+
+	server, err := providerserver.NewProtocol6WithError(&CardsProvider{version: "test", journalDir: b.TempDir()})()
+	if err != nil {
+		b.Fatal(err)
+	}
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	providerConfig := dynamicObject(b, schemas.Provider.ValueType(), map[string]tftypes.Value{
+		"base_url":       tftypes.NewValue(tftypes.String, sb.URL),
+		"customer_token": tftypes.NewValue(tftypes.String, sb.CustomerToken),
+		"private_key":    tftypes.NewValue(tftypes.String, string(keyPEM)),
+	})
+	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{Config: providerConfig})
+	if err != nil || hasErrors(configured.Diagnostics) {
+		b.Fatal(err, configured.Diagnostics)
+	}
+	cardType := schemas.ResourceSchemas["cards_card"].ValueType()
+	config := dynamicObject(b, cardType, map[string]tftypes.Value{
+		"program_id": tftypes.NewValue(tftypes.String, seedPrograms[progVirtual]),
+		"frozen":     tftypes.NewValue(tftypes.Bool, false),
+	})
+	state := dynamicObject(b, cardType, map[string]tftypes.Value{
+		"id":              tftypes.NewValue(tftypes.String, string(applied.CardID)),
+		"program_id":      tftypes.NewValue(tftypes.String, seedPrograms[progVirtual]),
+		"frozen":          tftypes.NewValue(tftypes.Bool, false),
+		"status":          tftypes.NewValue(tftypes.String, "stale"), // the first Read writes the card's details
+		"card_last4":      tftypes.NewValue(tftypes.String, ""),
+		"expiration_date": tftypes.NewValue(tftypes.String, ""),
+	})
+
+	for b.Loop() {
+		read, err := server.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: "cards_card", CurrentState: state})
+		if err != nil || hasErrors(read.Diagnostics) {
+			b.Fatal(err, read.Diagnostics)
+		}
+		state = read.NewState
+		planned, err := server.PlanResourceChange(ctx, &tfprotov6.PlanResourceChangeRequest{TypeName: "cards_card",
+			PriorState: state, ProposedNewState: state, Config: config, PriorPrivate: read.Private})
+		if err != nil || hasErrors(planned.Diagnostics) {
+			b.Fatal(err, planned.Diagnostics)
+		}
+	}
+}
+
+// dynamicObject is an object of type t with the given attributes and every other one null, as
+// Terraform sends it.
+func dynamicObject(b *testing.B, t tftypes.Type, set map[string]tftypes.Value) *tfprotov6.DynamicValue {
+	b.Helper()
+	attrs := map[string]tftypes.Value{}
+	for name, at := range t.(tftypes.Object).AttributeTypes {
+		attrs[name] = tftypes.NewValue(at, nil)
+		if v, ok := set[name]; ok {
+			attrs[name] = v
+		}
+	}
+	v, err := tfprotov6.NewDynamicValue(t, tftypes.NewValue(t, attrs))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &v
+}
+
+func hasErrors(diags []*tfprotov6.Diagnostic) bool {
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			return true
+		}
+	}
+	return false
 }
