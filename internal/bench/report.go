@@ -476,8 +476,8 @@ func Observations(rep *Report) []string {
 		if r.Phase != PhaseRefresh || !r.OK {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s refresh: %.1f s, %.2f× the floor of %.1f s; %.2f requests per card (%s).", caseLabel(r),
-			r.WallSeconds, r.RatioToFloor, r.FloorSeconds, r.RequestsPerCard, requestList(r.Requests)))
+		out = append(out, fmt.Sprintf("%s refresh: %.1f s, %.2f× the floor of %.1f s; %.2f requests per card (%s).%s", caseLabel(r),
+			r.WallSeconds, r.RatioToFloor, r.FloorSeconds, r.RequestsPerCard, requestList(r.Requests), refreshCPU(r, rep.Machine.CPUs)))
 	}
 	if cpu := cpuObservation(rep); cpu != "" {
 		out = append(out, cpu)
@@ -545,6 +545,19 @@ func providerLogObservation(r Result, l *LogStats) string {
 		line += fmt.Sprintf(" %d retries waited %.1f s in all.", l.Retries, float64(l.RetryWaitMS)/1000)
 	}
 	return line
+}
+
+// refreshCPU compares a refresh's CPU with the floor's: on a machine this small a refresh is
+// bound by CPU, and the provider's share is what it can change.
+func refreshCPU(r Result, cpus int) string {
+	if r.FloorCPUSeconds <= 0 || cpus <= 0 {
+		return ""
+	}
+	ours := r.TerraformCPUSeconds + r.SandboxCPUSeconds
+	return fmt.Sprintf(" CPU: Terraform with the provider %.1f s (the provider %.1f s) and the sandbox %.1f s, which alone need "+
+		"%.1f s of wall time on %d cores; the floor's Terraform with the no-op provider %.1f s (the no-op provider %.1f s).",
+		r.TerraformCPUSeconds, r.ProviderCPUSeconds, r.SandboxCPUSeconds, ours/float64(cpus), cpus, r.FloorCPUSeconds,
+		r.FloorProviderCPUSeconds)
 }
 
 // cpuObservation is the CPU our processes and others used over all phases ("" when nothing

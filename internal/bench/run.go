@@ -120,11 +120,12 @@ type Result struct {
 	OtherCPUSeconds     float64 `json:"other_cpu_seconds"` // the machine's busy time that was none of ours
 	LoadAverage         string  `json:"load_average_1m"`   // when the phase began
 
-	FloorCPUSeconds   float64 `json:"floor_terraform_cpu_seconds"`
-	FloorPeakRSSMB    float64 `json:"floor_peak_rss_mb"`
-	FloorOtherCPU     float64 `json:"floor_other_cpu_seconds"`
-	FloorTerraformRSS float64 `json:"floor_terraform_peak_rss_mb"`
-	FloorOK           bool    `json:"floor_ok"`
+	FloorCPUSeconds         float64 `json:"floor_terraform_cpu_seconds"`
+	FloorProviderCPUSeconds float64 `json:"floor_provider_cpu_seconds"` // the no-op provider's share of it
+	FloorPeakRSSMB          float64 `json:"floor_peak_rss_mb"`
+	FloorOtherCPU           float64 `json:"floor_other_cpu_seconds"`
+	FloorTerraformRSS       float64 `json:"floor_terraform_peak_rss_mb"`
+	FloorOK                 bool    `json:"floor_ok"`
 	// The floor's seconds before its first and after its last apply call: Terraform's own
 	// refresh, plan and start-up, which no provider can overlap with its work.
 	FloorBeforeApplySeconds float64 `json:"floor_before_apply_seconds,omitempty"`
@@ -317,24 +318,30 @@ func (w cpuWatch) stop(tfCPU float64) (sandboxCPU, otherCPU float64) {
 	return sandboxCPU, otherCPU
 }
 
-// profileTop merges a phase's provider CPU profiles with go tool pprof -top into out and
-// returns out ("" when there was nothing to merge).
+// profileTop merges a phase's provider CPU profiles with go tool pprof -top into out, adds
+// what the processes allocated, and returns out ("" when there was nothing to merge).
 func (e *Env) profileTop(profileDir, out string) string {
 	files, _ := filepath.Glob(filepath.Join(profileDir, "*.pprof"))
 	if len(files) == 0 {
 		return ""
 	}
-	args := append([]string{"tool", "pprof", "-top", "-nodecount=40", filepath.Join(e.Bin, providerExe)}, files...)
-	cmd := harness.Command("go", args...)
-	cmd.Dir = e.Root
-	text, err := cmd.CombinedOutput()
+	pprofTop := func(files []string, flags ...string) ([]byte, error) {
+		args := append(append([]string{"tool", "pprof", "-top"}, flags...), filepath.Join(e.Bin, providerExe))
+		cmd := harness.Command("go", append(args, files...)...)
+		cmd.Dir = e.Root
+		return cmd.CombinedOutput()
+	}
+	text, err := pprofTop(files, "-nodecount=40")
 	if err != nil {
 		text = append(text, []byte("\n"+err.Error())...)
 	}
-	cum := harness.Command("go", append([]string{"tool", "pprof", "-top", "-cum", "-nodecount=40", filepath.Join(e.Bin, providerExe)}, files...)...)
-	cum.Dir = e.Root
-	if more, err := cum.CombinedOutput(); err == nil {
+	if more, err := pprofTop(files, "-cum", "-nodecount=40"); err == nil {
 		text = append(append(text, []byte("\n--- by cumulative time ---\n")...), more...)
+	}
+	if allocs, _ := filepath.Glob(filepath.Join(profileDir, "*.allocs")); len(allocs) > 0 {
+		if more, err := pprofTop(allocs, "-sample_index=alloc_space", "-nodecount=25"); err == nil {
+			text = append(append(text, []byte("\n--- by bytes allocated ---\n")...), more...)
+		}
 	}
 	if harness.WriteFile(out, text) != nil {
 		return ""
@@ -543,6 +550,7 @@ func (e *Env) addFloor(res *Result, fr, oracle phaseRun) {
 	}
 	res.FloorSeconds = round(fr.wall.Seconds(), 2)
 	res.FloorCPUSeconds = fr.tfCPU
+	res.FloorProviderCPUSeconds = fr.sample.ProviderCPUSeconds
 	res.FloorPeakRSSMB = fr.sample.ProviderPeakMB
 	res.FloorTerraformRSS = fr.sample.TerraformPeakMB
 	res.FloorOtherCPU = fr.otherCPU
