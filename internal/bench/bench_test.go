@@ -63,6 +63,8 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s of the oracle failed; log %s", r.Phase, r.OracleLog)
 		case r.Phase == PhaseRefresh && (r.PlanEmpty == nil || !*r.PlanEmpty):
 			t.Errorf("the refresh plan was not empty; see %s", r.Log)
+		case r.Phase == PhaseRefresh && (len(r.WallSecondsOfRuns) != refreshRuns || len(r.FloorSecondsOfRuns) != refreshRuns):
+			t.Errorf("refresh: walls %v, floor's %v; want %d runs of each", r.WallSecondsOfRuns, r.FloorSecondsOfRuns, refreshRuns)
 		case !r.CardsOK:
 			t.Errorf("%s: the sandbox holds %s, want %d %s", r.Phase, r.SandboxCards, r.N, expectedStatus(r.Phase))
 		case r.RequestsPerCard <= 0 || len(r.Requests) == 0:

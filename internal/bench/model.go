@@ -126,6 +126,15 @@ func (res *Result) deriveFromModel() {
 
 func seconds(v float64) time.Duration { return time.Duration(v * float64(time.Second)) }
 
+// secondsOf is durations in seconds, rounded to hundredths (nil for none).
+func secondsOf(durations []time.Duration) []float64 {
+	var out []float64
+	for _, d := range durations {
+		out = append(out, round(d.Seconds(), 2))
+	}
+	return out
+}
+
 // Ideal is max(platform bound, floor): neither the platform nor Terraform can be beaten.
 func Ideal(platform, floor time.Duration) time.Duration { return max(platform, floor) }
 

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -367,5 +368,31 @@ func TestCasesSuiteParsesTheList(t *testing.T) {
 		if _, err := CasesSuite(bad); err == nil {
 			t.Errorf("CasesSuite(%q) accepted", bad)
 		}
+	}
+}
+
+// A refresh is measured refreshRuns times and reports its median run with every wall time; a
+// run that failed is reported instead, however the others went.
+func TestMedianRunReportsTheMedianAndNeverHidesAFailure(t *testing.T) {
+	walls := []time.Duration{3 * time.Second, 1 * time.Second, 2 * time.Second}
+	run := func(fail int) func(int) (phaseRun, error) {
+		return func(attempt int) (phaseRun, error) {
+			r := phaseRun{phase: PhaseRefresh, wall: walls[attempt-1], stderrPath: fmt.Sprintf("refresh-%d.log", attempt)}
+			if attempt == fail {
+				r.exit = 2
+			}
+			return r, nil
+		}
+	}
+	got, err := medianRun(PhaseRefresh, run(0))
+	if err != nil || got.wall != 2*time.Second || got.stderrPath != "refresh-3.log" || !slices.Equal(got.walls, walls) {
+		t.Errorf("median of %v: got the run of %s (%s), walls %v, %v; want the third run, of 2s, with every wall", walls,
+			got.wall, got.stderrPath, got.walls, err)
+	}
+	if got, _ := medianRun(PhaseRefresh, run(2)); got.ok() || got.stderrPath != "refresh-2.log" {
+		t.Errorf("with the second run failing: got %s (exit %d), want the failed run", got.stderrPath, got.exit)
+	}
+	if got, _ := medianRun(PhaseCreate, run(0)); got.wall != walls[0] || got.walls != nil {
+		t.Errorf("create: got %s with walls %v, want its one run of %s and no list", got.wall, got.walls, walls[0])
 	}
 }

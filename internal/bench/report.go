@@ -207,15 +207,17 @@ func writeIdeal(w printf) {
 		}
 		w("| %s | %s = %d | %s |\n", ph, mn.What, mn.Requests, path)
 	}
-	w("\n*platform* = ⌈N/P⌉ × the critical path (L = latency, D = task delay) and, with a rate limit R, at least N × minimal " +
-		"requests / R. *floor* = the no-op provider's time for the phase. *ideal* = max(platform, floor); *ratio* = wall / ideal " +
-		"(the issue's measure). *oracle* = the oracle's time for the phase; *best* = max(ideal, oracle), *×best* = wall / best. " +
-		"The ideal adds Terraform's own time only where it is longer than the platform's; the oracle also has it where it " +
-		"comes before, after and between the platform's waves, which no provider can overlap. Neither models how a rate " +
-		"limit's bucket meets requests that come in waves. " +
-		"For refresh the platform bound is only N / R when R is set (otherwise ⌈N/P⌉ × L, below the floor), so without R its " +
-		"ideal is the floor. Terraform's own refresh before update and destroy reads each card once: that is the first " +
-		"CardDetails in their minimums.\n\n")
+	w("\n*platform* = ⌈N/P⌉ × the critical path (L = latency, D = task delay) and, with a rate limit R, at least N × minimal "+
+		"requests / R. *floor* = the no-op provider's time for the phase. *ideal* = max(platform, floor); *ratio* = wall / ideal "+
+		"(the issue's measure). *oracle* = the oracle's time for the phase; *best* = max(ideal, oracle), *×best* = wall / best. "+
+		"The ideal adds Terraform's own time only where it is longer than the platform's; the oracle also has it where it "+
+		"comes before, after and between the platform's waves, which no provider can overlap. Neither models how a rate "+
+		"limit's bucket meets requests that come in waves. "+
+		"A refresh, the shortest phase and the only one that can run again without changing what the next starts from, is "+
+		"measured %d times, ours, the floor's and the oracle's alike; each reports its run of median wall time. "+
+		"For refresh the platform bound is only N / R when R is set (otherwise ⌈N/P⌉ × L, below the floor), so without R its "+
+		"ideal is the floor. Terraform's own refresh before update and destroy reads each card once: that is the first "+
+		"CardDetails in their minimums.\n\n", refreshRuns)
 }
 
 func writeResults(w printf, rep *Report) {
@@ -476,8 +478,9 @@ func Observations(rep *Report) []string {
 		if r.Phase != PhaseRefresh || !r.OK {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s refresh: %.1f s, %.2f× the floor of %.1f s; %.2f requests per card (%s).%s", caseLabel(r),
-			r.WallSeconds, r.RatioToFloor, r.FloorSeconds, r.RequestsPerCard, requestList(r.Requests), refreshCPU(r, rep.Machine.CPUs)))
+		out = append(out, fmt.Sprintf("%s refresh: %.1f s, %.2f× the floor of %.1f s; %.2f requests per card (%s).%s%s", caseLabel(r),
+			r.WallSeconds, r.RatioToFloor, r.FloorSeconds, r.RequestsPerCard, requestList(r.Requests), runsNote(r),
+			refreshCPU(r, rep.Machine.CPUs)))
 	}
 	if cpu := cpuObservation(rep); cpu != "" {
 		out = append(out, cpu)
@@ -545,6 +548,29 @@ func providerLogObservation(r Result, l *LogStats) string {
 		line += fmt.Sprintf(" %d retries waited %.1f s in all.", l.Retries, float64(l.RetryWaitMS)/1000)
 	}
 	return line
+}
+
+// runsNote names every run's wall time of a phase measured more than once ("" when it ran
+// once).
+func runsNote(r Result) string {
+	if len(r.WallSecondsOfRuns) < 2 {
+		return ""
+	}
+	list := func(v []float64) string {
+		parts := make([]string, len(v))
+		for i, x := range v {
+			parts[i] = fmt.Sprintf("%.2f", x)
+		}
+		return strings.Join(parts, ", ")
+	}
+	line := fmt.Sprintf(" Each time is the median of %d runs: %s s", len(r.WallSecondsOfRuns), list(r.WallSecondsOfRuns))
+	if len(r.FloorSecondsOfRuns) > 1 {
+		line += fmt.Sprintf("; the floor's %s s", list(r.FloorSecondsOfRuns))
+	}
+	if len(r.OracleSecondsOfRuns) > 1 {
+		line += fmt.Sprintf("; the oracle's %s s", list(r.OracleSecondsOfRuns))
+	}
+	return line + "."
 }
 
 // refreshCPU compares a refresh's CPU with the floor's: on a machine this small a refresh is

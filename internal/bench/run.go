@@ -1,12 +1,14 @@
 package bench
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,12 +98,17 @@ type Result struct {
 	LatencyMS   int64   `json:"latency_ms"`
 	TaskDelayMS int64   `json:"task_delay_ms"`
 
-	WallSeconds     float64 `json:"wall_seconds"`
-	IdealSeconds    float64 `json:"ideal_seconds"`    // max(platform_seconds, floor_seconds)
-	FloorSeconds    float64 `json:"floor_seconds"`    // the same phase with the no-op provider
-	PlatformSeconds float64 `json:"platform_seconds"` // ⌈N/P⌉ × critical path, or minimal requests / R
-	Ratio           float64 `json:"ratio"`            // wall / ideal
-	RatioToFloor    float64 `json:"ratio_to_floor"`   // wall / floor
+	WallSeconds float64 `json:"wall_seconds"` // of the run of median wall time when measured more than once
+	// Every run's wall time, floor and oracle, in the order run, for a phase measured more than
+	// once (refresh, refreshRuns times); the run of median wall time is the one reported.
+	WallSecondsOfRuns   []float64 `json:"wall_seconds_of_runs,omitempty"`
+	FloorSecondsOfRuns  []float64 `json:"floor_seconds_of_runs,omitempty"`
+	OracleSecondsOfRuns []float64 `json:"oracle_seconds_of_runs,omitempty"`
+	IdealSeconds        float64   `json:"ideal_seconds"`    // max(platform_seconds, floor_seconds)
+	FloorSeconds        float64   `json:"floor_seconds"`    // the same phase with the no-op provider
+	PlatformSeconds     float64   `json:"platform_seconds"` // ⌈N/P⌉ × critical path, or minimal requests / R
+	Ratio               float64   `json:"ratio"`            // wall / ideal
+	RatioToFloor        float64   `json:"ratio_to_floor"`   // wall / floor
 
 	RequestsPerCard         float64        `json:"requests_per_card"`          // every request the sandbox received / N
 	AcceptedRequestsPerCard float64        `json:"accepted_requests_per_card"` // the same without the 429s
@@ -183,6 +190,47 @@ type phaseRun struct {
 	profileTop string // go tool pprof -top of the provider's CPU profiles (Env.Profile)
 
 	beforeApply, afterApply time.Duration // the floor's, from the no-op provider's log
+
+	counters map[string]int  // the sandbox's counters of this run (nil for the no-op provider)
+	walls    []time.Duration // every run's wall time when the phase was measured more than once
+}
+
+// refreshRuns is how many times a refresh is measured; the run of median wall time is the
+// one reported. A refresh is the shortest phase (under a second at N = 100) and the only one
+// that can run again without changing what the next phase starts from, and a single run of it
+// moved by a third between runs of the whole benchmark. The other phases run once.
+const refreshRuns = 3
+
+// runsOf is how many times phase ph is measured.
+func runsOf(ph Phase) int {
+	if ph == PhaseRefresh {
+		return refreshRuns
+	}
+	return 1
+}
+
+// medianRun measures phase ph runsOf(ph) times (run gets the attempt, from 1) and returns the
+// run of median wall time with every run's wall time, or the first run that failed: a run that
+// failed is never hidden behind one that did not.
+func medianRun(ph Phase, run func(attempt int) (phaseRun, error)) (phaseRun, error) {
+	var runs []phaseRun
+	for attempt := 1; attempt <= runsOf(ph); attempt++ {
+		r, err := run(attempt)
+		if err != nil || !r.ok() {
+			return r, err
+		}
+		runs = append(runs, r)
+	}
+	walls := make([]time.Duration, len(runs))
+	for i, r := range runs {
+		walls[i] = r.wall
+	}
+	slices.SortStableFunc(runs, func(a, b phaseRun) int { return cmp.Compare(a.wall, b.wall) })
+	median := runs[len(runs)/2]
+	if len(walls) > 1 {
+		median.walls = walls
+	}
+	return median, nil
 }
 
 // ok is exit 0, and for refresh exit 0 of -detailed-exitcode: no changes.
@@ -244,13 +292,19 @@ resource "noop_card" "c" {
 
 // terraform runs one phase's command in dir, with env added to the environment, and measures
 // it; sb (nil for the no-op provider) is the sandbox whose CPU time is the platform's share.
-func (e *Env) terraform(dir string, ph Phase, parallelism int, exe string, env []string, sb *harness.Sandbox) phaseRun {
-	r := phaseRun{phase: ph, exit: -1, stderrPath: filepath.Join(dir, string(ph)+".log")}
+// attempt numbers the runs of a phase measured more than once (runsOf): the second and later
+// write their files with the number.
+func (e *Env) terraform(dir string, ph Phase, attempt, parallelism int, exe string, env []string, sb *harness.Sandbox) phaseRun {
+	name := string(ph)
+	if attempt > 1 {
+		name += "-" + strconv.Itoa(attempt)
+	}
+	r := phaseRun{phase: ph, exit: -1, stderrPath: filepath.Join(dir, name+".log")}
 	cmd := harness.TerraformCmd{Dir: filepath.Join(dir, "work"), Args: phaseArgs(ph, parallelism), Env: append(e.env(), env...),
-		Log: filepath.Join(dir, string(ph)+".out"), ErrLog: r.stderrPath, What: "terraform " + string(ph)}
+		Log: filepath.Join(dir, name+".out"), ErrLog: r.stderrPath, What: "terraform " + name}
 	profileDir := ""
 	if e.Profile && exe == providerExe {
-		profileDir = filepath.Join(dir, "pprof-"+string(ph))
+		profileDir = filepath.Join(dir, "pprof-"+name)
 		if err := harness.MkdirAll(profileDir); err != nil {
 			r.problem = err.Error()
 			return r
@@ -284,7 +338,7 @@ func (e *Env) terraform(dir string, ph Phase, parallelism int, exe string, env [
 	errText, _ := harness.ReadFile(r.stderrPath)
 	r.errs, r.warns = diagnostics(string(errText) + "\n" + r.stdout)
 	if profileDir != "" {
-		r.profileTop = e.profileTop(profileDir, filepath.Join(dir, string(ph)+"-pprof-top.txt"))
+		r.profileTop = e.profileTop(profileDir, filepath.Join(dir, name+"-pprof-top.txt"))
 	}
 	return r
 }
@@ -380,7 +434,9 @@ func (e *Env) runNoop(dir, what string, n, p int, env func(Phase) []string) (map
 		if err := harness.WriteFile(filepath.Join(dir, "work", "main.tf"), []byte(noopConfig(n, frozenIn(ph)))); err != nil {
 			return nil, err
 		}
-		r := e.terraform(dir, ph, p, noopExe, env(ph), nil)
+		r, _ := medianRun(ph, func(attempt int) (phaseRun, error) {
+			return e.terraform(dir, ph, attempt, p, noopExe, env(ph), nil), nil
+		})
 		if st, ok := providerLogStats(r.stderrPath, noopExe); ok && st.ApplyRPCs > 0 {
 			r.beforeApply = st.WindowStart.Sub(r.started)
 			r.afterApply = r.started.Add(r.wall).Sub(st.WindowEnd)
@@ -447,15 +503,19 @@ func (e *Env) runPhase(dir string, ph Phase, c Case, s Settings, sb *harness.San
 	if err := harness.WriteFile(filepath.Join(dir, "work", "main.tf"), []byte(cfg)); err != nil {
 		return Result{}, err
 	}
-	if err := sb.ResetCounters(); err != nil {
-		return Result{}, err
-	}
-	r := e.terraform(dir, ph, c.P, providerExe, nil, sb)
-	counters, err := sb.Counters()
+	r, err := medianRun(ph, func(attempt int) (phaseRun, error) {
+		if err := sb.ResetCounters(); err != nil {
+			return phaseRun{}, err
+		}
+		r := e.terraform(dir, ph, attempt, c.P, providerExe, nil, sb)
+		counters, err := sb.Counters()
+		r.counters = counters
+		return r, err
+	})
 	if err != nil {
 		return Result{}, err
 	}
-	res := e.result(ph, c, s, r, counters, floor)
+	res := e.result(ph, c, s, r, floor)
 	summary, byStatus, total, err := cardStatuses(sb)
 	if err != nil {
 		return Result{}, err
@@ -492,12 +552,12 @@ func addApplyWindow(res *Result, st LogStats, r phaseRun, c Case) {
 }
 
 // result combines a phase's run, the sandbox's counters and the floor into a Result.
-func (e *Env) result(ph Phase, c Case, s Settings, r phaseRun, counters map[string]int, floor *floorRun) Result {
-	requests, total, throttled := opCounts(counters)
+func (e *Env) result(ph Phase, c Case, s Settings, r phaseRun, floor *floorRun) Result {
+	requests, total, throttled := opCounts(r.counters)
 	res := Result{Phase: ph, N: c.N, Parallelism: c.P, RateLimit: c.RateLimit,
 		LatencyMS: s.Latency.Milliseconds(), TaskDelayMS: s.TaskDelay.Milliseconds(),
-		WallSeconds: round(r.wall.Seconds(), 2),
-		Requests:    requests, Throttled: throttled, Counters: counters,
+		WallSeconds: round(r.wall.Seconds(), 2), WallSecondsOfRuns: secondsOf(r.walls),
+		Requests: requests, Throttled: throttled, Counters: r.counters,
 		PeakRSSMB: r.sample.ProviderPeakMB, ProviderProcesses: r.sample.ProviderProcesses,
 		ProviderCPUSeconds: r.sample.ProviderCPUSeconds, TerraformPeakRSSMB: r.sample.TerraformPeakMB,
 		TerraformCPUSeconds: r.tfCPU, SandboxCPUSeconds: r.sandboxCPU, OtherCPUSeconds: r.otherCPU,
@@ -542,6 +602,7 @@ func throttledErrors(errs map[string]int) int {
 func (e *Env) addFloor(res *Result, fr, oracle phaseRun) {
 	if oracle.stderrPath != "" {
 		res.OracleSeconds = round(oracle.wall.Seconds(), 2)
+		res.OracleSecondsOfRuns = secondsOf(oracle.walls)
 		res.OracleOK = oracle.ok()
 		res.OracleLog = harness.RelPath(e.Root, oracle.stderrPath)
 	}
@@ -549,6 +610,7 @@ func (e *Env) addFloor(res *Result, fr, oracle phaseRun) {
 		return
 	}
 	res.FloorSeconds = round(fr.wall.Seconds(), 2)
+	res.FloorSecondsOfRuns = secondsOf(fr.walls)
 	res.FloorCPUSeconds = fr.tfCPU
 	res.FloorProviderCPUSeconds = fr.sample.ProviderCPUSeconds
 	res.FloorPeakRSSMB = fr.sample.ProviderPeakMB

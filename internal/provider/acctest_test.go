@@ -587,7 +587,7 @@ func captureID(resourceName string, into *string) func(*terraform.State) error {
 var merchantKey = sync.OnceValues(func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) })
 
 // testMerchantKey is one merchant key for every test sandbox: generating one per test is slow.
-func testMerchantKey(t *testing.T) (*rsa.PrivateKey, []byte) {
+func testMerchantKey(t testing.TB) (*rsa.PrivateKey, []byte) {
 	t.Helper()
 	key, err := merchantKey()
 	if err != nil {

@@ -24,7 +24,6 @@ import (
 
 	"github.com/arthawork/terraform-provider-cards/internal/cardsapi"
 	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
-	"github.com/arthawork/terraform-provider-cards/internal/signing"
 )
 
 func testAccVirtualCardConfig(sb *testSandbox, frozen bool, pinVersion int) string {
@@ -641,14 +640,7 @@ func activeCardState(b *testing.B) tfsdk.State {
 // sandbox over HTTP. make bench measures the same with Terraform; this isolates our share.
 func BenchmarkCardRefresh(b *testing.B) {
 	ctx := context.Background()
-	key, err := merchantKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	keyPEM, err := signing.EncodePrivateKeyPKCS8(key)
-	if err != nil {
-		b.Fatal(err)
-	}
+	key, keyPEM := testMerchantKey(b)
 	sb, err := sandbox.Start(sandbox.Options{PublicKey: &key.PublicKey})
 	if err != nil {
 		b.Fatal(err)
