@@ -97,20 +97,9 @@ func kycConfig(t *testing.T, attrs map[string]tftypes.Value) tfsdk.Config {
 	var sr resource.SchemaResponse
 	(&cardResource{}).Schema(ctx, resource.SchemaRequest{}, &sr)
 	objType := sr.Schema.Type().TerraformType(ctx).(tftypes.Object) //nolint:forcetypeassert // a schema is an object
-	values := map[string]tftypes.Value{}
-	for name, typ := range objType.AttributeTypes {
-		values[name] = tftypes.NewValue(typ, nil)
-	}
-	kycType := objType.AttributeTypes["kyc"].(tftypes.Object) //nolint:forcetypeassert // kyc is an object
-	kyc := map[string]tftypes.Value{}
-	for name, typ := range kycType.AttributeTypes {
-		kyc[name] = tftypes.NewValue(typ, nil)
-		if v, ok := attrs[name]; ok {
-			kyc[name] = v
-		}
-	}
-	values["kyc"] = tftypes.NewValue(kycType, kyc)
-	return tfsdk.Config{Schema: sr.Schema, Raw: tftypes.NewValue(objType, values)}
+	kycType := objType.AttributeTypes["kyc"].(tftypes.Object)       //nolint:forcetypeassert // kyc is an object
+	kyc := objectWith(kycType, attrs)
+	return tfsdk.Config{Schema: sr.Schema, Raw: objectWith(objType, map[string]tftypes.Value{"kyc": kyc})}
 }
 
 func TestDocExpireDateValidator(t *testing.T) {

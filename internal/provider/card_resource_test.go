@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-version"
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -620,18 +619,21 @@ func activeCardState(b *testing.B) tfsdk.State {
 	ctx := context.Background()
 	var schema fwresource.SchemaResponse
 	(&cardResource{}).Schema(ctx, fwresource.SchemaRequest{}, &schema)
-	objectType := schema.Schema.Type().TerraformType(ctx).(tftypes.Object)
-	attrs := map[string]tftypes.Value{}
-	for name, t := range objectType.AttributeTypes {
-		attrs[name] = tftypes.NewValue(t, nil)
+	objectType := schema.Schema.Type().TerraformType(ctx).(tftypes.Object) //nolint:forcetypeassert // a schema is an object
+	raw := objectWith(objectType, cardStateAttributes("c-1", "p-1", cardsapi.CardStatusActive, "1234", "2030-12"))
+	return tfsdk.State{Schema: schema.Schema, Raw: raw}
+}
+
+// cardStateAttributes are the attributes a virtual card's state sets (the rest are null).
+func cardStateAttributes(id, programID, status, last4, expirationDate string) map[string]tftypes.Value {
+	return map[string]tftypes.Value{
+		"id":              tftypes.NewValue(tftypes.String, id),
+		"program_id":      tftypes.NewValue(tftypes.String, programID),
+		"frozen":          tftypes.NewValue(tftypes.Bool, false),
+		"status":          tftypes.NewValue(tftypes.String, status),
+		"card_last4":      tftypes.NewValue(tftypes.String, last4),
+		"expiration_date": tftypes.NewValue(tftypes.String, expirationDate),
 	}
-	attrs["id"] = tftypes.NewValue(tftypes.String, "c-1")
-	attrs["program_id"] = tftypes.NewValue(tftypes.String, "p-1")
-	attrs["frozen"] = tftypes.NewValue(tftypes.Bool, false)
-	attrs["status"] = tftypes.NewValue(tftypes.String, cardsapi.CardStatusActive)
-	attrs["card_last4"] = tftypes.NewValue(tftypes.String, "1234")
-	attrs["expiration_date"] = tftypes.NewValue(tftypes.String, "2030-12")
-	return tfsdk.State{Schema: schema.Schema, Raw: tftypes.NewValue(objectType, attrs)}
 }
 
 // BenchmarkCardRefresh is the provider's CPU and allocations for one card in a plan that
@@ -656,15 +658,7 @@ func BenchmarkCardRefresh(b *testing.B) {
 	}
 	sb.Settle()
 
-	server, err := providerserver.NewProtocol6WithError(&CardsProvider{version: "test", journalDir: b.TempDir()})()
-	if err != nil {
-		b.Fatal(err)
-	}
-	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	providerConfig := dynamicObject(b, schemas.Provider.ValueType(), map[string]tftypes.Value{
+	server, providerConfig := providerServerAndConfig(b, map[string]tftypes.Value{
 		"base_url":       tftypes.NewValue(tftypes.String, sb.URL),
 		"customer_token": tftypes.NewValue(tftypes.String, sb.CustomerToken),
 		"private_key":    tftypes.NewValue(tftypes.String, string(keyPEM)),
@@ -673,19 +667,17 @@ func BenchmarkCardRefresh(b *testing.B) {
 	if err != nil || hasErrors(configured.Diagnostics) {
 		b.Fatal(err, configured.Diagnostics)
 	}
-	cardType := schemas.ResourceSchemas["cards_card"].ValueType()
-	config := dynamicObject(b, cardType, map[string]tftypes.Value{
+	schemas, err := server.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cardType := schemas.ResourceSchemas["cards_card"].ValueType().(tftypes.Object) //nolint:forcetypeassert // a schema is an object
+	config := dynamicValue(b, objectWith(cardType, map[string]tftypes.Value{
 		"program_id": tftypes.NewValue(tftypes.String, seedPrograms[progVirtual]),
 		"frozen":     tftypes.NewValue(tftypes.Bool, false),
-	})
-	state := dynamicObject(b, cardType, map[string]tftypes.Value{
-		"id":              tftypes.NewValue(tftypes.String, string(applied.CardID)),
-		"program_id":      tftypes.NewValue(tftypes.String, seedPrograms[progVirtual]),
-		"frozen":          tftypes.NewValue(tftypes.Bool, false),
-		"status":          tftypes.NewValue(tftypes.String, "stale"), // the first Read writes the card's details
-		"card_last4":      tftypes.NewValue(tftypes.String, ""),
-		"expiration_date": tftypes.NewValue(tftypes.String, ""),
-	})
+	}))
+	// "stale": the first Read writes the card's details, the ones after it write nothing.
+	state := dynamicValue(b, objectWith(cardType, cardStateAttributes(string(applied.CardID), seedPrograms[progVirtual], "stale", "", "")))
 
 	for b.Loop() {
 		read, err := server.ReadResource(ctx, &tfprotov6.ReadResourceRequest{TypeName: "cards_card", CurrentState: state})
@@ -699,31 +691,4 @@ func BenchmarkCardRefresh(b *testing.B) {
 			b.Fatal(err, planned.Diagnostics)
 		}
 	}
-}
-
-// dynamicObject is an object of type t with the given attributes and every other one null, as
-// Terraform sends it.
-func dynamicObject(b *testing.B, t tftypes.Type, set map[string]tftypes.Value) *tfprotov6.DynamicValue {
-	b.Helper()
-	attrs := map[string]tftypes.Value{}
-	for name, at := range t.(tftypes.Object).AttributeTypes {
-		attrs[name] = tftypes.NewValue(at, nil)
-		if v, ok := set[name]; ok {
-			attrs[name] = v
-		}
-	}
-	v, err := tfprotov6.NewDynamicValue(t, tftypes.NewValue(t, attrs))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return &v
-}
-
-func hasErrors(diags []*tfprotov6.Diagnostic) bool {
-	for _, d := range diags {
-		if d.Severity == tfprotov6.DiagnosticSeverityError {
-			return true
-		}
-	}
-	return false
 }

@@ -418,10 +418,8 @@ func configureProvider(t *testing.T, attrs map[string]tftypes.Value) []*tfprotov
 		t.Fatal(err)
 	}
 	diags := validated.Diagnostics
-	for _, d := range diags {
-		if d.Severity == tfprotov6.DiagnosticSeverityError {
-			return diags
-		}
+	if hasErrors(diags) {
+		return diags
 	}
 	configured, err := server.ConfigureProvider(ctx, &tfprotov6.ConfigureProviderRequest{TerraformVersion: "1.11.4", Config: config})
 	if err != nil {
@@ -441,9 +439,11 @@ func validateProviderConfig(t *testing.T, attrs map[string]tftypes.Value) []*tfp
 	return validated.Diagnostics
 }
 
-func providerServerAndConfig(t *testing.T, attrs map[string]tftypes.Value) (tfprotov6.ProviderServer, *tfprotov6.DynamicValue) {
+// providerServerAndConfig is a fresh provider server, with a journal folder of its own, and
+// a provider configuration of attrs (every other attribute null).
+func providerServerAndConfig(t testing.TB, attrs map[string]tftypes.Value) (tfprotov6.ProviderServer, *tfprotov6.DynamicValue) {
 	t.Helper()
-	server, err := providerserver.NewProtocol6WithError(&CardsProvider{version: "test"})()
+	server, err := providerserver.NewProtocol6WithError(&CardsProvider{version: "test", journalDir: t.TempDir()})()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,21 +455,44 @@ func providerServerAndConfig(t *testing.T, attrs map[string]tftypes.Value) (tfpr
 	if !ok {
 		t.Fatalf("provider schema type is %T", schema.Provider.ValueType())
 	}
-	values := map[string]tftypes.Value{}
-	for name, attrType := range typ.AttributeTypes {
-		values[name] = tftypes.NewValue(attrType, nil)
-	}
-	for name, v := range attrs {
+	for name := range attrs {
 		if _, known := typ.AttributeTypes[name]; !known {
 			t.Fatalf("no provider attribute %q", name)
 		}
-		values[name] = v
 	}
-	config, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, values))
+	return server, dynamicValue(t, objectWith(typ, attrs))
+}
+
+// objectWith is an object of type typ holding attrs and every other attribute null, as
+// Terraform sends an object that sets only some.
+func objectWith(typ tftypes.Object, attrs map[string]tftypes.Value) tftypes.Value {
+	values := map[string]tftypes.Value{}
+	for name, attrType := range typ.AttributeTypes {
+		values[name] = tftypes.NewValue(attrType, nil)
+		if v, ok := attrs[name]; ok {
+			values[name] = v
+		}
+	}
+	return tftypes.NewValue(typ, values)
+}
+
+// dynamicValue is v as the plugin protocol carries it.
+func dynamicValue(t testing.TB, v tftypes.Value) *tfprotov6.DynamicValue {
+	t.Helper()
+	dv, err := tfprotov6.NewDynamicValue(v.Type(), v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return server, &config
+	return &dv
+}
+
+func hasErrors(diags []*tfprotov6.Diagnostic) bool {
+	for _, d := range diags {
+		if d.Severity == tfprotov6.DiagnosticSeverityError {
+			return true
+		}
+	}
+	return false
 }
 
 func diagnosticsText(diags []*tfprotov6.Diagnostic) string {
