@@ -907,8 +907,8 @@ const privateKeyImported = "imported"
 
 // setFromDetails copies what state may hold of a card: never the number or CVV. It reports
 // whether that changed anything, so that Read writes the state only then: writing the whole
-// model reflects over it, 150 µs of CPU per card (BenchmarkCardStateWrite), the largest cost of
-// a refresh of many cards after the request's signature.
+// model reflects over it, 150 µs of CPU per card (BenchmarkCardStateWrite), which was the
+// largest cost of our own code in a refresh after signing the request.
 func (m *cardResourceModel) setFromDetails(d *cardsapi.CardDetails) (changed bool) {
 	before := *m
 	m.Status = types.StringValue(d.CardStatus)
