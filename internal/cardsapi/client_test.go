@@ -6,11 +6,14 @@ import (
 	"errors"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -441,3 +444,42 @@ type cancelOnWarn struct {
 }
 
 func (l *cancelOnWarn) Warn(context.Context, string, map[string]any) { l.cancel() }
+
+// Terraform runs up to -parallelism operations at once against one host. Each wave of
+// concurrent calls must reuse the connections of the last: a fresh one costs a TCP (and, on
+// the real platform, a TLS) handshake. go-cleanhttp's pooled transport keeps only
+// GOMAXPROCS+1 idle connections per host, so it closed most of them after every wave.
+func TestConcurrentCallsReuseConnections(t *testing.T) {
+	const concurrent = 50
+	var dialed atomic.Int32
+	var arrived sync.WaitGroup
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		arrived.Done()
+		arrived.Wait() // hold every answer until the whole wave is in flight: one connection each
+		writeJSON(w, 200, `{}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dialed.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c, _ := newTestClient(t, srv.URL)
+
+	for wave := range 3 {
+		arrived.Add(concurrent)
+		var calls sync.WaitGroup
+		for range concurrent {
+			calls.Go(func() {
+				if _, err := c.MerchantInformation(t.Context()); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		calls.Wait()
+		if got := dialed.Load(); got != concurrent {
+			t.Fatalf("after wave %d of %d concurrent calls: %d connections opened, want %d", wave+1, concurrent, got, concurrent)
+		}
+	}
+}
