@@ -67,8 +67,8 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("refresh: walls %v, floor's %v; want %d runs of each", r.WallSecondsOfRuns, r.FloorSecondsOfRuns, refreshRuns)
 		case !r.CardsOK:
 			t.Errorf("%s: the sandbox holds %s, want %d %s", r.Phase, r.SandboxCards, r.N, expectedStatus(r.Phase))
-		case r.RequestsPerCard <= 0 || len(r.Requests) == 0:
-			t.Errorf("%s: no requests counted (%v)", r.Phase, r.Counters)
+		case r.RequestsPerCard <= 0 || len(r.Requests) == 0 || r.ConnectionsOpened <= 0:
+			t.Errorf("%s: no requests or connections counted (%v)", r.Phase, r.Counters)
 		case r.WallSeconds <= 0 || r.FloorSeconds <= 0 || r.OracleSeconds <= 0:
 			t.Errorf("%s: wall %.2f s, floor %.2f s, oracle %.2f s: not measured", r.Phase, r.WallSeconds, r.FloorSeconds, r.OracleSeconds)
 		}

@@ -478,9 +478,9 @@ func Observations(rep *Report) []string {
 		if r.Phase != PhaseRefresh || !r.OK {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s refresh: %.1f s, %.2f× the floor of %.1f s; %.2f requests per card (%s).%s%s", caseLabel(r),
-			r.WallSeconds, r.RatioToFloor, r.FloorSeconds, r.RequestsPerCard, requestList(r.Requests), runsNote(r),
-			refreshCPU(r, rep.Machine.CPUs)))
+		out = append(out, fmt.Sprintf("%s refresh: %.1f s, %.2f× the floor of %.1f s; %.2f requests per card (%s) on %d connections.%s%s",
+			caseLabel(r), r.WallSeconds, r.RatioToFloor, r.FloorSeconds, r.RequestsPerCard, requestList(r.Requests),
+			r.ConnectionsOpened, runsNote(r), refreshCPU(r, rep.Machine.CPUs)))
 	}
 	if cpu := cpuObservation(rep); cpu != "" {
 		out = append(out, cpu)
@@ -527,7 +527,7 @@ func phaseObservation(r Result) string {
 		line += fmt.Sprintf(" %.2f requests per card more than the minimum of %d (%s).", extra, r.MinimalRequestsPerCard,
 			requestList(r.Requests))
 	}
-	return line
+	return line + fmt.Sprintf(" The sandbox accepted %d connections.", r.ConnectionsOpened)
 }
 
 // providerLogObservation is what the provider's log says of a phase: the apply calls, the

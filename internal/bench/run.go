@@ -117,6 +117,9 @@ type Result struct {
 	Throttled               int            `json:"throttled"` // 429s of the platform's rate limit (Op.ratelimited)
 	ThrottledErrors         int            `json:"throttled_errors"`
 	Counters                map[string]int `json:"counters"` // every sandbox counter of the phase
+	// TCP connections the sandbox accepted in the phase (its counter connections.opened): with
+	// connections reused, about P per provider process that sends requests.
+	ConnectionsOpened int `json:"connections_opened"`
 
 	PeakRSSMB           float64 `json:"peak_rss_mb"` // the provider process's peak resident set
 	ProviderProcesses   int     `json:"provider_processes"`
@@ -557,7 +560,7 @@ func (e *Env) result(ph Phase, c Case, s Settings, r phaseRun, floor *floorRun) 
 	res := Result{Phase: ph, N: c.N, Parallelism: c.P, RateLimit: c.RateLimit,
 		LatencyMS: s.Latency.Milliseconds(), TaskDelayMS: s.TaskDelay.Milliseconds(),
 		WallSeconds: round(r.wall.Seconds(), 2), WallSecondsOfRuns: secondsOf(r.walls),
-		Requests: requests, Throttled: throttled, Counters: r.counters,
+		Requests: requests, Throttled: throttled, Counters: r.counters, ConnectionsOpened: r.counters["connections.opened"],
 		PeakRSSMB: r.sample.ProviderPeakMB, ProviderProcesses: r.sample.ProviderProcesses,
 		ProviderCPUSeconds: r.sample.ProviderCPUSeconds, TerraformPeakRSSMB: r.sample.TerraformPeakMB,
 		TerraformCPUSeconds: r.tfCPU, SandboxCPUSeconds: r.sandboxCPU, OtherCPUSeconds: r.otherCPU,

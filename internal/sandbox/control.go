@@ -169,6 +169,8 @@ func (s *Server) Settle() {
 //	                 authentication: not processed, not counted as faulted
 //	unknown          requests to a path under /api/v1 that is no operation
 //	webhook.attempts, webhook.delivered   webhook POSTs tried and acknowledged
+//	connections.opened  TCP connections accepted by a started sandbox (Start), the
+//	                 control endpoints' included
 //
 // So "exactly one card was created" is Counters()["ApplyCard.processed"] == 1.
 func (s *Server) Counters() map[string]int { return s.stats.snapshot() }

@@ -230,3 +230,20 @@ func TestControlNewFaultsStatusNamesRateLimit(t *testing.T) {
 		t.Fatalf("POST rate-limit: %d", code)
 	}
 }
+
+func TestCountersCountConnectionsOpened(t *testing.T) {
+	r, c := startSandbox(t, Options{})
+	for range 3 {
+		mustStatus(t, c.get("/MerchantInformation/Merchant"), http.StatusOK)
+	}
+	if got := r.Counters()["connections.opened"]; got != 1 {
+		t.Fatalf("3 requests on one keep-alive connection: %d connections counted", got)
+	}
+	c.hc = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	for range 2 {
+		mustStatus(t, c.get("/MerchantInformation/Merchant"), http.StatusOK)
+	}
+	if got := r.Counters()["connections.opened"]; got != 3 {
+		t.Fatalf("then 2 requests without keep-alive: %d connections counted, want 3", got)
+	}
+}

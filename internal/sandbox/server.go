@@ -309,7 +309,7 @@ func StartAt(addr string, opts Options) (*Running, error) {
 		Server:        s,
 		Addr:          ln.Addr().String(),
 		CustomerToken: s.opts.CustomerToken,
-		http:          &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second},
+		http:          &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second, ConnState: s.countConnections},
 	}
 	if s.priv != nil {
 		if r.PrivateKeyPEM, err = signing.EncodePrivateKeyPKCS8(s.priv); err != nil {
@@ -333,6 +333,14 @@ func StartAt(addr string, opts Options) (*Running, error) {
 		}
 	}()
 	return r, nil
+}
+
+// countConnections counts the TCP connections accepted (Counters' connections.opened): a
+// client that reuses its connections opens about one per request it has in flight at once.
+func (s *Server) countConnections(_ net.Conn, state http.ConnState) {
+	if state == http.StateNew {
+		s.stats.inc("connections.opened")
+	}
 }
 
 // dialableHost turns a wildcard listen address into one a local client can dial.
