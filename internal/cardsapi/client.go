@@ -211,23 +211,26 @@ func checkConfig(cfg Config) error {
 // newHTTPClient copies the caller's client (or starts from a pooled one) and never follows
 // redirects: Go would turn a redirected POST into a body-less GET, and the signature covers
 // what was sent. A redirect surfaces as an error naming the target.
-//
-// The pooled transport keeps as many idle connections to the platform as it keeps in all:
-// every call goes to one host, up to Terraform's -parallelism at once, and go-cleanhttp's
-// GOMAXPROCS+1 per host closed most connections after each wave, so the next wave paid a new
-// TCP and TLS handshake per request.
 func newHTTPClient(base *http.Client) *http.Client {
 	var hc http.Client
 	if base != nil {
 		hc = *base // copy: the caller's client stays untouched
 	}
 	if hc.Transport == nil {
-		t := cleanhttp.DefaultPooledTransport()
-		t.MaxIdleConnsPerHost = t.MaxIdleConns
-		hc.Transport = t
+		hc.Transport = pooledTransport()
 	}
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &hc
+}
+
+// pooledTransport is go-cleanhttp's pooled transport keeping as many idle connections to the
+// platform as it keeps in all. Every call goes to one host, up to Terraform's -parallelism at
+// once, and go-cleanhttp's GOMAXPROCS+1 per host closed most connections after each wave, so
+// the next wave paid a new TCP and TLS handshake per request (BenchmarkConcurrentCallsOverTLS).
+func pooledTransport() *http.Transport {
+	t := cleanhttp.DefaultPooledTransport()
+	t.MaxIdleConnsPerHost = t.MaxIdleConns
+	return t
 }
 
 // validateBaseURL checks raw (CheckBaseURL) and returns it without a trailing slash.

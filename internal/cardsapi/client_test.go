@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"errors"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-cleanhttp"
 	"github.com/shopspring/decimal"
 
 	"github.com/arthawork/terraform-provider-cards/internal/signing"
@@ -481,5 +483,54 @@ func TestConcurrentCallsReuseConnections(t *testing.T) {
 		if got := dialed.Load(); got != concurrent {
 			t.Fatalf("after wave %d of %d concurrent calls: %d connections opened, want %d", wave+1, concurrent, got, concurrent)
 		}
+	}
+}
+
+// BenchmarkConcurrentCallsOverTLS is one wave of 50 concurrent calls against a TLS server per
+// iteration, through go-cleanhttp's pooled transport as it comes and through ours: what a
+// TLS handshake per reopened connection costs, which the plain-HTTP sandbox cannot show.
+func BenchmarkConcurrentCallsOverTLS(b *testing.B) {
+	const concurrent = 50
+	for _, pool := range []struct {
+		name      string
+		transport func() *http.Transport
+	}{
+		{"go-cleanhttp", cleanhttp.DefaultPooledTransport},
+		{"ours", pooledTransport},
+	} {
+		b.Run(pool.name, func(b *testing.B) {
+			var opened atomic.Int32
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				writeJSON(w, 200, `{}`)
+			}))
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					opened.Add(1)
+				}
+			}
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes cut short when the pool closes a connection
+			srv.StartTLS()
+			b.Cleanup(srv.Close)
+			transport := pool.transport()
+			transport.TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
+			c, err := New(Config{BaseURL: srv.URL, CustomerToken: testToken, PrivateKey: testKey(b),
+				HTTPClient: &http.Client{Transport: transport}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				var calls sync.WaitGroup
+				for range concurrent {
+					calls.Go(func() {
+						if _, err := c.MerchantInformation(b.Context()); err != nil {
+							b.Error(err)
+						}
+					})
+				}
+				calls.Wait()
+			}
+			b.ReportMetric(float64(opened.Load())/float64(b.N), "conns/op")
+		})
 	}
 }
