@@ -165,7 +165,7 @@ func TestPercentile(t *testing.T) {
 func TestOpCounts(t *testing.T) {
 	req, total, throttled := opCounts(map[string]int{
 		"ApplyCard": 10, "ApplyCard.processed": 10, "CardDetails": 25, "CardDetails.processed": 20,
-		"CardDetails.ratelimited": 5, "ApplyCard.ratelimited": 0, "webhook.attempts": 3,
+		"CardDetails.ratelimited": 5, "ApplyCard.ratelimited": 0, "webhook.attempts": 3, "connections.opened": 7,
 	})
 	if total != 35 || throttled != 5 || req["ApplyCard"] != 10 || req["CardDetails"] != 25 || len(req) != 2 {
 		t.Errorf("requests %v total %d throttled %d", req, total, throttled)

@@ -117,8 +117,9 @@ type Result struct {
 	Throttled               int            `json:"throttled"` // 429s of the platform's rate limit (Op.ratelimited)
 	ThrottledErrors         int            `json:"throttled_errors"`
 	Counters                map[string]int `json:"counters"` // every sandbox counter of the phase
-	// TCP connections the sandbox accepted in the phase (its counter connections.opened): with
-	// connections reused, about P per provider process that sends requests.
+	// TCP connections the sandbox accepted in the phase (its counter connections.opened; the
+	// harness's control requests reuse one opened before): with connections reused, about P
+	// per provider process that sends requests.
 	ConnectionsOpened int `json:"connections_opened"`
 
 	PeakRSSMB           float64 `json:"peak_rss_mb"` // the provider process's peak resident set

@@ -223,13 +223,18 @@ func newHTTPClient(base *http.Client) *http.Client {
 	return &hc
 }
 
-// pooledTransport is go-cleanhttp's pooled transport keeping as many idle connections to the
-// platform as it keeps in all. Every call goes to one host, up to Terraform's -parallelism at
-// once, and go-cleanhttp's GOMAXPROCS+1 per host closed most connections after each wave, so
-// the next wave paid a new TCP and TLS handshake per request (BenchmarkConcurrentCallsOverTLS).
+// pooledTransport is go-cleanhttp's pooled transport, with two changes (API.md §1):
+//   - the one host it talks to may keep all 100 of the pool's idle connections. Over
+//     HTTP/1.1, go-cleanhttp's GOMAXPROCS+1 per host made each wave of Terraform's parallel
+//     calls reopen most connections, a TCP and TLS handshake each
+//     (BenchmarkConcurrentCallsOverTLS);
+//   - an idle connection is closed after 30 s, not 90, before the idle timeout of most load
+//     balancers (60 s and more): a POST sent as the platform closes its connection could not be
+//     told unprocessed.
 func pooledTransport() *http.Transport {
 	t := cleanhttp.DefaultPooledTransport()
 	t.MaxIdleConnsPerHost = t.MaxIdleConns
+	t.IdleConnTimeout = 30 * time.Second
 	return t
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -452,37 +453,56 @@ func (l *cancelOnWarn) Warn(context.Context, string, map[string]any) { l.cancel(
 // the real platform, a TLS) handshake. go-cleanhttp's pooled transport keeps only
 // GOMAXPROCS+1 idle connections per host, so it closed most of them after every wave.
 func TestConcurrentCallsReuseConnections(t *testing.T) {
-	const concurrent = 50
-	var dialed atomic.Int32
-	var arrived sync.WaitGroup
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		arrived.Done()
-		arrived.Wait() // hold every answer until the whole wave is in flight: one connection each
-		writeJSON(w, 200, `{}`)
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			dialed.Add(1)
+	// More calls at once than go-cleanhttp keeps idle per host, on any machine up to 89 cores.
+	concurrent := min(pooledTransport().MaxIdleConnsPerHost, max(50, runtime.GOMAXPROCS(0)+11))
+	const waves = 3
+	var wave atomic.Pointer[barrier]
+	var answered atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if wave.Load().arriveAndWait(r.Context()) { // the whole wave in flight: one connection each
+			answered.Add(1)
+			writeJSON(w, 200, `{}`)
 		}
-	}
+	}))
+	opened := countConnections(srv)
 	srv.Start()
 	t.Cleanup(srv.Close)
 	c, _ := newTestClient(t, srv.URL)
 
-	for wave := range 3 {
-		arrived.Add(concurrent)
-		var calls sync.WaitGroup
-		for range concurrent {
-			calls.Go(func() {
-				if _, err := c.MerchantInformation(t.Context()); err != nil {
-					t.Error(err)
-				}
-			})
+	for i := range waves {
+		wave.Store(newBarrier(concurrent))
+		callsInWave(t, c, concurrent)
+		// The first wave opens a connection per call, the next reuse them. Three spare allow for
+		// a connection Go's transport did not pool: it waits at most 50 ms to learn that the
+		// request was written.
+		if got := int(opened.Load()); got < concurrent || got > concurrent+3 {
+			t.Fatalf("after wave %d of %d concurrent calls: %d connections opened, want %d", i+1, concurrent, got, concurrent)
 		}
-		calls.Wait()
-		if got := dialed.Load(); got != concurrent {
-			t.Fatalf("after wave %d of %d concurrent calls: %d connections opened, want %d", wave+1, concurrent, got, concurrent)
-		}
+	}
+	if got := int(answered.Load()); got != waves*concurrent {
+		t.Errorf("the server answered %d calls, want %d", got, waves*concurrent)
+	}
+}
+
+// barrier holds requests until n have arrived, or a request's context ends (arriveAndWait
+// then reports false).
+type barrier struct {
+	n       int32
+	arrived atomic.Int32
+	all     chan struct{}
+}
+
+func newBarrier(n int) *barrier { return &barrier{n: int32(n), all: make(chan struct{})} }
+
+func (b *barrier) arriveAndWait(ctx context.Context) bool {
+	if b.arrived.Add(1) == b.n {
+		close(b.all)
+	}
+	select {
+	case <-b.all:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
@@ -499,38 +519,48 @@ func BenchmarkConcurrentCallsOverTLS(b *testing.B) {
 		{"ours", pooledTransport},
 	} {
 		b.Run(pool.name, func(b *testing.B) {
-			var opened atomic.Int32
 			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 				writeJSON(w, 200, `{}`)
 			}))
-			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-				if s == http.StateNew {
-					opened.Add(1)
-				}
-			}
+			opened := countConnections(srv)
 			srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes cut short when the pool closes a connection
 			srv.StartTLS()
 			b.Cleanup(srv.Close)
 			transport := pool.transport()
-			transport.TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
+			transport.TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
 			c, err := New(Config{BaseURL: srv.URL, CustomerToken: testToken, PrivateKey: testKey(b),
 				HTTPClient: &http.Client{Transport: transport}})
 			if err != nil {
 				b.Fatal(err)
 			}
-			b.ResetTimer()
 			for b.Loop() {
-				var calls sync.WaitGroup
-				for range concurrent {
-					calls.Go(func() {
-						if _, err := c.MerchantInformation(b.Context()); err != nil {
-							b.Error(err)
-						}
-					})
-				}
-				calls.Wait()
+				callsInWave(b, c, concurrent)
 			}
 			b.ReportMetric(float64(opened.Load())/float64(b.N), "conns/op")
 		})
 	}
+}
+
+// countConnections counts the connections srv (not started yet) accepts.
+func countConnections(srv *httptest.Server) *atomic.Int32 {
+	var opened atomic.Int32
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	return &opened
+}
+
+// callsInWave makes n MerchantInformation calls at once and returns when all have answered.
+func callsInWave(tb testing.TB, c *Client, n int) {
+	var calls sync.WaitGroup
+	for range n {
+		calls.Go(func() {
+			if _, err := c.MerchantInformation(tb.Context()); err != nil {
+				tb.Error(err)
+			}
+		})
+	}
+	calls.Wait()
 }

@@ -69,7 +69,14 @@ func StartSandbox(s SandboxSpec) (*Sandbox, error) {
 		return nil, fmt.Errorf("the sandbox announced %q, not a loopback URL", api)
 	}
 	return &Sandbox{child: c, APIURL: api, Addr: u.Host, KeyFile: s.KeyFile,
-		control: strings.TrimSuffix(api, "/api/v1") + "/sandbox", http: &http.Client{Timeout: s.ControlTimeout}}, nil
+		control: strings.TrimSuffix(api, "/api/v1") + "/sandbox", http: controlClient(s.ControlTimeout)}, nil
+}
+
+// controlClient is the HTTP client of the control endpoints. Its idle connection never times
+// out (http.DefaultTransport's does after 90 s), so the harness opens no connection of its own
+// during a phase and the sandbox's connections.opened counts the provider's alone.
+func controlClient(timeout time.Duration) *http.Client {
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{}}
 }
 
 // waitReady waits for the sandbox's ready file and returns the URL in it; it stops a sandbox

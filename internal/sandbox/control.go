@@ -152,7 +152,8 @@ func (s *Server) Settle() {
 	s.update(func(now time.Time) { s.settleLocked(now) })
 }
 
-// Counters returns per-operation request counts. Keys, with Op an operation name such as
+// Counters returns per-operation request counts, and the connections accepted. Keys, with Op
+// an operation name such as
 // "ApplyCard" (see the Op* constants):
 //
 //	Op               every request routed to Op, whatever became of it
