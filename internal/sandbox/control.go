@@ -153,8 +153,7 @@ func (s *Server) Settle() {
 }
 
 // Counters returns per-operation request counts, and the connections accepted. Keys, with Op
-// an operation name such as
-// "ApplyCard" (see the Op* constants):
+// an operation name such as "ApplyCard" (see the Op* constants):
 //
 //	Op               every request routed to Op, whatever became of it
 //	Op.processed     requests Op acted on: the state change was made (card created, top-up
