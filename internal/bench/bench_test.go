@@ -61,6 +61,9 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s of the no-op provider (the floor) failed; log %s", r.Phase, r.FloorLog)
 		case !r.OracleOK:
 			t.Errorf("%s of the oracle failed; log %s", r.Phase, r.OracleLog)
+		case r.OracleRateLimit != r.RateLimit:
+			t.Errorf("%s: the oracle was paced to %g requests a second, the case's rate limit is %g", r.Phase,
+				r.OracleRateLimit, r.RateLimit)
 		case r.Phase == PhaseRefresh && (r.PlanEmpty == nil || !*r.PlanEmpty):
 			t.Errorf("the refresh plan was not empty; see %s", r.Log)
 		case r.Phase == PhaseRefresh && (len(r.WallSecondsOfRuns) != refreshRuns || len(r.FloorSecondsOfRuns) != refreshRuns):

@@ -86,17 +86,17 @@ func PlatformBound(ph Phase, c Case, s Settings) time.Duration {
 	return bound
 }
 
-// OracleSleeps is what the oracle's calls take in a phase: each create, update or delete one
-// card's critical path after Terraform's refresh read of it, and each read one latency. The
-// oracle is the no-op provider made to take exactly the platform's time: the best any
+// OracleApplyRequests is how many requests each of the oracle's creates, updates and deletes
+// makes, with the task delay after the first: one card's critical path after Terraform's
+// refresh read of it, which is the oracle's Read (one request). The oracle is the no-op
+// provider made to take exactly the platform's time (internal/bench/noop): the best any
 // provider could do, with Terraform's own time around and between the waves in it.
-func OracleSleeps(ph Phase, s Settings) (apply, read time.Duration) {
-	m := MinimalPerCard[ph]
-	onPath := m.Latencies
+func OracleApplyRequests(ph Phase) int {
+	onPath := MinimalPerCard[ph].Latencies
 	if ph != PhaseCreate {
 		onPath-- // Terraform's refresh read, the oracle's read
 	}
-	return time.Duration(onPath)*s.Latency + time.Duration(m.TaskDelays)*s.TaskDelay, s.Latency
+	return onPath
 }
 
 // deriveFromModel fills in what the model says of a measured result: the minimal requests,

@@ -53,16 +53,14 @@ func TestPlatformBound(t *testing.T) {
 }
 
 func TestOracleTakesThePlatformsTime(t *testing.T) {
-	s := IssueSettings // L = 20 ms, D = 2 s
-	for ph, want := range map[Phase]time.Duration{
-		PhaseCreate:  2040 * time.Millisecond, // ApplyCard + the look, and the task
-		PhaseUpdate:  2040 * time.Millisecond, // CardFreeze + the look (the refresh read is the oracle's read)
-		PhaseDestroy: 2040 * time.Millisecond,
+	for ph, want := range map[Phase]int{
+		PhaseCreate:  2, // ApplyCard + the look, with the task between
+		PhaseUpdate:  2, // CardFreeze + the look (the refresh read is the oracle's read)
+		PhaseDestroy: 2,
 		PhaseRefresh: 0,
 	} {
-		apply, read := OracleSleeps(ph, s)
-		if apply != want || read != s.Latency {
-			t.Errorf("OracleSleeps(%s) = %s, %s; want %s, %s", ph, apply, read, want, s.Latency)
+		if got := OracleApplyRequests(ph); got != want {
+			t.Errorf("OracleApplyRequests(%s) = %d, want %d", ph, got, want)
 		}
 	}
 	// N = 100, P = 50: ideal 4.08 s. An oracle of 5.1 s scores 1.25 by itself, and a wall of
@@ -74,7 +72,8 @@ func TestOracleTakesThePlatformsTime(t *testing.T) {
 		t.Errorf("ideal %v, oracle ratio %v, best %v, ratio to best %v; want 4.08, 1.25, 5.1, 1.2", res.IdealSeconds,
 			res.OracleRatio, res.BestSeconds, res.RatioToBest)
 	}
-	// With a rate limit the ideal can be longer than the oracle, which has none: best = ideal.
+	// The ideal can be longer than the oracle (an earlier run's oracle had no rate limit, and
+	// the ideal's N × requests / R leaves out the bucket's first R tokens): best = ideal.
 	res = Result{Phase: PhaseUpdate, N: 100, Parallelism: 50, RateLimit: 50, LatencyMS: 20, TaskDelayMS: 2000,
 		WallSeconds: 7.2, FloorSeconds: 1, OracleSeconds: 5.3}
 	res.deriveFromModel()
@@ -394,5 +393,22 @@ func TestMedianRunReportsTheMedianAndNeverHidesAFailure(t *testing.T) {
 	}
 	if got, _ := medianRun(PhaseCreate, run(0)); got.wall != walls[0] || got.walls != nil {
 		t.Errorf("create: got %s with walls %v, want its one run of %s and no list", got.wall, got.walls, walls[0])
+	}
+}
+
+func TestOracleOfARateLimitedCaseIsComparedOnlyWhenPaced(t *testing.T) {
+	paced := Result{Phase: PhaseCreate, RateLimit: 50, OracleRateLimit: 50, OracleSeconds: 5.8, OracleRatio: 1.42, Ratio: 1.74}
+	unpaced := Result{Phase: PhaseCreate, RateLimit: 50, OracleSeconds: 5.0, OracleRatio: 1.23, Ratio: 1.74}
+	if got := oracleCell(paced); got != "5.80 (1.42)" {
+		t.Errorf("paced oracle's cell %q, want its seconds and ratio", got)
+	}
+	if got := oracleCell(unpaced); got != "5.00 (no R)" {
+		t.Errorf("unpaced oracle's cell %q, want it marked as having no rate limit", got)
+	}
+	for _, r := range []Result{paced, unpaced} {
+		obs := phaseObservation(r)
+		if want := r.OracleRateLimit > 0; strings.Contains(obs, "pacing itself to its rate limit") != want {
+			t.Errorf("oracle paced to %g: observation %q", r.OracleRateLimit, obs)
+		}
 	}
 }

@@ -185,11 +185,14 @@ func writeSettings(w printf, rep *Report) {
 	w("* Floor: the same phase, with the same N, configuration and `-parallelism`, on `noop_card` resources of a no-op provider " +
 		"built with the same terraform-plugin-framework (`internal/bench/noop`: the schema of `cards_card`, CRUD doing nothing), " +
 		"measured in the same run right before the cases of that N and P.\n")
-	apply, read := OracleSleeps(PhaseCreate, rep.Settings)
-	w("* Oracle: the floor's lifecycle again, with the no-op provider taking exactly the platform's time: each create, "+
-		"update and delete sleeps one card's critical path after Terraform's refresh read (%s here) and each read sleeps "+
-		"L (%s). It makes no request and has nothing to learn: its wall time is the best any provider can do under "+
-		"Terraform on this machine, and its ratio what such a provider would score.\n\n", apply, read)
+	w("* Oracle: the floor's lifecycle again, with the no-op provider taking exactly the platform's time: each read is "+
+		"one request, which takes L (%s), and each create, update and delete the %d requests of one card's critical path "+
+		"after Terraform's refresh read, with D (%s) after the first. With a rate limit R it paces its requests to a bucket "+
+		"like the platform's (R tokens, refilled at R a second; its own in each provider process, and full when it starts): "+
+		"never refused, never waiting out a Retry-After (make bench paces it up to N = %d, for time; an oracle cell "+
+		"marked \"no R\" is the unpaced one). It has nothing to learn: its wall time is the best any provider can "+
+		"do under Terraform on this machine, and its ratio what such a provider would score.\n\n",
+		rep.Settings.Latency, OracleApplyRequests(PhaseCreate), rep.Settings.TaskDelay, FullSuite().OracleRateLimitUpToN)
 
 	w("## Command\n\n```shell\n%s\n```\n\n", rep.Command)
 	w("Logs of every Terraform command (stdout `*.out`, stderr with the provider's log `*.log`) and of the sandbox are under " +
@@ -211,8 +214,8 @@ func writeIdeal(w printf) {
 		"requests / R. *floor* = the no-op provider's time for the phase. *ideal* = max(platform, floor); *ratio* = wall / ideal "+
 		"(the issue's measure). *oracle* = the oracle's time for the phase; *best* = max(ideal, oracle), *×best* = wall / best. "+
 		"The ideal adds Terraform's own time only where it is longer than the platform's; the oracle also has it where it "+
-		"comes before, after and between the platform's waves, which no provider can overlap. Neither models how a rate "+
-		"limit's bucket meets requests that come in waves. "+
+		"comes before, after and between the platform's waves, which no provider can overlap, and with R how the bucket "+
+		"meets requests that come in waves, which the ideal does not model. "+
 		"A refresh, the shortest phase and the only one that can run again without changing what the next starts from, is "+
 		"measured %d times, ours, the floor's and the oracle's alike; each reports its run of median wall time. "+
 		"For refresh the platform bound is only N / R when R is set (otherwise ⌈N/P⌉ × L, below the floor), so without R its "+
@@ -376,7 +379,7 @@ func targetRules() []targetRule {
 		rules = append(rules, targetRule{name: fmt.Sprintf("%s: ratio ≤ %.1f", ph, TargetRatio), applies: inPhase(ph),
 			ok: func(r Result) bool { return r.Ratio > 0 && r.Ratio <= TargetRatio },
 			show: func(r Result) string {
-				if r.OracleRatio > 0 && r.RateLimit == 0 { // the oracle knows no rate limit
+				if r.OracleRatio > 0 && r.oracleHadTheRateLimit() {
 					return fmt.Sprintf("%.2f (the oracle's %.2f)", r.Ratio, r.OracleRatio)
 				}
 				return fmt.Sprintf("%.2f", r.Ratio)
@@ -516,9 +519,13 @@ func phaseObservation(r Result) string {
 			r.FloorBeforeApplySeconds, r.FloorAfterApplySeconds)
 	}
 	switch {
-	case r.OracleSeconds > 0 && r.RateLimit == 0:
-		line += fmt.Sprintf(" The oracle, a provider taking exactly the platform's time, took %.1f s (ratio %.2f): the wall is "+
-			"%.2f× the best possible, %.1f s.", r.OracleSeconds, r.OracleRatio, r.RatioToBest, r.BestSeconds)
+	case r.OracleSeconds > 0 && r.oracleHadTheRateLimit():
+		paced := ""
+		if r.RateLimit > 0 {
+			paced = " and pacing itself to its rate limit"
+		}
+		line += fmt.Sprintf(" The oracle, a provider taking exactly the platform's time%s, took %.1f s (ratio %.2f): the wall "+
+			"is %.2f× the best possible, %.1f s.", paced, r.OracleSeconds, r.OracleRatio, r.RatioToBest, r.BestSeconds)
 	case r.OracleSeconds > 0:
 		line += fmt.Sprintf(" The oracle, a provider taking exactly the platform's time without its rate limit, took %.1f s: "+
 			"the wall is %.2f× the best possible, %.1f s.", r.OracleSeconds, r.RatioToBest, r.BestSeconds)
@@ -630,16 +637,20 @@ func summaryTable(results []Result) string {
 }
 
 // oracleCell is "5.04 (1.23)": the oracle's seconds and its ratio ("–" without an oracle);
-// with a rate limit, which the oracle does not have, its ratio is not one to compare.
+// with a rate limit the oracle did not have, its ratio is not one to compare.
 func oracleCell(r Result) string {
 	switch {
 	case r.OracleSeconds <= 0:
 		return "–"
-	case r.RateLimit > 0:
+	case !r.oracleHadTheRateLimit():
 		return secs(r.OracleSeconds) + " (no R)"
 	}
 	return fmt.Sprintf("%s (%.2f)", secs(r.OracleSeconds), r.OracleRatio)
 }
+
+// oracleHadTheRateLimit: the oracle paced itself to the case's rate limit, or neither had one.
+// (The oracles of earlier runs had none; their results have no oracle_rate_limit.)
+func (r Result) oracleHadTheRateLimit() bool { return r.OracleRateLimit == r.RateLimit }
 
 func ratioCell(v float64) string {
 	if v <= 0 {

@@ -8,10 +8,16 @@
 // left out the framework's work on the card's forty attributes, which every read and plan
 // pays.)
 //
-// Run with NOOP_APPLY_SLEEP and NOOP_READ_SLEEP (Go durations), its Create, Update and Delete
-// and its Read sleep that long: a provider that takes exactly the platform's time and nothing
-// more (the benchmark's oracle). Terraform's own scheduling of the waves is then all that
-// separates its wall time from the platform's bound.
+// Run with NOOP_LATENCY and NOOP_TASK_DELAY (Go durations) and NOOP_APPLY_REQUESTS, it is the
+// benchmark's oracle, a provider that takes exactly the platform's time and nothing more: each
+// Read is one request (it takes the latency L), and each Create, Update and Delete makes
+// NOOP_APPLY_REQUESTS of them with the task delay D after the first. Terraform's own
+// scheduling of the waves is then all that separates its wall time from the platform's
+// bound. With NOOP_RATE_LIMIT (requests per second) each request first takes a token from a
+// bucket like the platform's (as many tokens as requests a second, refilled at that rate): a
+// client that knows the limit and paces itself to it, never refused and never waiting a
+// Retry-After. The bucket is this process's and starts full; the platform's is shared by
+// every process of a command, so the oracle can only be faster than the platform allows.
 //
 // The benchmark builds it as terraform-provider-noop and points a dev_overrides entry for
 // registry.terraform.io/bench/noop at it.
@@ -22,7 +28,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log"
+	"math"
 	"os"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -33,6 +41,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"golang.org/x/time/rate"
 
 	cards "github.com/arthawork/terraform-provider-cards/internal/provider"
 )
@@ -40,15 +49,55 @@ import (
 // Address is the source address the benchmark's configurations use.
 const Address = "registry.terraform.io/bench/noop"
 
-// Sleeps of the oracle (zero: the floor, no sleep).
-var applySleep, readSleep = sleepFromEnv("NOOP_APPLY_SLEEP"), sleepFromEnv("NOOP_READ_SLEEP")
+// The oracle's platform (zero: the floor, which takes no time).
+var (
+	latency       = durationFromEnv("NOOP_LATENCY")
+	taskDelay     = durationFromEnv("NOOP_TASK_DELAY")
+	applyRequests = int(numberFromEnv("NOOP_APPLY_REQUESTS"))
+	bucket        = bucketFromEnv("NOOP_RATE_LIMIT") // nil: no rate limit
+)
 
-func sleepFromEnv(name string) time.Duration {
+func durationFromEnv(name string) time.Duration {
 	d, err := time.ParseDuration(os.Getenv(name))
 	if err != nil && os.Getenv(name) != "" {
 		log.Fatalf("%s: %v", name, err)
 	}
 	return d
+}
+
+func numberFromEnv(name string) float64 {
+	v, err := strconv.ParseFloat(os.Getenv(name), 64)
+	if err != nil && os.Getenv(name) != "" || v < 0 {
+		log.Fatalf("%s: want a number, 0 or more: %q", name, os.Getenv(name))
+	}
+	return v
+}
+
+// bucketFromEnv is the sandbox's bucket for the rate limit in name (internal/sandbox/ratelimit.go).
+func bucketFromEnv(name string) *rate.Limiter {
+	perSecond := numberFromEnv(name)
+	if perSecond == 0 {
+		return nil
+	}
+	return rate.NewLimiter(rate.Limit(perSecond), max(1, int(math.Ceil(perSecond))))
+}
+
+// request is one request to the oracle's platform: a token of its bucket, then the latency.
+func request(ctx context.Context) {
+	if bucket != nil {
+		_ = bucket.Wait(ctx) // fails only when Terraform cancels, and then nothing waits for us
+	}
+	time.Sleep(latency)
+}
+
+// apply is a create, update or delete: its requests, with the task delay after the first.
+func apply(ctx context.Context) {
+	for i := range applyRequests {
+		if i == 1 {
+			time.Sleep(taskDelay)
+		}
+		request(ctx)
+	}
 }
 
 func main() {
@@ -93,25 +142,25 @@ func (card) Schema(ctx context.Context, req resource.SchemaRequest, resp *resour
 func (card) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	time.Sleep(applySleep)
+	apply(ctx)
 	resp.State.Raw = applied(req.Plan, tftypes.NewValue(tftypes.String, hex.EncodeToString(b[:])))
 	tflog.Info(ctx, "noop applied") // one line per apply call: the benchmark reads when they ran
 }
 
 // Read keeps the state as it is (the framework copies it into the response).
-func (card) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {
-	time.Sleep(readSleep)
+func (card) Read(ctx context.Context, _ resource.ReadRequest, _ *resource.ReadResponse) {
+	request(ctx)
 }
 
 func (card) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	time.Sleep(applySleep)
+	apply(ctx)
 	resp.State.Raw = applied(req.Plan, tftypes.Value{})
 	tflog.Info(ctx, "noop applied")
 }
 
 // Delete does nothing: the framework removes the resource from the state.
 func (card) Delete(ctx context.Context, _ resource.DeleteRequest, _ *resource.DeleteResponse) {
-	time.Sleep(applySleep)
+	apply(ctx)
 	tflog.Info(ctx, "noop applied")
 }
 
