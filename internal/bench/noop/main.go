@@ -101,7 +101,7 @@ func apply(ctx context.Context) {
 }
 
 func main() {
-	cards.DefaultPluginLogLevels() // as the cards provider: no framework TRACE logs nobody asked for
+	cards.DefaultPluginLogLevels(Address) // as the cards provider: no TRACE logs nobody asked for
 	if err := providerserver.Serve(context.Background(), newProvider, providerserver.ServeOpts{Address: Address}); err != nil {
 		log.Fatal(err)
 	}
