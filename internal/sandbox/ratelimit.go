@@ -24,13 +24,20 @@ func validateRateLimit(perSecond float64) error {
 	return nil
 }
 
-// set installs a full bucket of max(1, ⌈perSecond⌉) tokens refilled at perSecond.
-func (rl *rateLimiter) set(perSecond float64) {
-	var lim *rate.Limiter
-	if perSecond > 0 {
-		burst := int(math.Min(math.Ceil(perSecond), math.MaxInt32))
-		lim = rate.NewLimiter(rate.Limit(perSecond), max(1, burst))
+// NewRateBucket is a rate limit of perSecond requests a second as the sandbox enforces it: a
+// full bucket of max(1, ⌈perSecond⌉) tokens, refilled at perSecond (nil for 0: no limit). The
+// benchmark's oracle paces itself to the same bucket (internal/bench/noop).
+func NewRateBucket(perSecond float64) *rate.Limiter {
+	if perSecond <= 0 {
+		return nil
 	}
+	burst := int(math.Min(math.Ceil(perSecond), math.MaxInt32))
+	return rate.NewLimiter(rate.Limit(perSecond), max(1, burst))
+}
+
+// set installs a full bucket for perSecond (NewRateBucket).
+func (rl *rateLimiter) set(perSecond float64) {
+	lim := NewRateBucket(perSecond)
 	rl.mu.Lock()
 	rl.perSecond, rl.lim = perSecond, lim
 	rl.mu.Unlock()

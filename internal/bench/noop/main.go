@@ -28,7 +28,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log"
-	"math"
 	"os"
 	"strconv"
 	"time"
@@ -41,9 +40,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
-	"golang.org/x/time/rate"
 
 	cards "github.com/arthawork/terraform-provider-cards/internal/provider"
+	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 )
 
 // Address is the source address the benchmark's configurations use.
@@ -54,7 +53,7 @@ var (
 	latency       = durationFromEnv("NOOP_LATENCY")
 	taskDelay     = durationFromEnv("NOOP_TASK_DELAY")
 	applyRequests = int(numberFromEnv("NOOP_APPLY_REQUESTS"))
-	bucket        = bucketFromEnv("NOOP_RATE_LIMIT") // nil: no rate limit
+	bucket        = sandbox.NewRateBucket(numberFromEnv("NOOP_RATE_LIMIT")) // the platform's; nil: no rate limit
 )
 
 func durationFromEnv(name string) time.Duration {
@@ -71,15 +70,6 @@ func numberFromEnv(name string) float64 {
 		log.Fatalf("%s: want a number, 0 or more: %q", name, os.Getenv(name))
 	}
 	return v
-}
-
-// bucketFromEnv is the sandbox's bucket for the rate limit in name (internal/sandbox/ratelimit.go).
-func bucketFromEnv(name string) *rate.Limiter {
-	perSecond := numberFromEnv(name)
-	if perSecond == 0 {
-		return nil
-	}
-	return rate.NewLimiter(rate.Limit(perSecond), max(1, int(math.Ceil(perSecond))))
 }
 
 // request is one request to the oracle's platform: a token of its bucket, then the latency.
