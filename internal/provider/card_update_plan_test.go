@@ -1,10 +1,21 @@
 package provider
 
 import (
+	"context"
+	"errors"
+	"os"
 	"slices"
 	"testing"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/arthawork/terraform-provider-cards/internal/journal"
 )
 
 func TestPlanCardUpdate(t *testing.T) {
@@ -63,6 +74,57 @@ func TestPlanCardUpdate(t *testing.T) {
 			}
 			if u.operates() != tc.operates || u.changesStatus() != tc.changesStatus || u.needsProgram() != (len(tc.steps) > 0) {
 				t.Errorf("operates %t changesStatus %t needsProgram %t", u.operates(), u.changesStatus(), u.needsProgram())
+			}
+		})
+	}
+}
+
+// A plan equal to its state changes nothing on a settled card, and resumes issuing on a
+// settling one; either way it confirms the card's journal entry (ModifyPlan's fast path).
+func TestCardModifyPlan_unchangedPlan(t *testing.T) {
+	ctx := context.Background()
+	var schemaResp resource.SchemaResponse
+	(&cardResource{}).Schema(ctx, resource.SchemaRequest{}, &schemaResp)
+	for _, tc := range []struct {
+		status      string
+		wantWarning string // "": none, and status stays known
+	}{
+		{status: "Active"},
+		{status: "Frozen"},
+		{status: "Pending", wantWarning: "This plan resumes issuing a card"},
+		{status: "AwaitingBinding", wantWarning: "This plan binds a physical card"},
+		{status: "UnderAudit", wantWarning: "This plan resumes issuing a card"}, // a status the provider does not know
+	} {
+		t.Run(tc.status, func(t *testing.T) {
+			dir := t.TempDir()
+			entry := journalOfEarlierRun(t, dir, journal.KindCard, "fp", "prog-1", "", "card-1", time.Now())
+			j, err := journal.Open(dir, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			state := tfsdk.State{Schema: schemaResp.Schema, Raw: tftypes.NewValue(schemaResp.Schema.Type().TerraformType(ctx), nil)}
+			for name, value := range map[string]attr.Value{"id": types.StringValue("card-1"), "program_id": types.StringValue("prog-1"),
+				"status": types.StringValue(tc.status), "frozen": types.BoolValue(tc.status == "Frozen")} {
+				if diags := state.SetAttribute(ctx, path.Root(name), value); diags.HasError() {
+					t.Fatal(diags)
+				}
+			}
+			plan := tfsdk.Plan(state)
+			resp := &resource.ModifyPlanResponse{Plan: plan}
+			(&cardResource{journal: j}).ModifyPlan(ctx, resource.ModifyPlanRequest{State: state, Plan: plan, Config: tfsdk.Config(state)}, resp)
+			if resp.Diagnostics.HasError() {
+				t.Fatalf("diagnostics: %v", resp.Diagnostics)
+			}
+			var status types.String
+			resp.Plan.GetAttribute(ctx, path.Root("status"), &status)
+			switch {
+			case tc.wantWarning == "" && (len(resp.Diagnostics) != 0 || status.IsUnknown()):
+				t.Errorf("diagnostics %v, status %v: want an unchanged plan", resp.Diagnostics, status)
+			case tc.wantWarning != "" && (resp.Diagnostics.WarningsCount() != 1 || resp.Diagnostics[0].Summary() != tc.wantWarning || !status.IsUnknown()):
+				t.Errorf("diagnostics %v, status %v: want the warning %q and status unknown", resp.Diagnostics, status, tc.wantWarning)
+			}
+			if _, err := os.Stat(entry); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the journal entry of card-1 is still there (%v): the plan did not confirm it", err)
 			}
 		})
 	}
