@@ -372,27 +372,63 @@ func TestCasesSuiteParsesTheList(t *testing.T) {
 
 // A refresh is measured refreshRuns times and reports its median run with every wall time; a
 // run that failed is reported instead, however the others went.
-func TestMedianRunReportsTheMedianAndNeverHidesAFailure(t *testing.T) {
+func TestMedianOfReportsTheMedianAndNeverHidesAFailure(t *testing.T) {
 	walls := []time.Duration{3 * time.Second, 1 * time.Second, 2 * time.Second}
-	run := func(fail int) func(int) (phaseRun, error) {
-		return func(attempt int) (phaseRun, error) {
-			r := phaseRun{phase: PhaseRefresh, wall: walls[attempt-1], stderrPath: fmt.Sprintf("refresh-%d.log", attempt)}
-			if attempt == fail {
-				r.exit = 2
-			}
-			return r, nil
-		}
+	var runs []phaseRun
+	for i, wall := range walls {
+		runs = append(runs, phaseRun{phase: PhaseRefresh, wall: wall, stderrPath: fmt.Sprintf("refresh-%d.log", i+1)})
 	}
-	got, err := medianRun(PhaseRefresh, run(0))
-	if err != nil || got.wall != 2*time.Second || got.stderrPath != "refresh-3.log" || !slices.Equal(got.walls, walls) {
-		t.Errorf("median of %v: got the run of %s (%s), walls %v, %v; want the third run, of 2s, with every wall", walls,
-			got.wall, got.stderrPath, got.walls, err)
+	if got := medianOf(runs); got.wall != 2*time.Second || got.stderrPath != "refresh-3.log" || !slices.Equal(got.walls, walls) {
+		t.Errorf("median of %v: got the run of %s (%s), walls %v; want the third run, of 2s, with every wall", walls,
+			got.wall, got.stderrPath, got.walls)
 	}
-	if got, _ := medianRun(PhaseRefresh, run(2)); got.ok() || got.stderrPath != "refresh-2.log" {
+	failed := slices.Clone(runs[:2])
+	failed[1].exit = 2
+	if got := medianOf(failed); got.ok() || got.stderrPath != "refresh-2.log" {
 		t.Errorf("with the second run failing: got %s (exit %d), want the failed run", got.stderrPath, got.exit)
 	}
-	if got, _ := medianRun(PhaseCreate, run(0)); got.wall != walls[0] || got.walls != nil {
-		t.Errorf("create: got %s with walls %v, want its one run of %s and no list", got.wall, got.walls, walls[0])
+	if got := medianOf(runs[:1]); got.wall != walls[0] || got.walls != nil {
+		t.Errorf("one run: got %s with walls %v, want its one run of %s and no list", got.wall, got.walls, walls[0])
+	}
+}
+
+// Lifecycles run in step: phase by phase, and a refresh's runs in turns; a lifecycle whose run
+// fails runs that phase no more, and reports the failed run.
+func TestRunInStepTakesTurnsAndStopsALifecycleAtItsFailure(t *testing.T) {
+	var order []string
+	reported := map[string][]string{}
+	lifecycleOf := func(name string, failAt string) *lifecycle {
+		return &lifecycle{
+			dir:    filepath.Join(t.TempDir(), name),
+			config: func(ph Phase) string { return string(ph) },
+			run: func(ph Phase, attempt int) (phaseRun, error) {
+				run := fmt.Sprintf("%s-%d", ph, attempt)
+				order = append(order, name+":"+run)
+				r := phaseRun{phase: ph, wall: time.Duration(attempt) * time.Second, stderrPath: run}
+				if run == failAt {
+					r.exit = 1
+				}
+				return r, nil
+			},
+			done: func(ph Phase, r phaseRun) error {
+				reported[name] = append(reported[name], r.stderrPath)
+				return nil
+			},
+		}
+	}
+	if err := runInStep([]*lifecycle{lifecycleOf("floor", ""), lifecycleOf("ours", "refresh-1")}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"floor:create-1", "ours:create-1", "floor:refresh-1", "ours:refresh-1", "floor:refresh-2", "floor:refresh-3",
+		"floor:update-1", "ours:update-1", "floor:destroy-1", "ours:destroy-1"}
+	if !slices.Equal(order, want) {
+		t.Errorf("runs in the order %v, want %v", order, want)
+	}
+	if got, want := reported["floor"], []string{"create-1", "refresh-2", "update-1", "destroy-1"}; !slices.Equal(got, want) {
+		t.Errorf("the floor reported %v, want %v (the median refresh)", got, want)
+	}
+	if got, want := reported["ours"], []string{"create-1", "refresh-1", "update-1", "destroy-1"}; !slices.Equal(got, want) {
+		t.Errorf("ours reported %v, want %v (the failed refresh)", got, want)
 	}
 }
 

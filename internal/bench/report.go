@@ -217,7 +217,9 @@ func writeIdeal(w printf) {
 		"comes before, after and between the platform's waves, which no provider can overlap, and with R how the bucket "+
 		"meets requests that come in waves, which the ideal does not model. "+
 		"A refresh, the shortest phase and the only one that can run again without changing what the next starts from, is "+
-		"measured %d times, ours, the floor's and the oracle's alike; each reports its run of median wall time. "+
+		"measured %d times, ours, the floor's and the oracle's alike, in turns; each reports its run of median wall time. "+
+		"Each phase of ours runs right after the same phase of its floor and oracle, so that all three meet the machine as "+
+		"it is then (a case with a rate limit reuses the floor measured with its N and P). "+
 		"For refresh the platform bound is only N / R when R is set (otherwise ⌈N/P⌉ × L, below the floor), so without R its "+
 		"ideal is the floor. Terraform's own refresh before update and destroy reads each card once: that is the first "+
 		"CardDetails in their minimums.\n\n", refreshRuns)

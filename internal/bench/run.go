@@ -222,28 +222,23 @@ func runsOf(ph Phase) int {
 	return 1
 }
 
-// medianRun measures phase ph runsOf(ph) times (run gets the attempt, from 1) and returns the
-// run of median wall time with every run's wall time, or the first run that failed: a run that
-// failed is never hidden behind one that did not.
-func medianRun(ph Phase, run func(attempt int) (phaseRun, error)) (phaseRun, error) {
-	var runs []phaseRun
-	for attempt := 1; attempt <= runsOf(ph); attempt++ {
-		r, err := run(attempt)
-		if err != nil || !r.ok() {
-			return r, err
-		}
-		runs = append(runs, r)
+// medianOf returns, of the runs of one phase (in the order made), the run of median wall
+// time with every run's wall time, or the last run when it failed: the runs stop at the first
+// that fails, and a run that failed is never hidden behind one that did not.
+func medianOf(runs []phaseRun) phaseRun {
+	if last := runs[len(runs)-1]; !last.ok() {
+		return last
 	}
 	walls := make([]time.Duration, len(runs))
 	for i, r := range runs {
 		walls[i] = r.wall
 	}
-	slices.SortStableFunc(runs, func(a, b phaseRun) int { return cmp.Compare(a.wall, b.wall) })
-	median := runs[len(runs)/2]
+	sorted := slices.SortedStableFunc(slices.Values(runs), func(a, b phaseRun) int { return cmp.Compare(a.wall, b.wall) })
+	median := sorted[len(sorted)/2]
 	if len(walls) > 1 {
 		median.walls = walls
 	}
-	return median, nil
+	return median
 }
 
 // ok is exit 0, and for refresh exit 0 of -detailed-exitcode: no changes.
@@ -423,56 +418,91 @@ type floorRun struct {
 	oracleRateLimit float64 // the rate limit the oracle was paced to (0: none)
 }
 
-// runFloor runs the lifecycle on N no-op resources with -parallelism=P, then again as the
-// oracle of settings s without a rate limit, in dir/oracle.
-func (e *Env) runFloor(dir string, n, p int, s Settings) (*floorRun, error) {
-	floor, err := e.runNoop(dir, "floor", n, p, func(Phase) []string { return nil })
-	if err != nil {
-		return nil, err
-	}
-	oracle, err := e.runOracle(filepath.Join(dir, "oracle"), Case{N: n, P: p}, s)
-	return &floorRun{floor: floor, oracle: oracle}, err
+// lifecycle is one run of the phases the suite measures in step with others: ours (the cards
+// provider against its sandbox), the floor or an oracle (the no-op provider).
+type lifecycle struct {
+	config func(ph Phase) string                         // the configuration of phase ph
+	dir    string                                        // its files, with the working directory dir/work
+	run    func(ph Phase, attempt int) (phaseRun, error) // one measured command
+	// done takes each phase's reported run (medianOf its runs), before the next phase starts.
+	done func(ph Phase, r phaseRun) error
 }
 
-// runOracle runs the lifecycle of case c on the no-op provider taking the platform's time in
-// each call, paced to the case's rate limit when it has one, in dir.
-func (e *Env) runOracle(dir string, c Case, s Settings) (map[Phase]phaseRun, error) {
+// runInStep runs lifecycles phase by phase, one after the other within a phase, and a phase
+// measured more than once (refresh) in turns: ours is compared with a floor and an oracle
+// measured moments before it, not minutes. The machine's speed drifts: in one run the
+// floor's refresh of 1000 cards took 5.0 s, and the oracle's, which does the same and sleeps
+// as well, 4.1 s the minute after.
+func runInStep(lcs []*lifecycle) error {
+	for _, lc := range lcs {
+		if err := harness.MkdirAll(filepath.Join(lc.dir, "work")); err != nil {
+			return err
+		}
+	}
+	for _, ph := range Phases {
+		runs := make([][]phaseRun, len(lcs))
+		for _, lc := range lcs {
+			if err := harness.WriteFile(filepath.Join(lc.dir, "work", "main.tf"), []byte(lc.config(ph))); err != nil {
+				return err
+			}
+		}
+		for attempt := 1; attempt <= runsOf(ph); attempt++ {
+			for i, lc := range lcs {
+				if attempt > 1 && !runs[i][len(runs[i])-1].ok() {
+					continue // a lifecycle's runs stop at the first that fails
+				}
+				r, err := lc.run(ph, attempt)
+				if err != nil {
+					return err
+				}
+				runs[i] = append(runs[i], r)
+			}
+		}
+		for i, lc := range lcs {
+			if err := lc.done(ph, medianOf(runs[i])); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// noopLifecycle is the lifecycle on N no-op resources with -parallelism=P in dir, each phase
+// with the environment env gives; each phase's reported run goes into runs.
+func (e *Env) noopLifecycle(dir, what string, n, p int, env func(Phase) []string, runs map[Phase]phaseRun) *lifecycle {
+	return &lifecycle{
+		dir:    dir,
+		config: func(ph Phase) string { return noopConfig(n, frozenIn(ph)) },
+		run: func(ph Phase, attempt int) (phaseRun, error) {
+			return e.terraform(dir, ph, attempt, p, noopExe, env(ph), nil), nil
+		},
+		done: func(ph Phase, r phaseRun) error {
+			if st, ok := providerLogStats(r.stderrPath, noopExe); ok && st.ApplyRPCs > 0 {
+				r.beforeApply = st.WindowStart.Sub(r.started)
+				r.afterApply = r.started.Add(r.wall).Sub(st.WindowEnd)
+			}
+			runs[ph] = r
+			e.Logf("%s N=%d P=%d %-7s %6.1fs exit %d%s", what, n, p, ph, r.wall.Seconds(), r.exit, problemNote(r))
+			return nil
+		},
+	}
+}
+
+// oracleLifecycle is the lifecycle of case c on the no-op provider taking the platform's time
+// in each call, paced to the case's rate limit when it has one, in dir.
+func (e *Env) oracleLifecycle(dir string, c Case, s Settings, runs map[Phase]phaseRun) *lifecycle {
 	what := "oracle"
 	if c.RateLimit > 0 {
 		what = fmt.Sprintf("oracle R=%g", c.RateLimit)
 	}
-	return e.runNoop(dir, what, c.N, c.P, func(ph Phase) []string {
+	return e.noopLifecycle(dir, what, c.N, c.P, func(ph Phase) []string {
 		env := []string{"NOOP_LATENCY=" + s.Latency.String(), "NOOP_TASK_DELAY=" + s.TaskDelay.String(),
 			fmt.Sprintf("NOOP_APPLY_REQUESTS=%d", OracleApplyRequests(ph))}
 		if c.RateLimit > 0 {
 			env = append(env, "NOOP_RATE_LIMIT="+strconv.FormatFloat(c.RateLimit, 'g', -1, 64))
 		}
 		return env
-	})
-}
-
-// runNoop runs the lifecycle on N no-op resources with -parallelism=P in dir, each phase with
-// the environment env gives.
-func (e *Env) runNoop(dir, what string, n, p int, env func(Phase) []string) (map[Phase]phaseRun, error) {
-	if err := harness.MkdirAll(filepath.Join(dir, "work")); err != nil {
-		return nil, err
-	}
-	runs := map[Phase]phaseRun{}
-	for _, ph := range Phases {
-		if err := harness.WriteFile(filepath.Join(dir, "work", "main.tf"), []byte(noopConfig(n, frozenIn(ph)))); err != nil {
-			return nil, err
-		}
-		r, _ := medianRun(ph, func(attempt int) (phaseRun, error) {
-			return e.terraform(dir, ph, attempt, p, noopExe, env(ph), nil), nil
-		})
-		if st, ok := providerLogStats(r.stderrPath, noopExe); ok && st.ApplyRPCs > 0 {
-			r.beforeApply = st.WindowStart.Sub(r.started)
-			r.afterApply = r.started.Add(r.wall).Sub(st.WindowEnd)
-		}
-		runs[ph] = r
-		e.Logf("%s N=%d P=%d %-7s %6.1fs exit %d%s", what, n, p, ph, r.wall.Seconds(), r.exit, problemNote(r))
-	}
-	return runs, nil
+	}, runs)
 }
 
 // providerLogStats reads the provider log of a phase's stderr (false when unreadable).
@@ -503,9 +533,10 @@ func expectedStatus(ph Phase) string {
 	return sandbox.CardStatusActive
 }
 
-// runCase runs the cards lifecycle of one case against its own sandbox and returns a result
-// per phase, with the floor's numbers.
-func (e *Env) runCase(dir string, c Case, s Settings, floor *floorRun) ([]Result, error) {
+// runCase runs the cards lifecycle of one case against its own sandbox, in step with the
+// no-op lifecycles noops (the floor and oracles measured for this case, if any), and returns a
+// result per phase with floor's numbers.
+func (e *Env) runCase(dir string, c Case, s Settings, floor *floorRun, noops []*lifecycle) ([]Result, error) {
 	if err := harness.MkdirAll(filepath.Join(dir, "work")); err != nil {
 		return nil, err
 	}
@@ -515,38 +546,33 @@ func (e *Env) runCase(dir string, c Case, s Settings, floor *floorRun) ([]Result
 	}
 	defer sb.Stop()
 	var results []Result
-	for _, ph := range Phases {
-		res, err := e.runPhase(dir, ph, c, s, sb, floor)
-		if err != nil {
-			return results, err
-		}
-		results = append(results, res)
+	ours := &lifecycle{
+		dir:    dir,
+		config: func(ph Phase) string { return cardsConfig(c.N, frozenIn(ph), sb.APIURL, sb.KeyFile) },
+		run: func(ph Phase, attempt int) (phaseRun, error) {
+			if err := sb.ResetCounters(); err != nil {
+				return phaseRun{}, err
+			}
+			r := e.terraform(dir, ph, attempt, c.P, providerExe, nil, sb)
+			counters, err := sb.Counters()
+			r.counters = counters
+			return r, err
+		},
+		done: func(ph Phase, r phaseRun) error {
+			res, err := e.phaseResult(ph, c, s, r, sb, floor)
+			results = append(results, res)
+			return err
+		},
 	}
-	return results, nil
+	return results, runInStep(append(noops, ours))
 }
 
-// runPhase runs one phase of a case and adds what the sandbox and the provider's log say.
-func (e *Env) runPhase(dir string, ph Phase, c Case, s Settings, sb *harness.Sandbox, floor *floorRun) (Result, error) {
-	cfg := cardsConfig(c.N, frozenIn(ph), sb.APIURL, sb.KeyFile)
-	if err := harness.WriteFile(filepath.Join(dir, "work", "main.tf"), []byte(cfg)); err != nil {
-		return Result{}, err
-	}
-	r, err := medianRun(ph, func(attempt int) (phaseRun, error) {
-		if err := sb.ResetCounters(); err != nil {
-			return phaseRun{}, err
-		}
-		r := e.terraform(dir, ph, attempt, c.P, providerExe, nil, sb)
-		counters, err := sb.Counters()
-		r.counters = counters
-		return r, err
-	})
-	if err != nil {
-		return Result{}, err
-	}
+// phaseResult is our run r of one phase, with what the sandbox and the provider's log say.
+func (e *Env) phaseResult(ph Phase, c Case, s Settings, r phaseRun, sb *harness.Sandbox, floor *floorRun) (Result, error) {
 	res := e.result(ph, c, s, r, floor)
 	summary, byStatus, total, err := cardStatuses(sb)
 	if err != nil {
-		return Result{}, err
+		return res, err
 	}
 	res.SandboxCards = summary
 	res.CardsOK = total == c.N && byStatus[expectedStatus(ph)] == c.N
@@ -711,25 +737,23 @@ func (e *Env) RunSuite(s Suite, command string) *Report {
 	}
 	floors := map[[2]int]*floorRun{}
 	for _, c := range s.Cases {
+		// The floor and the unpaced oracle of an N and P are measured with its first case, a
+		// paced oracle with its case, each in step with ours (runInStep).
+		var noops []*lifecycle
 		key := [2]int{c.N, c.P}
-		if floors[key] == nil {
-			fl, err := e.runFloor(filepath.Join(base, fmt.Sprintf("floor-n%d-p%d", c.N, c.P)), c.N, c.P, s.Settings)
-			if err != nil {
-				rep.Problems = append(rep.Problems, fmt.Sprintf("floor N=%d P=%d: %v", c.N, c.P, err))
-				continue
-			}
+		fl := floors[key]
+		if fl == nil {
+			fl = &floorRun{floor: map[Phase]phaseRun{}, oracle: map[Phase]phaseRun{}}
+			floorDir := filepath.Join(base, fmt.Sprintf("floor-n%d-p%d", c.N, c.P))
+			noops = append(noops, e.noopLifecycle(floorDir, "floor", c.N, c.P, func(Phase) []string { return nil }, fl.floor),
+				e.oracleLifecycle(filepath.Join(floorDir, "oracle"), Case{N: c.N, P: c.P}, s.Settings, fl.oracle))
 			floors[key] = fl
 		}
-		fl := floors[key]
 		if c.RateLimit > 0 && (s.OracleRateLimitUpToN == 0 || c.N <= s.OracleRateLimitUpToN) {
-			oracle, err := e.runOracle(filepath.Join(base, "oracle-"+c.Name()), c, s.Settings)
-			if err != nil {
-				rep.Problems = append(rep.Problems, fmt.Sprintf("oracle %s: %v", c, err))
-				continue
-			}
-			fl = &floorRun{floor: fl.floor, oracle: oracle, oracleRateLimit: c.RateLimit}
+			fl = &floorRun{floor: fl.floor, oracle: map[Phase]phaseRun{}, oracleRateLimit: c.RateLimit}
+			noops = append(noops, e.oracleLifecycle(filepath.Join(base, "oracle-"+c.Name()), c, s.Settings, fl.oracle))
 		}
-		results, err := e.runCase(filepath.Join(base, c.Name()), c, s.Settings, fl)
+		results, err := e.runCase(filepath.Join(base, c.Name()), c, s.Settings, fl, noops)
 		rep.Results = append(rep.Results, results...)
 		if err != nil {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", c, err))
