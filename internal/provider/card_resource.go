@@ -211,7 +211,9 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 	var state cardResourceModel
 	if !creating {
 		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		r.journal.Confirm(state.ID.ValueString()) // as in plansNothing
+		// This id is in a state Terraform saved: never adopt it for another resource, also when
+		// the run does not refresh (-refresh=false), where Read would not say so.
+		r.journal.Confirm(state.ID.ValueString())
 	}
 	if req.Plan.Raw.IsNull() {
 		if !creating {
@@ -282,10 +284,11 @@ func (r *cardResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRe
 }
 
 // plansNothing reports whether a plan equal to its state leaves the card as it is, which is
-// every card but a settling one: then it needs no more than the id and the status. Most cards
-// of a plan change nothing, and reading the whole model costs 0.1 ms a card alone and 4% of
-// the provider's CPU in a refresh of 1000 cards: terraform-plugin-framework compiles a
-// regular expression for each tfsdk tag on every Get (BENCHMARKS.md).
+// every card but a settling one, and then confirms its id as ModifyPlan does for every card in
+// state: it needs no more than the id and the status. Most cards of a plan change nothing,
+// and reading the whole model costs 0.1 ms a card alone and 4% of the provider's CPU in a
+// refresh of 1000 cards: terraform-plugin-framework compiles a regular expression for each
+// tfsdk tag on every Get (BENCHMARKS.md). A settling card is left to the rest of ModifyPlan.
 func (r *cardResource) plansNothing(ctx context.Context, state tfsdk.State, diags *diag.Diagnostics) bool {
 	var card cardResourceModel
 	diags.Append(state.GetAttribute(ctx, path.Root("id"), &card.ID)...)
@@ -293,10 +296,11 @@ func (r *cardResource) plansNothing(ctx context.Context, state tfsdk.State, diag
 	if diags.HasError() {
 		return true
 	}
-	// This id is in a state Terraform saved: never adopt it for another resource, also when
-	// the run does not refresh (-refresh=false), where Read would not say so.
+	if stillSettling(card) || awaitsBinding(card) {
+		return false
+	}
 	r.journal.Confirm(card.ID.ValueString())
-	return !stillSettling(card) && !awaitsBinding(card)
+	return true
 }
 
 // programList names the merchant's programs for a "not found" message.
