@@ -184,7 +184,7 @@ func writeSettings(w printf, rep *Report) {
 		"process and reads `VmHWM`/`VmRSS` from `/proc/<pid>/status`; the table shows the largest.\n")
 	w("* Floor: the same phase, with the same N, configuration and `-parallelism`, on `noop_card` resources of a no-op provider " +
 		"built with the same terraform-plugin-framework (`internal/bench/noop`: the schema of `cards_card`, CRUD doing nothing), " +
-		"measured in the same run right before the cases of that N and P.\n")
+		"measured in the same run: each phase right before ours, with the first case of that N and P.\n")
 	w("* Oracle: the floor's lifecycle again, with the no-op provider taking exactly the platform's time: each read is "+
 		"one request, which takes L (%s), and each create, update and delete the %d requests of one card's critical path "+
 		"after Terraform's refresh read, with D (%s) after the first. With a rate limit R it paces its requests to a bucket "+

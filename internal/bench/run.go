@@ -537,7 +537,7 @@ func expectedStatus(ph Phase) string {
 // no-op lifecycles noops (the floor and oracles measured for this case, if any), and returns a
 // result per phase with floor's numbers.
 func (e *Env) runCase(dir string, c Case, s Settings, floor *floorRun, noops []*lifecycle) ([]Result, error) {
-	if err := harness.MkdirAll(filepath.Join(dir, "work")); err != nil {
+	if err := harness.MkdirAll(dir); err != nil { // for the sandbox's files; runInStep makes dir/work
 		return nil, err
 	}
 	sb, err := e.startSandbox(dir, c, s)
@@ -560,8 +560,11 @@ func (e *Env) runCase(dir string, c Case, s Settings, floor *floorRun, noops []*
 		},
 		done: func(ph Phase, r phaseRun) error {
 			res, err := e.phaseResult(ph, c, s, r, sb, floor)
+			if err != nil {
+				return err
+			}
 			results = append(results, res)
-			return err
+			return nil
 		},
 	}
 	return results, runInStep(append(noops, ours))
@@ -572,7 +575,7 @@ func (e *Env) phaseResult(ph Phase, c Case, s Settings, r phaseRun, sb *harness.
 	res := e.result(ph, c, s, r, floor)
 	summary, byStatus, total, err := cardStatuses(sb)
 	if err != nil {
-		return res, err
+		return Result{}, err
 	}
 	res.SandboxCards = summary
 	res.CardsOK = total == c.N && byStatus[expectedStatus(ph)] == c.N
