@@ -188,7 +188,8 @@ func writeSettings(w printf, rep *Report) {
 	w("* Oracle: the floor's lifecycle again, with the no-op provider taking exactly the platform's time: each read is "+
 		"one request, which takes L (%s), and each create, update and delete the %d requests of one card's critical path "+
 		"after Terraform's refresh read, with D (%s) after the first. With a rate limit R it paces its requests to a bucket "+
-		"like the platform's (R tokens, refilled at R a second; its own in each provider process, and full when it starts): "+
+		"like the platform's (R tokens, refilled at R a second, full when the case starts), which every provider process of "+
+		"its lifecycle shares as the platform's is shared by every process of ours (`internal/bench/oracle_bucket.go`): "+
 		"never refused, never waiting out a Retry-After (make bench paces it up to N = %d, for time; an oracle cell "+
 		"marked \"no R\" is the unpaced one). It has nothing to learn: its wall time is the best any provider can "+
 		"do under Terraform on this machine, and its ratio what such a provider would score.\n\n",

@@ -489,17 +489,17 @@ func (e *Env) noopLifecycle(dir, what string, n, p int, env func(Phase) []string
 }
 
 // oracleLifecycle is the lifecycle of case c on the no-op provider taking the platform's time
-// in each call, paced to the case's rate limit when it has one, in dir.
-func (e *Env) oracleLifecycle(dir string, c Case, s Settings, runs map[Phase]phaseRun) *lifecycle {
+// in each call, in dir; paced to the case's rate limit by bucket when it has one (nil: unpaced).
+func (e *Env) oracleLifecycle(dir string, c Case, s Settings, bucket *oracleBucket, runs map[Phase]phaseRun) *lifecycle {
 	what := "oracle"
-	if c.RateLimit > 0 {
+	if bucket != nil {
 		what = fmt.Sprintf("oracle R=%g", c.RateLimit)
 	}
 	return e.noopLifecycle(dir, what, c.N, c.P, func(ph Phase) []string {
 		env := []string{"NOOP_LATENCY=" + s.Latency.String(), "NOOP_TASK_DELAY=" + s.TaskDelay.String(),
 			fmt.Sprintf("NOOP_APPLY_REQUESTS=%d", OracleApplyRequests(ph))}
-		if c.RateLimit > 0 {
-			env = append(env, "NOOP_RATE_LIMIT="+strconv.FormatFloat(c.RateLimit, 'g', -1, 64))
+		if bucket != nil {
+			env = append(env, "NOOP_RATE_BUCKET="+bucket.URL)
 		}
 		return env
 	}, runs)
@@ -742,6 +742,14 @@ func (e *Env) RunSuite(s Suite, command string) *Report {
 	for _, c := range s.Cases {
 		// The floor and the unpaced oracle of an N and P are measured with its first case, a
 		// paced oracle with its case, each in step with ours (runInStep).
+		var bucket *oracleBucket // the paced oracle's platform rate limit, for all its phases
+		if c.RateLimit > 0 && (s.OracleRateLimitUpToN == 0 || c.N <= s.OracleRateLimitUpToN) {
+			var err error
+			if bucket, err = startOracleBucket(c.RateLimit); err != nil {
+				rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", c, err))
+				continue
+			}
+		}
 		var noops []*lifecycle
 		key := [2]int{c.N, c.P}
 		fl := floors[key]
@@ -749,14 +757,15 @@ func (e *Env) RunSuite(s Suite, command string) *Report {
 			fl = &floorRun{floor: map[Phase]phaseRun{}, oracle: map[Phase]phaseRun{}}
 			floorDir := filepath.Join(base, fmt.Sprintf("floor-n%d-p%d", c.N, c.P))
 			noops = append(noops, e.noopLifecycle(floorDir, "floor", c.N, c.P, func(Phase) []string { return nil }, fl.floor),
-				e.oracleLifecycle(filepath.Join(floorDir, "oracle"), Case{N: c.N, P: c.P}, s.Settings, fl.oracle))
+				e.oracleLifecycle(filepath.Join(floorDir, "oracle"), Case{N: c.N, P: c.P}, s.Settings, nil, fl.oracle))
 			floors[key] = fl
 		}
-		if c.RateLimit > 0 && (s.OracleRateLimitUpToN == 0 || c.N <= s.OracleRateLimitUpToN) {
+		if bucket != nil {
 			fl = &floorRun{floor: fl.floor, oracle: map[Phase]phaseRun{}, oracleRateLimit: c.RateLimit}
-			noops = append(noops, e.oracleLifecycle(filepath.Join(base, "oracle-"+c.Name()), c, s.Settings, fl.oracle))
+			noops = append(noops, e.oracleLifecycle(filepath.Join(base, "oracle-"+c.Name()), c, s.Settings, bucket, fl.oracle))
 		}
 		results, err := e.runCase(filepath.Join(base, c.Name()), c, s.Settings, fl, noops)
+		bucket.Close()
 		rep.Results = append(rep.Results, results...)
 		if err != nil {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("%s: %v", c, err))

@@ -13,11 +13,10 @@
 // Read is one request (it takes the latency L), and each Create, Update and Delete makes
 // NOOP_APPLY_REQUESTS of them with the task delay D after the first. Terraform's own
 // scheduling of the waves is then all that separates its wall time from the platform's
-// bound. With NOOP_RATE_LIMIT (requests per second) each request first takes a token from a
-// bucket like the platform's (as many tokens as requests a second, refilled at that rate): a
-// client that knows the limit and paces itself to it, never refused and never waiting a
-// Retry-After. The bucket is this process's and starts full; the platform's is shared by
-// every process of a command, so the oracle can only be faster than the platform allows.
+// bound. With NOOP_RATE_BUCKET (a URL the benchmark serves) each request first takes a token
+// from a bucket like the platform's, which every process of the oracle's lifecycle shares, as
+// the platform's is shared by every process of ours: a client that knows the limit and paces
+// itself to it, never refused and never waiting out a Retry-After.
 //
 // The benchmark builds it as terraform-provider-noop and points a dev_overrides entry for
 // registry.terraform.io/bench/noop at it.
@@ -27,7 +26,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log"
+	"net/http"
 	"os"
 	"strconv"
 	"time"
@@ -42,7 +43,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	cards "github.com/arthawork/terraform-provider-cards/internal/provider"
-	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 )
 
 // Address is the source address the benchmark's configurations use.
@@ -53,7 +53,9 @@ var (
 	latency       = durationFromEnv("NOOP_LATENCY")
 	taskDelay     = durationFromEnv("NOOP_TASK_DELAY")
 	applyRequests = int(numberFromEnv("NOOP_APPLY_REQUESTS"))
-	bucket        = sandbox.NewRateBucket(numberFromEnv("NOOP_RATE_LIMIT")) // the platform's; nil: no rate limit
+	bucketURL     = os.Getenv("NOOP_RATE_BUCKET") // the platform's rate limit (internal/bench/oracle_bucket.go); "": none
+	// bucketClient keeps a connection for each of Terraform's parallel calls.
+	bucketClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 100}}
 )
 
 func durationFromEnv(name string) time.Duration {
@@ -74,10 +76,31 @@ func numberFromEnv(name string) float64 {
 
 // request is one request to the oracle's platform: a token of its bucket, then the latency.
 func request(ctx context.Context) {
-	if bucket != nil {
-		_ = bucket.Wait(ctx) // fails only when Terraform cancels, and then nothing waits for us
+	if bucketURL != "" {
+		takeToken(ctx)
 	}
 	time.Sleep(latency)
+}
+
+// takeToken returns once the platform's bucket lets a request go. A bucket that cannot be
+// reached ends the process, so that the phase fails rather than run unpaced.
+func takeToken(ctx context.Context) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, bucketURL, nil)
+	if err != nil {
+		log.Fatalf("NOOP_RATE_BUCKET: %v", err)
+	}
+	resp, err := bucketClient.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return // Terraform cancelled, and then nothing waits for us
+		}
+		log.Fatalf("noop: the oracle's rate bucket: %v", err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		log.Fatalf("noop: the oracle's rate bucket answered %s", resp.Status)
+	}
 }
 
 // apply is a create, update or delete: its requests, with the task delay after the first.
