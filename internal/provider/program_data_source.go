@@ -98,7 +98,7 @@ var programMoneyAttributes = []struct{ name, description string }{
 	{"atm_balance_inquiry_fee", "Fee per ATM balance inquiry."},
 	{"monthly_recharge_limit", "Most that can be loaded onto a card per month."},
 	{"daily_recharge_limit", "Most that can be loaded onto a card per day."},
-	{"single_recharge_limit", "Most that one top-up may load; a larger `cards_card_topup` is refused by the platform."},
+	{"single_recharge_limit", "Most that one top-up may load; the provider stops a larger `cards_card_topup` before any money moves."},
 	{"per_payment_limit", "Most one payment may spend."},
 	{"atm_daily_withdrawal_limit", "Most that can be withdrawn at ATMs per day."},
 	{"spending_limit", "Spending limit of a card."},

@@ -140,8 +140,8 @@ func (p *CardsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 				Optional:            true,
 				Validators:          []validator.String{durationValidator{}},
 			},
-			"card_status_map":  statusMapAttribute("card", cardsapi.CardStatuses),
-			"topup_status_map": statusMapAttribute("top-up", cardsapi.TopUpStatuses),
+			"card_status_map":  statusMapAttribute("card", cardsapi.CardStatuses, `{ Normal = "Active" }`),
+			"topup_status_map": statusMapAttribute("top-up", cardsapi.TopUpStatuses, `{ Done = "Success" }`),
 		},
 	}
 }

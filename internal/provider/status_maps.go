@@ -14,13 +14,14 @@ import (
 )
 
 // statusMapAttribute is the provider setting that maps the platform's names of card or top-up
-// statuses onto the lifecycle statuses the provider knows (docs/index.md, "Status names").
-func statusMapAttribute(what string, statuses []string) schema.MapAttribute {
+// statuses onto the lifecycle statuses the provider knows (docs/index.md, "Status names");
+// example is a valid value of it.
+func statusMapAttribute(what string, statuses []string, example string) schema.MapAttribute {
 	return schema.MapAttribute{
 		MarkdownDescription: fmt.Sprintf("Maps the platform's names of %s statuses onto the ones the provider knows "+
-			"(%s), without case, e.g. `{ Normal = \"Active\" }`. The vendor's documentation does not list these names; "+
+			"(%s), without case, e.g. `%s`. The vendor's documentation does not list these names; "+
 			"set this when the platform uses others, as an error naming the status will tell you.",
-			what, "`"+strings.Join(statuses, "`, `")+"`"),
+			what, "`"+strings.Join(statuses, "`, `")+"`", example),
 		Optional:    true,
 		ElementType: types.StringType,
 		Validators: []validator.Map{
