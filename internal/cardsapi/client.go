@@ -45,6 +45,10 @@ type Config struct {
 	PollInitial           time.Duration // first wait interval, default 500ms
 	PollMax               time.Duration // cap of backed-off interval, default 10s
 	HTTPClient            *http.Client  // optional base client (tests); retryablehttp wraps it
+	// BaseURLOrigin says where BaseURL came from ("the default", an attribute, an environment
+	// variable): an error that no connection could be made names it, since a wrong or
+	// forgotten base URL is the usual cause.
+	BaseURLOrigin string
 
 	// CardStatusMap and TopUpStatusMap translate the platform's status names into this
 	// client's (platform name -> one of CardStatuses / TopUpStatuses, without case).
@@ -91,18 +95,19 @@ const (
 
 // Client calls the Cards API. It is safe for concurrent use; all callers share its rate limit.
 type Client struct {
-	baseURL     string
-	token       string
-	bearer      string
-	key         *rsa.PrivateKey
-	maxRetries  int
-	rate        *adaptiveRate
-	userAgent   string
-	log         Logger
-	clock       Clock
-	pollInitial time.Duration
-	pollMax     time.Duration
-	httpClient  *http.Client // the caller's base client (no redirects); each call wraps its transport
+	baseURL            string
+	noConnectionAdvice string // appended to an error when no connection could be made
+	token              string
+	bearer             string
+	key                *rsa.PrivateKey
+	maxRetries         int
+	rate               *adaptiveRate
+	userAgent          string
+	log                Logger
+	clock              Clock
+	pollInitial        time.Duration
+	pollMax            time.Duration
+	httpClient         *http.Client // the caller's base client (no redirects); each call wraps its transport
 	// requestTimeout bounds an attempt; issuingTimeout an attempt of ApplyCard, Binding and
 	// CardTopUp (at least MinIssuingRequestTimeout).
 	requestTimeout, issuingTimeout time.Duration
@@ -147,6 +152,7 @@ func New(cfg Config) (*Client, error) {
 		statusNames:        names,
 		unknownStatusGrace: cmp.Or(max(cfg.UnknownStatusGrace, 0), DefaultUnknownStatusGrace),
 		baseURL:            base,
+		noConnectionAdvice: noConnectionAdvice(base, cfg.BaseURLOrigin),
 		token:              cfg.CustomerToken,
 		bearer:             cfg.BearerToken,
 		key:                cfg.PrivateKey,
@@ -337,10 +343,22 @@ func (c *Client) transportError(ctx context.Context, st *callState, resp *http.R
 		apiErr.Err = fmt.Errorf("%w (no answer within the per-request timeout of %s: the provider setting request_timeout)",
 			apiErr.Err, c.attemptTimeout(st.op))
 	}
+	if connectionFailed(err) {
+		apiErr.Err = fmt.Errorf("%w (%s)", apiErr.Err, c.noConnectionAdvice)
+	}
 	if st.op.Retry == retryOnlyIfUnprocessed && !st.notProcessed() {
 		apiErr.Kind = KindOutcomeUnknown
 	}
 	return apiErr
+}
+
+// noConnectionAdvice says which base URL could not be reached and where it came from.
+func noConnectionAdvice(base, origin string) string {
+	advice := "no connection to the Cards API at " + RedactURL(base)
+	if origin != "" {
+		advice += ", the base URL from " + origin
+	}
+	return advice + ": check the provider's base_url or the CARDS_BASE_URL environment variable"
 }
 
 func bodyOrNil(b []byte) any {

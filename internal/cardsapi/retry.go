@@ -60,6 +60,16 @@ func isDialError(err error) bool {
 	return errors.As(err, &dnsErr) || errors.Is(err, syscall.ECONNREFUSED)
 }
 
+// connectionFailed reports whether err says no connection to the platform could be made:
+// the host is unknown, nothing listens on the port, or what answers there speaks no TLS (an
+// https base URL on a plain-HTTP server).
+func connectionFailed(err error) bool {
+	var notTLS tls.RecordHeaderError
+	return isDialError(err) || errors.As(err, &notTLS) ||
+		// net/http replaces the RecordHeaderError of a server that answered in HTTP by this text alone.
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client")
+}
+
 func isCertificateError(err error) bool {
 	var unknownAuthority x509.UnknownAuthorityError
 	var invalid x509.CertificateInvalidError

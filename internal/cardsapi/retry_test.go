@@ -368,3 +368,36 @@ func TestResendsAfterDroppedKeepAliveUseFreshNonces(t *testing.T) {
 		}
 	}
 }
+
+// An error that no connection could be made says which base URL was tried and where it came
+// from: a wrong port, an https URL on a plain-HTTP server or a forgotten CARDS_BASE_URL
+// (which leaves the default) are the usual causes. Other transport errors do not say so.
+func TestAFailedConnectionNamesTheBaseURLAndItsOrigin(t *testing.T) {
+	plainHTTP := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, okBody) })
+	cut := newScriptServer(t, func(_ int, w http.ResponseWriter, r *http.Request) { hijackClose(w, r) })
+	for _, tc := range []struct {
+		name, url string
+		advice    bool
+	}{
+		{"nothing listens on the port", "http://127.0.0.1:1/api/v1", true},
+		{"https on a plain-HTTP server", strings.Replace(plainHTTP.URL, "http://", "https://", 1), true},
+		{"connection closed without an answer", cut.URL, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := newTestClient(t, tc.url, func(cfg *Config) {
+				cfg.BaseURLOrigin = "the default"
+				cfg.MaxRetries = Retries(0)
+			})
+			_, err := c.CardDetails(context.Background(), "c1")
+			if KindOf(err) != KindTransport {
+				t.Fatalf("got %v, want a network error", err)
+			}
+			msg := err.Error()
+			said := strings.Contains(msg, "no connection to the Cards API at") &&
+				strings.Contains(msg, "the base URL from the default") && strings.Contains(msg, "CARDS_BASE_URL")
+			if said != tc.advice {
+				t.Errorf("advice given: %v, want %v: %s", said, tc.advice, msg)
+			}
+		})
+	}
+}

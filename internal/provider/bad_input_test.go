@@ -277,7 +277,7 @@ func badInputRows() []badInput {
 		lit(card(sandbox.ProgramVirtual, "  binding = {\n    card_number = \"4111111111111111\"\n  }"))))
 	add("card", "binding", "missing on a physical program", `Missing binding`, lit(physicalCard("", "")))
 	add("card", "binding", "wrong type", wrongType, lit(physicalCard("", `"4111111111111111"`)))
-	add("card", "binding.card_number", "fails the Luhn check", `binding.card_number must be the card number`,
+	add("card", "binding.card_number", "fails the Luhn check", `Invalid binding.card_number.*binding.card_number must be the card number`,
 		lit(physicalCard("", `{ card_number = "4111111111111112", envelope_no = "ENV-1" }`)))
 	add("card", "binding.card_number", "not digits", `binding.card_number must be the card number`,
 		lit(physicalCard("", `{ card_number = "4111-1111-1111-1111", envelope_no = "ENV-1" }`)))

@@ -114,7 +114,7 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				WriteOnly: true,
 				Attributes: map[string]schema.Attribute{
 					"card_number": schema.StringAttribute{
-						MarkdownDescription: "The number printed on the physical card (up to 19 digits). Write-only.",
+						MarkdownDescription: "The number printed on the physical card: 12 to 19 digits, no spaces, passing the Luhn check (checked at plan time). Write-only.",
 						Required:            true,
 						WriteOnly:           true,
 						Validators: []validator.String{

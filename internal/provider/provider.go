@@ -175,6 +175,7 @@ func (p *CardsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 // variables and defaults applied.
 type clientSettings struct {
 	baseURL       string
+	baseURLOrigin string // where baseURL came from (baseURLSetting)
 	customerToken string
 	bearerToken   string
 	privateKey    *rsa.PrivateKey
@@ -202,13 +203,13 @@ func checkAttributesKnown(config providerModel, diags *diag.Diagnostics) {
 // adding a diagnostic for each one that cannot be used.
 func readSettings(config providerModel, diags *diag.Diagnostics) clientSettings {
 	s := clientSettings{
-		baseURL:       baseURLSetting(config, diags),
 		customerToken: customerTokenSetting(config, diags),
 		bearerToken:   bearerTokenSetting(config, diags),
 	}
-	key, keyDiag := loadPrivateKey(config.PrivateKey)
-	if keyDiag != "" {
-		diags.AddAttributeError(path.Root("private_key"), "Invalid private key", keyDiag)
+	s.baseURL, s.baseURLOrigin = baseURLSetting(config, diags)
+	key, keySummary, keyDetail := loadPrivateKey(config.PrivateKey)
+	if keyDetail != "" {
+		diags.AddAttributeError(path.Root("private_key"), keySummary, keyDetail)
 	}
 	s.privateKey = key
 	if !config.RequestTimeout.IsNull() {
@@ -223,21 +224,21 @@ func readSettings(config providerModel, diags *diag.Diagnostics) clientSettings 
 	return s
 }
 
-// baseURLSetting returns the base URL from the attribute, CARDS_BASE_URL or the default;
-// a diagnostic for a refused URL says which of the three it came from.
-func baseURLSetting(config providerModel, diags *diag.Diagnostics) string {
+// baseURLSetting returns the base URL from the attribute, CARDS_BASE_URL or the default, and
+// which of the three it came from, which a diagnostic for a refused URL says.
+func baseURLSetting(config providerModel, diags *diag.Diagnostics) (baseURL, origin string) {
 	baseURL, baseURLSource := stringOrEnv(config.BaseURL, EnvBaseURL), "the base_url attribute"
 	if config.BaseURL.IsNull() {
 		baseURLSource = "the " + EnvBaseURL + " environment variable"
 	}
 	if baseURL == "" {
-		baseURL, baseURLSource = DefaultBaseURL, "the default"
+		baseURL, baseURLSource = DefaultBaseURL, "the default, as neither base_url nor "+EnvBaseURL+" is set"
 	}
 	if err := cardsapi.CheckBaseURL(baseURL); err != nil {
 		diags.AddAttributeError(path.Root("base_url"), "Invalid base_url",
 			fmt.Sprintf("%s (from %s).", err, baseURLSource))
 	}
-	return baseURL
+	return baseURL, baseURLSource
 }
 
 // customerTokenSetting returns the customer token from the attribute or
@@ -277,6 +278,7 @@ func bearerTokenSetting(config providerModel, diags *diag.Diagnostics) string {
 func (p *CardsProvider) newClient(ctx context.Context, config providerModel, s clientSettings, diags *diag.Diagnostics) (*cardsapi.Client, error) {
 	return cardsapi.New(cardsapi.Config{
 		BaseURL:           s.baseURL,
+		BaseURLOrigin:     s.baseURLOrigin,
 		CustomerToken:     s.customerToken,
 		PrivateKey:        s.privateKey,
 		BearerToken:       s.bearerToken,
@@ -333,12 +335,13 @@ func stringOrEnv(value interface {
 
 // loadPrivateKey returns the signing key from the attribute, CARDS_PRIVATE_KEY or the file named
 // by CARDS_PRIVATE_KEY_FILE, or a diagnostic that names where it looked. It never echoes the key.
-func loadPrivateKey(attr types.String) (key *rsa.PrivateKey, problem string) {
+func loadPrivateKey(attr types.String) (key *rsa.PrivateKey, summary, problem string) {
+	const invalid = "Invalid private key"
 	source := "private_key"
 	pemText := attr.ValueString()
 	switch {
 	case !attr.IsNull() && strings.TrimSpace(pemText) == "":
-		return nil, emptyCredentialProblem("private_key", true, EnvPrivateKey, EnvPrivateKeyFile)
+		return nil, invalid, emptyCredentialProblem("private_key", true, EnvPrivateKey, EnvPrivateKeyFile)
 	case !attr.IsNull():
 	case os.Getenv(EnvPrivateKey) != "":
 		source, pemText = EnvPrivateKey, os.Getenv(EnvPrivateKey)
@@ -347,16 +350,29 @@ func loadPrivateKey(attr types.String) (key *rsa.PrivateKey, problem string) {
 		source = fmt.Sprintf("%s (%s)", EnvPrivateKeyFile, file)
 		data, err := os.ReadFile(file) //nolint:gosec // the user names the key file on purpose
 		if err != nil {
-			return nil, fmt.Sprintf("Cannot read the private key file named by %s: %v.", EnvPrivateKeyFile, err)
+			return nil, invalid, fmt.Sprintf("Cannot read the private key file named by %s: %v.", EnvPrivateKeyFile, err)
 		}
 		pemText = string(data)
 	default:
-		return nil, "Set private_key in the provider block (PEM text, e.g. file(\"merchant.pem\")), or the " +
+		return nil, "Missing private key", "Set private_key in the provider block (PEM text, e.g. file(\"merchant.pem\")), or the " +
 			EnvPrivateKey + " or " + EnvPrivateKeyFile + " environment variable. The key signs every request."
 	}
 	parsed, err := signing.ParsePrivateKey([]byte(pemText))
 	if err != nil {
-		return nil, fmt.Sprintf("The key from %s cannot be used: %v.", source, err)
+		problem = fmt.Sprintf("The key from %s cannot be used: %v.", source, err)
+		if looksLikeFileName(pemText) {
+			problem += fmt.Sprintf(" It looks like a file name, not PEM text: name the file in %s, or read it with "+
+				"private_key = file(\"...\").", EnvPrivateKeyFile)
+		}
+		return nil, invalid, problem
 	}
-	return parsed, ""
+	return parsed, "", ""
+}
+
+// looksLikeFileName reports whether a value given as PEM text is one line naming a key file.
+func looksLikeFileName(value string) bool {
+	value = strings.TrimSpace(value)
+	return value != "" && !strings.ContainsAny(value, "\n") && !strings.Contains(value, "-----") &&
+		(strings.ContainsRune(value, '/') || strings.HasSuffix(strings.ToLower(value), ".pem") ||
+			strings.HasSuffix(strings.ToLower(value), ".key"))
 }

@@ -45,7 +45,24 @@ resource "cards_card" "test" {
   base_url       = %q
   customer_token = %q
 }`, sb.URL, sb.CustomerToken),
-			want: regexp.MustCompile(`(?s)Invalid private key.*CARDS_PRIVATE_KEY_FILE`),
+			want: regexp.MustCompile(`(?s)Missing private key.*CARDS_PRIVATE_KEY_FILE`),
+		},
+		"a file name as the key": {
+			provider: fmt.Sprintf(`provider "cards" {
+  base_url       = %q
+  customer_token = %q
+  private_key    = "keys/merchant.pem"
+}`, sb.URL, sb.CustomerToken),
+			want: regexp.MustCompile(`(?s)Invalid private key.*looks like a file name.*CARDS_PRIVATE_KEY_FILE.*file\(`),
+		},
+		"nothing listens at base_url": {
+			provider: fmt.Sprintf(`provider "cards" {
+  base_url       = "http://127.0.0.1:1/api/v1"
+  customer_token = %q
+  private_key    = %q
+  max_retries    = 0
+}`, sb.CustomerToken, sb.KeyPEM),
+			want: regexp.MustCompile(`(?s)no\s+connection\s+to\s+the\s+Cards\s+API\s+at\s+http://127.0.0.1:1/api/v1,\s+the\s+base\s+URL\s+from\s+the\s+base_url\s+attribute`),
 		},
 		"plain http to a remote host": {
 			provider: fmt.Sprintf(`provider "cards" {

@@ -250,6 +250,6 @@ func (v privateValueValidator) ValidateString(_ context.Context, req validator.S
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() || v.valid(req.ConfigValue.ValueString()) {
 		return
 	}
-	resp.Diagnostics.AddAttributeError(req.Path, "Invalid value",
+	resp.Diagnostics.AddAttributeError(req.Path, "Invalid "+req.Path.String(),
 		fmt.Sprintf("%s %s (the value is not repeated here because it is personal or card data).", req.Path, v.expect))
 }
