@@ -125,6 +125,9 @@ type Client struct {
 	retryAfterMax time.Duration // cap of a server's Retry-After
 
 	reachable atomic.Bool // set once CheckReachable succeeded
+	// answered is set once anything answered at the base URL: a connection failing after
+	// that is not the base URL's fault, and the error does not blame it.
+	answered atomic.Bool
 
 	// reserveMu makes reading the clock and reserving one step, so the shared limiter sees
 	// time only move forward: two callers that read the clock and then reserve in the other
@@ -343,7 +346,7 @@ func (c *Client) transportError(ctx context.Context, st *callState, resp *http.R
 		apiErr.Err = fmt.Errorf("%w (no answer within the per-request timeout of %s: the provider setting request_timeout)",
 			apiErr.Err, c.attemptTimeout(st.op))
 	}
-	if connectionFailed(err) {
+	if connectionFailed(err) && !c.answered.Load() {
 		apiErr.Err = fmt.Errorf("%w (%s)", apiErr.Err, c.noConnectionAdvice)
 	}
 	if st.op.Retry == retryOnlyIfUnprocessed && !st.notProcessed() {

@@ -13,7 +13,10 @@ func (c *Client) CheckReachable(ctx context.Context) error {
 		return nil
 	}
 	if _, err := c.MerchantInformation(ctx); err != nil {
-		return fmt.Errorf("the Cards API at %s does not answer MerchantInformation (%w); check base_url", c.baseURL, err)
+		if connectionFailed(err) { // the error names the base URL and what to check already
+			return fmt.Errorf("the Cards API does not answer MerchantInformation (%w)", err)
+		}
+		return fmt.Errorf("the Cards API at %s does not answer MerchantInformation (%w); check base_url", RedactURL(c.baseURL), err)
 	}
 	c.reachable.Store(true)
 	return nil

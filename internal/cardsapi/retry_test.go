@@ -401,3 +401,22 @@ func TestAFailedConnectionNamesTheBaseURLAndItsOrigin(t *testing.T) {
 		})
 	}
 }
+
+// Once the platform has answered at the base URL, a failed connection is not the base URL's
+// fault: the error does not send the user to check it.
+func TestAFailedConnectionAfterAnAnswerDoesNotBlameTheBaseURL(t *testing.T) {
+	srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, okBody) })
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.MaxRetries = Retries(0) })
+	if _, err := c.CardDetails(context.Background(), "c1"); err != nil {
+		t.Fatal(err)
+	}
+	srv.Close() // the platform goes away: nothing listens there any more
+	c.httpClient.CloseIdleConnections()
+	_, err := c.CardDetails(context.Background(), "c1")
+	if KindOf(err) != KindTransport || !connectionFailed(err) {
+		t.Fatalf("got %v, want a network error without a connection", err)
+	}
+	if strings.Contains(err.Error(), "CARDS_BASE_URL") {
+		t.Errorf("the error blames the base URL that has just answered: %s", err)
+	}
+}

@@ -115,6 +115,7 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		c.log.Debug(req.Context(), "cards API request failed", fields)
 		return nil, err
 	}
+	c.answered.Store(true)
 	st.unprocessed = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
 	if st.unprocessed {
 		if cut, ok := c.rate.throttled(c.clock.Now()); ok {

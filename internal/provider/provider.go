@@ -369,10 +369,12 @@ func loadPrivateKey(attr types.String) (key *rsa.PrivateKey, summary, problem st
 	return parsed, "", ""
 }
 
-// looksLikeFileName reports whether a value given as PEM text is one line naming a key file.
+// looksLikeFileName reports whether a value given as PEM text is a short line naming a key
+// file, not the key in another encoding (a key in base64 on one line holds '/' too, but is
+// over a thousand characters long).
 func looksLikeFileName(value string) bool {
 	value = strings.TrimSpace(value)
-	return value != "" && !strings.ContainsAny(value, "\n") && !strings.Contains(value, "-----") &&
-		(strings.ContainsRune(value, '/') || strings.HasSuffix(strings.ToLower(value), ".pem") ||
-			strings.HasSuffix(strings.ToLower(value), ".key"))
+	lower := strings.ToLower(value)
+	return value != "" && len(value) <= 255 && !strings.ContainsAny(value, "\n+=") && !strings.Contains(value, "-----") &&
+		(strings.ContainsRune(value, '/') || strings.HasSuffix(lower, ".pem") || strings.HasSuffix(lower, ".key"))
 }

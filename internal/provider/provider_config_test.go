@@ -511,3 +511,21 @@ func hasErrorAt(diags []*tfprotov6.Diagnostic, attr string) bool {
 	}
 	return false
 }
+
+// A key given where PEM text belongs is called a file name only when it reads like one: a key
+// pasted as one line of base64 (a common CI secret) holds '/' as well, and must not be.
+func TestLooksLikeFileName(t *testing.T) {
+	base64Key := strings.Repeat("MIIEvQIBADANBgkqhkiG9w0BAQEFAASC/ab", 45) // no '+' or '=' to give it away
+	for value, want := range map[string]bool{
+		"keys/merchant.pem":     true,
+		"merchant.key":          true,
+		"/home/ci/.keys/signer": true,
+		base64Key:               false,
+		"-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----": false,
+		"not a key": false,
+	} {
+		if got := looksLikeFileName(value); got != want {
+			t.Errorf("looksLikeFileName(%.40q…) = %v, want %v", value, got, want)
+		}
+	}
+}

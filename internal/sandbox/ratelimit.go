@@ -26,7 +26,7 @@ func validateRateLimit(perSecond float64) error {
 
 // NewRateBucket is a rate limit of perSecond requests a second as the sandbox enforces it: a
 // full bucket of max(1, ⌈perSecond⌉) tokens, refilled at perSecond (nil for 0: no limit). The
-// benchmark's oracle paces itself to the same bucket (internal/bench/noop).
+// benchmark's oracle paces itself to a bucket built by it (internal/bench/oracle_bucket.go).
 func NewRateBucket(perSecond float64) *rate.Limiter {
 	if perSecond <= 0 {
 		return nil
