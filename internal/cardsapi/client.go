@@ -346,13 +346,20 @@ func (c *Client) transportError(ctx context.Context, st *callState, resp *http.R
 		apiErr.Err = fmt.Errorf("%w (no answer within the per-request timeout of %s: the provider setting request_timeout)",
 			apiErr.Err, c.attemptTimeout(st.op))
 	}
-	if connectionFailed(err) && !c.answered.Load() {
+	if c.baseURLUnreached(err) {
 		apiErr.Err = fmt.Errorf("%w (%s)", apiErr.Err, c.noConnectionAdvice)
 	}
 	if st.op.Retry == retryOnlyIfUnprocessed && !st.notProcessed() {
 		apiErr.Kind = KindOutcomeUnknown
 	}
 	return apiErr
+}
+
+// baseURLUnreached reports whether err says no connection could be made while nothing has
+// answered at the base URL yet in this process: then the base URL is the likely cause, and
+// transportError adds noConnectionAdvice to the error.
+func (c *Client) baseURLUnreached(err error) bool {
+	return connectionFailed(err) && !c.answered.Load()
 }
 
 // noConnectionAdvice says which base URL could not be reached and where it came from.

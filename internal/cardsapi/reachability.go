@@ -13,7 +13,7 @@ func (c *Client) CheckReachable(ctx context.Context) error {
 		return nil
 	}
 	if _, err := c.MerchantInformation(ctx); err != nil {
-		if connectionFailed(err) { // the error names the base URL and what to check already
+		if c.baseURLUnreached(err) { // the error names the base URL and what to check already
 			return fmt.Errorf("the Cards API does not answer MerchantInformation (%w)", err)
 		}
 		return fmt.Errorf("the Cards API at %s does not answer MerchantInformation (%w); check base_url", RedactURL(c.baseURL), err)
