@@ -39,7 +39,8 @@ import (
 //     far below the limit (24 answers, a cut to 21.6/s against 50/s): after it the rate grows
 //     fast until a 429 is cut by a whole second's count.
 //   - A cut to under what the platform served is kept for the next provider process
-//     (rate_memory.go), whose guessed cuts go no lower.
+//     (rate_memory.go), whose guessed cuts go no lower; once pacing at it has been answered
+//     for a second without a 429, the next processes start paced at it.
 const (
 	// adaptiveCeiling is the rate of a client without a cap that has not been throttled (a
 	// rate no platform is expected to allow; it keeps the arithmetic finite).
@@ -86,6 +87,12 @@ type adaptiveRate struct {
 	// lower. memory keeps this process's cuts; set before the rate is shared, read without mu.
 	recalled rateCut
 	memory   rateMemory
+	// kept is what this process knows of the memory's file, and writes whole.
+	kept                   keptRate
+	heldBackSinceThrottled int       // answers to held-back requests since the last 429 or 503
+	lastConfirmed          bool      // this process confirmed the rate of its last cut
+	lastNoted              time.Time // when a request was last written down in kept
+	pacedStart             pacedStart
 }
 
 // secondCounter counts events in whole-second windows.
@@ -136,11 +143,23 @@ func newAdaptiveRate(requestsPerSecond float64) *adaptiveRate {
 // answered counts an answer and raises the rate when the request it answers was held back
 // by the rate: the platform keeps up with more.
 func (a *adaptiveRate) answered(now time.Time, heldBack bool) {
+	if kept, ok := a.grow(now, heldBack); ok {
+		a.memory.write(kept)
+	}
+}
+
+// grow is answered under a.mu; it returns the memory's record when this answer confirmed a
+// rate, to write.
+func (a *adaptiveRate) grow(now time.Time, heldBack bool) (confirmed keptRate, ok bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.served.add(now)
+	if heldBack {
+		a.heldBackSinceThrottled++
+		confirmed, ok = a.confirmIfPaced(now)
+	}
 	if !heldBack || a.current >= a.ceiling || a.last.Guessed && now.Sub(a.lastThrottled) < adaptiveCutSpacing {
-		return
+		return confirmed, ok
 	}
 	growth := math.Max(adaptiveFastGrowth*a.current, adaptiveMinFastGrowth)
 	if a.last.To > 0 && a.current < 2*a.last.To && !a.last.Guessed {
@@ -148,6 +167,7 @@ func (a *adaptiveRate) answered(now time.Time, heldBack bool) {
 	}
 	a.current = math.Min(a.ceiling, a.current+growth)
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
+	return confirmed, ok
 }
 
 // rateCut is what a 429 or 503 did to the rate: logged, and kept as the last cut.
@@ -167,18 +187,38 @@ type rateCut struct {
 // that went by an earlier process's cut: that rate is not this process's measure, and keeping
 // it again would let it outlive rateMemoryMaxAge.
 func (a *adaptiveRate) throttled(now time.Time) (cut rateCut, ok bool) {
-	if cut, ok = a.cut(now); ok && cut.Served >= adaptiveMinServed && !cut.Recalled {
-		a.memory.keep(cut, now)
+	cut, ok, kept := a.cut(now)
+	if kept {
+		a.memory.write(a.keptAfterCut())
 	}
 	return cut, ok
 }
 
-func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool) {
+// keptAfterCut is the memory's record after a kept cut, read under a.mu.
+func (a *adaptiveRate) keptAfterCut() keptRate {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.copyOfKept()
+}
+
+// reserve takes the limiter's next slot at now. A paced start's burst (rate_memory.go) is
+// used once: when it is spent, the burst is 1 again.
+func (a *adaptiveRate) reserve(now time.Time) *rate.Reservation {
+	r := a.limiter.ReserveN(now, 1)
+	if a.limiter.Burst() > 1 && a.limiter.TokensAt(now) < 1 {
+		a.limiter.SetBurstAt(now, 1)
+	}
+	return r
+}
+
+// cut is throttled under a.mu; kept says the cut is one to keep, and is in a.kept.
+func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok, kept bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.lastThrottled = now
+	a.heldBackSinceThrottled = 0
 	if now.Sub(a.lastCut) < adaptiveCutSpacing {
-		return rateCut{}, false
+		return rateCut{}, false, false
 	}
 	a.lastCut = now
 	served, whole := a.served.lastSecond(now)
@@ -195,7 +235,12 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool) {
 	cut.To = a.current
 	a.last = cut
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
-	return cut, true
+	a.lastConfirmed = false
+	if cut.Served < adaptiveMinServed || cut.Recalled {
+		return cut, true, false
+	}
+	a.kept.To, a.kept.Guessed, a.kept.At = cut.To, cut.Guessed, now.UTC()
+	return cut, true, true
 }
 
 // rate is the current rate, for tests.

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -34,7 +35,7 @@ type Config struct {
 	BearerToken       string          // optional: sends Authorization: Bearer only when set
 	MaxRetries        *int            // retries of requests safe to repeat; nil = DefaultMaxRetries (Retries builds one)
 	RequestsPerSecond float64         // a hard cap of the shared, adaptive rate; 0 = no cap (adaptive_rate.go)
-	RateMemoryDir     string          // where the rate's last cut is kept for the next process; "" = nowhere (rate_memory.go)
+	RateMemoryDir     string          // where what was learnt of the platform's rate is kept for the next process; "" = nowhere (rate_memory.go)
 	RequestTimeout    time.Duration   // per attempt, default 30s
 	// IssuingRequestTimeout is the per-attempt timeout of ApplyCard, Binding and CardTopUp;
 	// default max(RequestTimeout, MinIssuingRequestTimeout).
@@ -133,6 +134,8 @@ type Client struct {
 	// time only move forward: two callers that read the clock and then reserve in the other
 	// order could otherwise be granted slots closer than the rate allows.
 	reserveMu sync.Mutex
+	// pacedStartLogged logs once that the rate started paced (rate_memory.go).
+	pacedStartLogged sync.Once
 
 	// onReserve, when set (tests), sees the time each request was allowed to go by the limiter.
 	onReserve func(at time.Time)
@@ -397,9 +400,16 @@ func (e *bodyReadError) Unwrap() error { return e.err }
 // waitRate blocks until the shared limiter lets one more request go, or ctx ends, and notes
 // in st whether the limiter held the attempt back.
 func (c *Client) waitRate(ctx context.Context, st *callState) error {
+	c.pacedStartLogged.Do(func() {
+		if s := c.rate.pacedStart; s.Rate > 0 {
+			c.log.Info(ctx, "request rate starts paced at a recently confirmed rate", map[string]any{
+				"per_second": math.Round(s.Rate*10) / 10, "burst": s.Burst,
+				"since_last_request_ms": s.SinceLastRequest.Milliseconds()})
+		}
+	})
 	c.reserveMu.Lock()
 	now := c.clock.Now()
-	r := c.rate.limiter.ReserveN(now, 1)
+	r := c.rate.reserve(now)
 	c.reserveMu.Unlock()
 	if !r.OK() {
 		return errors.New("rate limiter refused the request")

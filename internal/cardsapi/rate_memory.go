@@ -4,66 +4,129 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// The rate a provider process was cut to is kept for the next one (Config.RateMemoryDir).
-// Terraform runs a plan and its apply in separate processes, and the apply's first 429s came
-// a fraction of a second after it started, from a bucket its plan had just emptied: a cut
-// guessed from a handful of answers (11 answers, 9.9/s against the platform's 50/s in the
-// benchmark's N=100 P=50 R=50 destroy), which held its first wave for seconds. A new
-// process still starts with no limit (a kept cut may be stale, or one of 429s that came
-// whatever the rate), but its guessed cuts go no lower than the last cut made against the
-// same base URL within rateMemoryMaxAge.
+// What a provider process learnt of the platform's rate is kept for the next one
+// (Config.RateMemoryDir). Terraform runs a plan and its apply in separate processes, and the
+// apply's first 429s came a fraction of a second after it started, from a bucket its plan
+// had just emptied.
+//
+//   - A new process's guessed cuts go no lower than the last cut made against the same base
+//     URL within rateMemoryMaxAge: a cut guessed from a handful of answers (11 answers, 9.9/s
+//     against the platform's 50/s in the benchmark's N=100 P=50 R=50 destroy) held its first
+//     wave for seconds.
+//   - A new process starts paced at the last confirmed rate: one that a process paced at for
+//     a second, its requests held back, without a 429 or 503. It first sends at once what
+//     the platform's bucket has regained at that rate since a process pacing at it last sent
+//     a request (up to bucketRefill's worth, and pacedStartBurstShare of it). Terraform's apply sends its first wave of
+//     -parallelism calls at once: from a bucket its plan had just emptied, the platform
+//     refused part of it before any 429 could come back (17 of 50 CardFreezes within 6 ms
+//     in the benchmark), and each refused card sat out a Retry-After.
+//   - Otherwise it starts with no limit. A cut alone is not a rate to start at: it may be
+//     one of 429s that came whatever the rate (a fault, not a limit), which would start every
+//     process where the last one had been pushed down to (make reliability's combined-0.1
+//     took 2m6s instead of 1m37s when every process started at the kept cut).
 
-// rateMemoryMaxAge is how long a kept cut says more of the platform than a new guess does.
-const rateMemoryMaxAge = 10 * time.Minute
+const (
+	// rateMemoryMaxAge is how long a kept cut or confirmed rate says more of the platform
+	// than a new guess does.
+	rateMemoryMaxAge = 10 * time.Minute
+	// bucketRefill is how long the platform's bucket takes to fill up from empty, at its
+	// rate: the sandbox's holds one second of its rate (API.md §10). A platform whose bucket
+	// holds more only lets a paced start's first burst be larger than it is.
+	bucketRefill = time.Second
+	// pacedStartBurstShare is the share of what the bucket has regained that a paced start
+	// sends at once. A confirmed rate can be a little above the platform's: a cut counts
+	// what the platform served, which includes what its full bucket let through (a cut to
+	// 50.4/s against 50/s in the benchmark). After a first burst of the whole bucket, paced
+	// at that rate, a request was refused 0.2 s in: with no token to spare, two requests
+	// that arrive closer than the platform's spacing are one too many. A fifth of the
+	// bucket to spare lasts 25 s at 0.4/s over.
+	pacedStartBurstShare = 0.8
+	// requestNoteSpacing is how often a pacing process writes down when it last sent a
+	// request; the next process counts the bucket's refill from that long after it.
+	requestNoteSpacing = 25 * time.Millisecond
+	// confirmAnswers is the least number of held-back requests answered in a row that
+	// confirms a rate (confirmIfPaced).
+	confirmAnswers = 20
+)
 
-// rateMemory is the file of one base URL's last cut; a zero rateMemory keeps nothing.
-type rateMemory struct{ path string }
-
-// keptCut is a rateCut as kept on disk.
-type keptCut struct {
-	To      float64   `json:"to_per_second"`
-	Guessed bool      `json:"guessed"`
-	At      time.Time `json:"at"`
+// rateMemory is the file of one base URL's rate; a zero rateMemory keeps nothing.
+type rateMemory struct {
+	path string
+	mu   *sync.Mutex // one write at a time; a write that finds another under way is skipped
 }
 
-// newRateMemory is the memory of baseURL's cut in dir ("" = none). The file is named by a
+// keptRate is what the file holds: the last cut that measured the platform, and the last
+// confirmed rate.
+type keptRate struct {
+	To      float64   `json:"to_per_second"` // the last cut; 0: none
+	Guessed bool      `json:"guessed"`
+	At      time.Time `json:"at"` // when the cut was made; not renewed by a process that goes by it
+	Paced   *paced    `json:"paced,omitempty"`
+}
+
+// paced is a confirmed rate: a process paced at it for a second, its requests held back,
+// and none was refused, so it is under the platform's limit and the 429s that led to it
+// were not a fault that comes whatever the rate.
+type paced struct {
+	PerSecond   float64   `json:"per_second"`
+	ConfirmedAt time.Time `json:"confirmed_at"`
+	// LastRequestAt is when a process pacing since the confirmation last sent a request (to
+	// within requestNoteSpacing).
+	LastRequestAt time.Time `json:"last_request_at"`
+}
+
+// newRateMemory is the memory of baseURL's rate in dir ("" = none). The file is named by a
 // hash of the base URL, which may carry credentials that must not be written anywhere.
 func newRateMemory(dir, baseURL string) rateMemory {
 	if dir == "" {
 		return rateMemory{}
 	}
 	sum := sha256.Sum256([]byte(baseURL))
-	return rateMemory{path: filepath.Join(dir, "rate-"+hex.EncodeToString(sum[:8])+".json")}
+	return rateMemory{path: filepath.Join(dir, "rate-"+hex.EncodeToString(sum[:8])+".json"), mu: new(sync.Mutex)}
 }
 
-// recall is the kept cut if it was made within rateMemoryMaxAge of now.
-func (m rateMemory) recall(now time.Time) (rateCut, bool) {
+// recent says that at, a time read from the file, is within rateMemoryMaxAge before now.
+func recent(at, now time.Time) bool {
+	return !at.IsZero() && !at.After(now) && now.Sub(at) <= rateMemoryMaxAge
+}
+
+// recall is what the file holds, each part only if it is recent.
+func (m rateMemory) recall(now time.Time) keptRate {
 	if m.path == "" {
-		return rateCut{}, false
+		return keptRate{}
 	}
 	data, err := os.ReadFile(m.path)
-	if err != nil {
-		return rateCut{}, false
+	var k keptRate
+	if err != nil || json.Unmarshal(data, &k) != nil {
+		return keptRate{}
 	}
-	var k keptCut
-	if json.Unmarshal(data, &k) != nil || k.To <= 0 || now.Sub(k.At) > rateMemoryMaxAge || k.At.After(now) {
-		return rateCut{}, false
+	if k.To <= 0 || !recent(k.At, now) {
+		k.To, k.Guessed, k.At = 0, false, time.Time{}
 	}
-	return rateCut{To: k.To, Guessed: k.Guessed}, true
+	if k.Paced != nil && (k.Paced.PerSecond <= 0 || !recent(k.Paced.ConfirmedAt, now)) {
+		k.Paced = nil
+	}
+	return k
 }
 
-// keep stores cut, made at now, for the next process: best effort (a lost cut costs the next
-// process only its start), written whole by a rename so that a reader never sees half of it.
-func (m rateMemory) keep(cut rateCut, now time.Time) {
-	if m.path == "" {
+// write stores k for the next process: best effort (a lost write costs the next process only
+// its start), written whole by a rename so that a reader never sees half of it. A write that
+// finds another under way is skipped: that one is as recent.
+func (m rateMemory) write(k keptRate) {
+	if m.path == "" || !m.mu.TryLock() {
 		return
 	}
-	data, err := json.Marshal(keptCut{To: cut.To, Guessed: cut.Guessed, At: now.UTC()})
+	defer m.mu.Unlock()
+	data, err := json.Marshal(k)
 	if err != nil || os.MkdirAll(filepath.Dir(m.path), 0o700) != nil {
 		return
 	}
@@ -78,11 +141,82 @@ func (m rateMemory) keep(cut rateCut, now time.Time) {
 }
 
 // useMemory makes the cut memory recalls the least a guessed cut of this process goes down
-// to, and memory where this process keeps its own cuts. Called once, before the rate is
-// shared.
+// to, and memory where this process keeps what it learns. When memory holds a confirmed
+// rate, this process starts paced at it, with a first burst of what the platform's bucket
+// has regained since the last request noted. Called once, before the rate is shared.
 func (a *adaptiveRate) useMemory(memory rateMemory, now time.Time) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.memory = memory
-	a.recalled, _ = memory.recall(now)
+	a.kept = memory.recall(now)
+	a.recalled = rateCut{To: a.kept.To, Guessed: a.kept.Guessed}
+	p := a.kept.Paced
+	if p == nil || p.PerSecond >= a.ceiling {
+		return
+	}
+	sinceLast := now.Sub(p.LastRequestAt)
+	if sinceLast < 0 { // a clock that went back: the rate was confirmed in the future
+		return
+	}
+	regained := pacedStartBurstShare * p.PerSecond * min(max(0, sinceLast-requestNoteSpacing), bucketRefill).Seconds()
+	a.current = p.PerSecond
+	a.limiter = rate.NewLimiter(rate.Limit(a.current), max(1, int(math.Floor(regained))))
+	a.last = rateCut{To: p.PerSecond, Recalled: true}
+	a.pacedStart = pacedStart{Rate: p.PerSecond, Burst: a.limiter.Burst(), SinceLastRequest: sinceLast}
+}
+
+// pacedStart is how a process started paced (zero: it did not), for the log.
+type pacedStart struct {
+	Rate             float64
+	Burst            int
+	SinceLastRequest time.Duration
+}
+
+// confirmIfPaced confirms the rate of this process's last cut once, since that cut, the
+// limiter has held back, over at least adaptiveCutSpacing without a 429 or 503, at least
+// half a second's worth of answered requests at that rate, and at least confirmAnswers:
+// against 429s that come whatever the rate, 30% of requests as make reliability's
+// throttle-0.3 sends, 20 in a row are answered one time in 1,250. Only a cut that measured
+// the platform is confirmed, and only by the process that made it: a process that goes by an
+// earlier one's rate does not renew it, so a confirmed rate is at most rateMemoryMaxAge old
+// and a limit the platform raised is found again. It returns the record to write. Called
+// with a.mu held.
+func (a *adaptiveRate) confirmIfPaced(now time.Time) (keptRate, bool) {
+	ownMeasure := a.last.Served >= adaptiveMinServed && !a.last.Recalled && !a.last.Guessed
+	if a.lastConfirmed || !ownMeasure ||
+		float64(a.heldBackSinceThrottled) < max(confirmAnswers, a.last.To/2) ||
+		now.Sub(a.lastThrottled) < adaptiveCutSpacing {
+		return keptRate{}, false
+	}
+	a.lastConfirmed = true
+	a.kept.Paced = &paced{PerSecond: a.last.To, ConfirmedAt: now, LastRequestAt: now}
+	a.lastNoted = now
+	return a.copyOfKept(), true
+}
+
+// sending notes that a request goes to the platform now. A process that paces (its rate was
+// cut, or it started paced) and knows a confirmed rate writes the time down, at most every
+// requestNoteSpacing, for the next process.
+func (a *adaptiveRate) sending(now time.Time) {
+	a.mu.Lock()
+	p := a.kept.Paced
+	if p == nil || a.last.To <= 0 || now.Sub(a.lastNoted) < requestNoteSpacing || !recent(p.ConfirmedAt, now) {
+		a.mu.Unlock()
+		return
+	}
+	a.lastNoted = now
+	p.LastRequestAt = now
+	kept := a.copyOfKept()
+	a.mu.Unlock()
+	a.memory.write(kept)
+}
+
+// copyOfKept is a.kept with its own copy of Paced, to write outside a.mu.
+func (a *adaptiveRate) copyOfKept() keptRate {
+	k := a.kept
+	if k.Paced != nil {
+		p := *k.Paced
+		k.Paced = &p
+	}
+	return k
 }

@@ -137,12 +137,170 @@ func TestAProcessThatRecallsTheLastCutIsHeldBackLess(t *testing.T) {
 	fresh, freshThrottled := answeredIn2s(rateMemory{})
 
 	dir := t.TempDir()
-	newRateMemory(dir, memoryBaseURL).keep(rateCut{To: 0.9 * limit, Guessed: true}, start.Add(-3*time.Second))
+	newRateMemory(dir, memoryBaseURL).write(keptRate{To: 0.9 * limit, Guessed: true, At: start.Add(-3 * time.Second)})
 	recalled, recalledThrottled := answeredIn2s(newRateMemory(dir, memoryBaseURL))
 
 	t.Logf("first 2 s: alone %d answered, %d throttled; recalling the last cut %d answered, %d throttled",
 		fresh, freshThrottled, recalled, recalledThrottled)
 	if recalled <= fresh {
 		t.Errorf("recalling the last cut %d requests were answered in the first 2 s, alone %d: want more", recalled, fresh)
+	}
+}
+
+// pacedAfterItsCut is a process cut to 45/s (cutAfterASecond) that then paces against the
+// platform's limit of 50/s for three more seconds, as the plan of a rate-limited phase does.
+// It returns when its last request went.
+func pacedAfterItsCut(t *testing.T, dir string, start time.Time) time.Time {
+	t.Helper()
+	a := newAdaptiveRate(0)
+	memory := newRateMemory(dir, memoryBaseURL)
+	a.useMemory(memory, start)
+	for i := range 60 {
+		a.answered(start.Add(time.Duration(i)*20*time.Millisecond), false)
+	}
+	cutAt := start.Add(1200 * time.Millisecond)
+	if cut, _ := a.throttled(cutAt); cut.To != 45 {
+		t.Fatalf("cut %+v, want a measured cut to 45/s", cut)
+	}
+	platform := rate.NewLimiter(50, 50)
+	platform.AllowN(cutAt, 50) // the 429 came from an empty bucket
+	againstTokenBucket(a, platform, cutAt, 3)
+	kept := memory.recall(cutAt.Add(3 * time.Second))
+	if kept.Paced == nil || kept.Paced.PerSecond != 45 {
+		t.Fatalf("kept %+v, want 45/s confirmed", kept)
+	}
+	return kept.Paced.LastRequestAt
+}
+
+// firstWaveRefused is how many of n requests the platform refuses when a new process sends
+// them all at once, as Terraform's apply does with its first wave, before any answer can
+// come back.
+func firstWaveRefused(a *adaptiveRate, platform *rate.Limiter, start time.Time, n int) (refused int) {
+	sends := make([]time.Time, n)
+	for i := range sends {
+		sends[i] = start.Add(a.reserve(start).DelayFrom(start))
+	}
+	for _, at := range sends {
+		a.sending(at)
+		if !platform.AllowN(at, 1) {
+			refused++
+		}
+	}
+	return refused
+}
+
+// An apply's process starts 200 ms after its plan, which paced at its cut without 429s,
+// sent its last request: the platform's bucket (50/s, 50 tokens) holds what 200 ms regained.
+// Sent at once, a first wave of 50 is refused in part; paced from its first request, none.
+func TestAProcessRightAfterAPacedOneStartsPaced(t *testing.T) {
+	const limit, wave = 50, 50
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	lastRequest := pacedAfterItsCut(t, dir, start)
+	applyStart := lastRequest.Add(200 * time.Millisecond)
+	bucketAfterPlan := func() *rate.Limiter {
+		platform := rate.NewLimiter(limit, limit)
+		platform.AllowN(lastRequest, limit) // the plan left it empty
+		return platform
+	}
+
+	alone := newAdaptiveRate(0)
+	alone.useMemory(rateMemory{}, applyStart)
+	refusedAlone := firstWaveRefused(alone, bucketAfterPlan(), applyStart, wave)
+
+	paced := newAdaptiveRate(0)
+	paced.useMemory(newRateMemory(dir, memoryBaseURL), applyStart)
+	if paced.pacedStart.Rate != 45 || paced.pacedStart.Burst != 6 { // ⌊0.8 × 45/s × (200 − 25) ms⌋
+		t.Errorf("paced start %+v, want 45/s with a burst of 6", paced.pacedStart)
+	}
+	refusedPaced := firstWaveRefused(paced, bucketAfterPlan(), applyStart, wave)
+	t.Logf("first wave of %d: %d refused starting with no limit, %d starting paced", wave, refusedAlone, refusedPaced)
+	if refusedAlone == 0 {
+		t.Fatalf("with no limit none of the first wave was refused: the platform's bucket is not the one a plan leaves")
+	}
+	if refusedPaced != 0 {
+		t.Errorf("starting paced, %d of the first wave were refused, want none", refusedPaced)
+	}
+	if b := paced.limiter.Burst(); b != 1 {
+		t.Errorf("after the paced start's burst was spent the burst is %d, want 1", b)
+	}
+	// The apply noted its requests (its last went at about 43/45 s after it started), and did
+	// not renew the rate's confirmation.
+	kept := newRateMemory(dir, memoryBaseURL).recall(applyStart.Add(2 * time.Second)).Paced
+	if wantAfter := applyStart.Add(900 * time.Millisecond); kept.LastRequestAt.Before(wantAfter) {
+		t.Errorf("last request noted at %s, want after %s", kept.LastRequestAt, wantAfter)
+	}
+	if kept.ConfirmedAt.After(lastRequest) {
+		t.Errorf("the paced apply renewed the confirmation: confirmed at %s, after the plan's last request at %s", kept.ConfirmedAt, lastRequest)
+	}
+}
+
+// A process starts paced at a confirmed rate, first sending at once 80% of what the
+// platform's bucket regained since the last request noted, at most a second's worth.
+func TestAPacedStartNeedsAConfirmedRate(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	lastRequest := start.Add(5 * time.Second)
+	for name, tc := range map[string]struct {
+		confirmed         bool
+		sinceLastRequest  time.Duration
+		requestsPerSecond float64
+		wantRate          float64
+		wantBurst         int
+	}{
+		"200 ms after the last request":   {true, 200 * time.Millisecond, 0, 45, 6}, // ⌊0.8 × 45 × 0.175⌋
+		"a minute after the last request": {true, time.Minute, 0, 45, 36},           // 0.8 × 45 × 1 s
+		"under a higher cap":              {true, 200 * time.Millisecond, 100, 45, 6},
+		"under a lower cap":               {true, 200 * time.Millisecond, 20, 20, 1}, // the cap, as always
+		"not confirmed":                   {false, 200 * time.Millisecond, 0, adaptiveCeiling, 1},
+		"a clock that went back":          {true, -time.Second, 0, adaptiveCeiling, 1},
+		"confirmed over ten minutes ago":  {true, rateMemoryMaxAge, 0, adaptiveCeiling, 1},
+	} {
+		memory := newRateMemory(t.TempDir(), memoryBaseURL)
+		kept := keptRate{To: 45, At: start}
+		if tc.confirmed {
+			kept.Paced = &paced{PerSecond: 45, ConfirmedAt: start.Add(2 * time.Second), LastRequestAt: lastRequest}
+		}
+		memory.write(kept)
+		a := newAdaptiveRate(tc.requestsPerSecond)
+		a.useMemory(memory, lastRequest.Add(tc.sinceLastRequest))
+		if got, burst := a.rate(), a.limiter.Burst(); got != tc.wantRate || burst != tc.wantBurst {
+			t.Errorf("%s: starts at %v/s with a burst of %d, want %v/s and %d", name, got, burst, tc.wantRate, tc.wantBurst)
+		}
+	}
+}
+
+// Against 429s that come whatever the rate (a fault), pacing at the cut does not stop them:
+// the rate is never confirmed, and the next process starts with no limit. Here every 15th
+// request is refused, and the cut is to about 10/s, where 14 answers in a row span more
+// than the second a confirmation needs, but are not enough answers.
+func TestARateUnderFaultsIsNotConfirmed(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	a := newAdaptiveRate(0)
+	memory := newRateMemory(dir, memoryBaseURL)
+	a.useMemory(memory, start)
+	for i := range 13 {
+		a.answered(start.Add(time.Duration(i)*100*time.Millisecond), false)
+	}
+	now := start.Add(1250 * time.Millisecond)
+	if cut, _ := a.throttled(now); cut.Served < adaptiveMinServed || cut.To > 12 {
+		t.Fatalf("cut %+v, want one measured at about 10/s", cut)
+	}
+	for i := 1; i <= 150; i++ {
+		now = now.Add(a.reserve(now).DelayFrom(now))
+		a.sending(now)
+		if i%15 == 0 {
+			a.throttled(now)
+		} else {
+			a.answered(now, true)
+		}
+	}
+	if kept := memory.recall(now); kept.To == 0 || kept.Paced != nil {
+		t.Errorf("kept %+v, want a cut and no confirmed rate", kept)
+	}
+	next := newAdaptiveRate(0)
+	next.useMemory(memory, now.Add(100*time.Millisecond))
+	if next.rate() != adaptiveCeiling {
+		t.Errorf("the next process starts at %v/s, want no limit", next.rate())
 	}
 }

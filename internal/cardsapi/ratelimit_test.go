@@ -310,13 +310,14 @@ type secondOfRequests struct{ answered, throttled int }
 func againstTokenBucket(client *adaptiveRate, platform *rate.Limiter, start time.Time, seconds int) []secondOfRequests {
 	counts := make([]secondOfRequests, seconds)
 	for now := start; ; {
-		r := client.limiter.ReserveN(now, 1)
+		r := client.reserve(now)
 		delay := r.DelayFrom(now)
 		now = now.Add(delay)
 		second := int(now.Sub(start) / time.Second)
 		if second >= seconds {
 			return counts
 		}
+		client.sending(now)
 		if platform.AllowN(now, 1) {
 			client.answered(now, delay > 0)
 			counts[second].answered++

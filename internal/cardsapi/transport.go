@@ -99,6 +99,7 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		out.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
 
+	c.rate.sending(c.clock.Now())
 	start := time.Now()
 	resp, err := t.base.RoundTrip(out)
 	fields := map[string]any{
