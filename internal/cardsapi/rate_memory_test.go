@@ -13,18 +13,25 @@ import (
 
 const memoryBaseURL = "http://merchant:s3cret@cards.example/api/v1"
 
+// throttledAfter is a new process, recalling memory, that was answered n times, every apart
+// from start, then throttled at throttledAt.
+func throttledAfter(memory rateMemory, start time.Time, n int, every time.Duration, throttledAt time.Time) (*adaptiveRate, rateCut) {
+	a := newAdaptiveRate(0)
+	a.useMemory(memory, start)
+	for i := range n {
+		a.answered(start.Add(time.Duration(i)*every), false)
+	}
+	cut, _ := a.throttled(throttledAt)
+	return a, cut
+}
+
 // cutAfterASecond is a process that was answered 60 times over 1.2 s, then throttled: a
 // measured cut to 0.9 × 50 = 45/s, kept in dir.
 func cutAfterASecond(t *testing.T, dir string, start time.Time) rateCut {
 	t.Helper()
-	a := newAdaptiveRate(0)
-	a.useMemory(newRateMemory(dir, memoryBaseURL), start)
-	for i := range 60 {
-		a.answered(start.Add(time.Duration(i)*20*time.Millisecond), false)
-	}
-	cut, ok := a.throttled(start.Add(1200 * time.Millisecond))
-	if !ok || cut.Guessed || cut.To != 45 {
-		t.Fatalf("cut %+v (ok %v), want a measured cut to 45/s", cut, ok)
+	_, cut := throttledAfter(newRateMemory(dir, memoryBaseURL), start, 60, 20*time.Millisecond, start.Add(1200*time.Millisecond))
+	if cut.Guessed || cut.To != 45 {
+		t.Fatalf("cut %+v, want a measured cut to 45/s", cut)
 	}
 	return cut
 }
@@ -152,14 +159,10 @@ func TestAProcessThatRecallsTheLastCutIsHeldBackLess(t *testing.T) {
 // It returns when its last request went.
 func pacedAfterItsCut(t *testing.T, dir string, start time.Time) time.Time {
 	t.Helper()
-	a := newAdaptiveRate(0)
 	memory := newRateMemory(dir, memoryBaseURL)
-	a.useMemory(memory, start)
-	for i := range 60 {
-		a.answered(start.Add(time.Duration(i)*20*time.Millisecond), false)
-	}
 	cutAt := start.Add(1200 * time.Millisecond)
-	if cut, _ := a.throttled(cutAt); cut.To != 45 {
+	a, cut := throttledAfter(memory, start, 60, 20*time.Millisecond, cutAt)
+	if cut.To != 45 {
 		t.Fatalf("cut %+v, want a measured cut to 45/s", cut)
 	}
 	platform := rate.NewLimiter(50, 50)
@@ -274,16 +277,11 @@ func TestAPacedStartNeedsAConfirmedRate(t *testing.T) {
 // request is refused, and the cut is to about 10/s, where 14 answers in a row span more
 // than the second a confirmation needs, but are not enough answers.
 func TestARateUnderFaultsIsNotConfirmed(t *testing.T) {
-	dir := t.TempDir()
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	a := newAdaptiveRate(0)
-	memory := newRateMemory(dir, memoryBaseURL)
-	a.useMemory(memory, start)
-	for i := range 13 {
-		a.answered(start.Add(time.Duration(i)*100*time.Millisecond), false)
-	}
+	memory := newRateMemory(t.TempDir(), memoryBaseURL)
 	now := start.Add(1250 * time.Millisecond)
-	if cut, _ := a.throttled(now); cut.Served < adaptiveMinServed || cut.To > 12 {
+	a, cut := throttledAfter(memory, start, 13, 100*time.Millisecond, now)
+	if cut.Served < adaptiveMinServed || cut.To > 12 {
 		t.Fatalf("cut %+v, want one measured at about 10/s", cut)
 	}
 	for i := 1; i <= 150; i++ {
