@@ -89,7 +89,8 @@ type adaptiveRate struct {
 	memory   rateMemory
 	// kept is what this process knows of the memory's file, and writes whole.
 	kept                   keptRate
-	heldBackSinceThrottled int       // answers to held-back requests since the last 429 or 503
+	heldBackSinceThrottled int       // requests the limiter held back that were sent after the last 429 or 503
+	pacedStartAt           time.Time // when a paced start began; its burst lasts at most bucketRefill
 	lastConfirmed          bool      // this process confirmed the rate of its last cut
 	lastNoted              time.Time // when a request was last written down in kept
 	pacedStart             pacedStart
@@ -154,10 +155,7 @@ func (a *adaptiveRate) grow(now time.Time, heldBack bool) (confirmed keptRate, o
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.served.add(now)
-	if heldBack {
-		a.heldBackSinceThrottled++
-		confirmed, ok = a.confirmIfPaced(now)
-	}
+	confirmed, ok = a.confirmIfPaced(now)
 	if !heldBack || a.current >= a.ceiling || a.last.Guessed && now.Sub(a.lastThrottled) < adaptiveCutSpacing {
 		return confirmed, ok
 	}
@@ -201,12 +199,19 @@ func (a *adaptiveRate) keptAfterCut() keptRate {
 	return a.copyOfKept()
 }
 
-// reserve takes the limiter's next slot at now. A paced start's burst (rate_memory.go) is
-// used once: when it is spent, the burst is 1 again.
+// reserve takes the limiter's next slot at now, and counts it when the limiter holds it
+// back (confirmIfPaced). A paced start's burst (rate_memory.go) is for its first wave: once
+// spent, a bucketRefill after the start, or at a cut, the burst is 1 again. Called with the
+// client's reserveMu held.
 func (a *adaptiveRate) reserve(now time.Time) *rate.Reservation {
 	r := a.limiter.ReserveN(now, 1)
-	if a.limiter.Burst() > 1 && a.limiter.TokensAt(now) < 1 {
+	if a.limiter.Burst() > 1 && (a.limiter.TokensAt(now) < 1 || now.Sub(a.pacedStartAt) >= bucketRefill) {
 		a.limiter.SetBurstAt(now, 1)
+	}
+	if r.OK() && r.DelayFrom(now) > 0 {
+		a.mu.Lock()
+		a.heldBackSinceThrottled++
+		a.mu.Unlock()
 	}
 	return r
 }
@@ -235,6 +240,7 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok, kept bool) {
 	cut.To = a.current
 	a.last = cut
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
+	a.limiter.SetBurstAt(now, 1) // a paced start's burst is not for after a 429
 	a.lastConfirmed = false
 	if cut.Served < adaptiveMinServed || cut.Recalled {
 		return cut, true, false

@@ -185,7 +185,7 @@ func New(cfg Config) (*Client, error) {
 		c.clock = realClock{}
 	}
 	c.pollMax = max(c.pollMax, c.pollInitial)
-	c.rate.useMemory(newRateMemory(cfg.RateMemoryDir, base), c.clock.Now())
+	c.rate.useMemory(newRateMemory(cfg.RateMemoryDir, base, cfg.CustomerToken), c.clock.Now())
 	c.issuingTimeout = cfg.IssuingRequestTimeout
 	if c.issuingTimeout <= 0 {
 		c.issuingTimeout = max(c.requestTimeout, MinIssuingRequestTimeout)

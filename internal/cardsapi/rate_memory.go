@@ -23,12 +23,13 @@ import (
 //     against the platform's 50/s in the benchmark's N=100 P=50 R=50 destroy) held its first
 //     wave for seconds.
 //   - A new process starts paced at the last confirmed rate: one that a process paced at for
-//     a second, its requests held back, without a 429 or 503. It first sends at once what
-//     the platform's bucket has regained at that rate since a process pacing at it last sent
-//     a request (up to bucketRefill's worth, and pacedStartBurstShare of it). Terraform's apply sends its first wave of
-//     -parallelism calls at once: from a bucket its plan had just emptied, the platform
-//     refused part of it before any 429 could come back (17 of 50 CardFreezes within 6 ms
-//     in the benchmark), and each refused card sat out a Retry-After.
+//     a second and 50 requests its limiter held back, without a 429 or 503. It first sends
+//     at once what the platform's bucket has regained at that rate since a process pacing at
+//     it last sent a request (pacedStartBurstShare of it, up to bucketRefill's worth).
+//     Terraform's apply sends its first wave of -parallelism calls at once: from a bucket its
+//     plan had just emptied, the platform refused part of it before any 429 could come back
+//     (17 of 50 CardFreezes within 6 ms in the benchmark), and each refused card sat out a
+//     Retry-After.
 //   - Otherwise it starts with no limit. A cut alone is not a rate to start at: it may be
 //     one of 429s that came whatever the rate (a fault, not a limit), which would start every
 //     process where the last one had been pushed down to (make reliability's combined-0.1
@@ -47,15 +48,15 @@ const (
 	// what the platform served, which includes what its full bucket let through (a cut to
 	// 50.4/s against 50/s in the benchmark). After a first burst of the whole bucket, paced
 	// at that rate, a request was refused 0.2 s in: with no token to spare, two requests
-	// that arrive closer than the platform's spacing are one too many. A fifth of the
-	// bucket to spare lasts 25 s at 0.4/s over.
+	// that arrive closer than the platform's spacing are one too many. A fifth of the bucket
+	// is left to spare.
 	pacedStartBurstShare = 0.8
 	// requestNoteSpacing is how often a pacing process writes down when it last sent a
 	// request; the next process counts the bucket's refill from that long after it.
 	requestNoteSpacing = 25 * time.Millisecond
-	// confirmAnswers is the least number of held-back requests answered in a row that
-	// confirms a rate (confirmIfPaced).
-	confirmAnswers = 20
+	// confirmHeldBack is the least number of requests held back by the limiter, sent after
+	// the last 429 or 503, that confirm a rate (confirmIfPaced).
+	confirmHeldBack = 50
 )
 
 // rateMemory is the file of one base URL's rate; a zero rateMemory keeps nothing.
@@ -84,13 +85,15 @@ type paced struct {
 	LastRequestAt time.Time `json:"last_request_at"`
 }
 
-// newRateMemory is the memory of baseURL's rate in dir ("" = none). The file is named by a
-// hash of the base URL, which may carry credentials that must not be written anywhere.
-func newRateMemory(dir, baseURL string) rateMemory {
+// newRateMemory is the memory of the rate of the merchant (its customer token) at baseURL in
+// dir ("" = none): a platform may limit each merchant on its own, and another merchant's rate
+// is not one to start at. The file is named by a hash of both, which are credentials and must
+// not be written anywhere.
+func newRateMemory(dir, baseURL, merchant string) rateMemory {
 	if dir == "" {
 		return rateMemory{}
 	}
-	sum := sha256.Sum256([]byte(baseURL))
+	sum := sha256.Sum256([]byte(baseURL + "\n" + merchant))
 	return rateMemory{path: filepath.Join(dir, "rate-"+hex.EncodeToString(sum[:8])+".json"), mu: new(sync.Mutex)}
 }
 
@@ -120,7 +123,8 @@ func (m rateMemory) recall(now time.Time) keptRate {
 
 // write stores k for the next process: best effort (a lost write costs the next process only
 // its start), written whole by a rename so that a reader never sees half of it. A write that
-// finds another under way is skipped: that one is as recent.
+// finds another under way is skipped; the next one writes the whole record again. It runs on
+// the request path, about once every requestNoteSpacing at most: a small file on local disk.
 func (m rateMemory) write(k keptRate) {
 	if m.path == "" || !m.mu.TryLock() {
 		return
@@ -155,13 +159,14 @@ func (a *adaptiveRate) useMemory(memory rateMemory, now time.Time) {
 		return
 	}
 	sinceLast := now.Sub(p.LastRequestAt)
-	if sinceLast < 0 { // a clock that went back: the rate was confirmed in the future
+	if sinceLast < 0 { // a clock that went back: the last request was noted in the future
 		return
 	}
 	regained := pacedStartBurstShare * p.PerSecond * min(max(0, sinceLast-requestNoteSpacing), bucketRefill).Seconds()
 	a.current = p.PerSecond
 	a.limiter = rate.NewLimiter(rate.Limit(a.current), max(1, int(math.Floor(regained))))
 	a.last = rateCut{To: p.PerSecond, Recalled: true}
+	a.pacedStartAt = now
 	a.pacedStart = pacedStart{Rate: p.PerSecond, Burst: a.limiter.Burst(), SinceLastRequest: sinceLast}
 }
 
@@ -172,19 +177,22 @@ type pacedStart struct {
 	SinceLastRequest time.Duration
 }
 
-// confirmIfPaced confirms the rate of this process's last cut once, since that cut, the
-// limiter has held back, over at least adaptiveCutSpacing without a 429 or 503, at least
-// half a second's worth of answered requests at that rate, and at least confirmAnswers:
-// against 429s that come whatever the rate, 30% of requests as make reliability's
-// throttle-0.3 sends, 20 in a row are answered one time in 1,250. Only a cut that measured
-// the platform is confirmed, and only by the process that made it: a process that goes by an
-// earlier one's rate does not renew it, so a confirmed rate is at most rateMemoryMaxAge old
-// and a limit the platform raised is found again. It returns the record to write. Called
-// with a.mu held.
+// confirmIfPaced confirms the rate of this process's last cut once, since that cut, at least
+// adaptiveCutSpacing has passed without a 429 or 503 and the limiter has held back at least
+// a second's worth of requests at that rate, and confirmHeldBack, all sent after the last 429
+// or 503 (requests sent before it, answered after it, say nothing of the rate it set). Any
+// 429 or 503 starts the count again: against 429s that come whatever the rate, 10% of
+// requests, 50 in a row go through one time in 200, 30% (make reliability's throttle-0.3)
+// one in 50 million; and there the rate falls to where a cut no longer measures anything
+// (under adaptiveMinServed answers a second), which is not confirmed. Only a cut that
+// measured the platform is confirmed, and only by the process that made it: a process that
+// goes by an earlier one's rate does not renew it, so a confirmed rate is at most
+// rateMemoryMaxAge old and a limit the platform raised is found again. It returns the
+// record to write. Called with a.mu held.
 func (a *adaptiveRate) confirmIfPaced(now time.Time) (keptRate, bool) {
 	ownMeasure := a.last.Served >= adaptiveMinServed && !a.last.Recalled && !a.last.Guessed
 	if a.lastConfirmed || !ownMeasure ||
-		float64(a.heldBackSinceThrottled) < max(confirmAnswers, a.last.To/2) ||
+		float64(a.heldBackSinceThrottled) < max(confirmHeldBack, a.last.To) ||
 		now.Sub(a.lastThrottled) < adaptiveCutSpacing {
 		return keptRate{}, false
 	}

@@ -11,7 +11,10 @@ import (
 	"golang.org/x/time/rate"
 )
 
-const memoryBaseURL = "http://merchant:s3cret@cards.example/api/v1"
+const (
+	memoryBaseURL  = "http://merchant:s3cret@cards.example/api/v1"
+	memoryMerchant = "customer-token-7f3a"
+)
 
 // throttledAfter is a new process, recalling memory, that was answered n times, every apart
 // from start, then throttled at throttledAt.
@@ -29,7 +32,7 @@ func throttledAfter(memory rateMemory, start time.Time, n int, every time.Durati
 // measured cut to 0.9 × 50 = 45/s, kept in dir.
 func cutAfterASecond(t *testing.T, dir string, start time.Time) rateCut {
 	t.Helper()
-	_, cut := throttledAfter(newRateMemory(dir, memoryBaseURL), start, 60, 20*time.Millisecond, start.Add(1200*time.Millisecond))
+	_, cut := throttledAfter(newRateMemory(dir, memoryBaseURL, memoryMerchant), start, 60, 20*time.Millisecond, start.Add(1200*time.Millisecond))
 	if cut.Guessed || cut.To != 45 {
 		t.Fatalf("cut %+v, want a measured cut to 45/s", cut)
 	}
@@ -55,7 +58,7 @@ func TestAGuessedCutGoesNoLowerThanTheLastProcessCut(t *testing.T) {
 	cutAfterASecond(t, dir, start)
 
 	later := start.Add(5 * time.Second)
-	cut, startRate := youngProcessCut(0, newRateMemory(dir, memoryBaseURL), later)
+	cut, startRate := youngProcessCut(0, newRateMemory(dir, memoryBaseURL, memoryMerchant), later)
 	if startRate != adaptiveCeiling {
 		t.Errorf("the next process starts at %v/s, want no limit (%v)", startRate, adaptiveCeiling)
 	}
@@ -65,7 +68,7 @@ func TestAGuessedCutGoesNoLowerThanTheLastProcessCut(t *testing.T) {
 	// That cut is the earlier process's measure, not this one's: it is not kept again, so the
 	// earlier cut still ages out ten minutes after it was made.
 	expired := start.Add(1200*time.Millisecond + rateMemoryMaxAge + time.Second)
-	if cut, _ := youngProcessCut(0, newRateMemory(dir, memoryBaseURL), expired); cut.Recalled {
+	if cut, _ := youngProcessCut(0, newRateMemory(dir, memoryBaseURL, memoryMerchant), expired); cut.Recalled {
 		t.Errorf("a cut recalled at %s was kept again: %+v recalled after its ten minutes", later, cut)
 	}
 
@@ -83,7 +86,7 @@ func TestAGuessedCutGoesNoLowerThanTheLastProcessCut(t *testing.T) {
 	} {
 		dir := t.TempDir() // each process keeps its own cut: one memory a case
 		cutAfterASecond(t, dir, start)
-		cut, _ := youngProcessCut(tc.requestsPerSecond, newRateMemory(dir, tc.baseURL), start.Add(1200*time.Millisecond+tc.after))
+		cut, _ := youngProcessCut(tc.requestsPerSecond, newRateMemory(dir, tc.baseURL, memoryMerchant), start.Add(1200*time.Millisecond+tc.after))
 		if math.Abs(cut.To-tc.want) > 1e-9 {
 			t.Errorf("%s: cut to %v/s, want %v/s", name, cut.To, tc.want)
 		}
@@ -97,7 +100,7 @@ func TestACutThatMeasuredNothingIsNotKept(t *testing.T) {
 	dir := t.TempDir()
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	a := newAdaptiveRate(0)
-	a.useMemory(newRateMemory(dir, memoryBaseURL), start)
+	a.useMemory(newRateMemory(dir, memoryBaseURL, memoryMerchant), start)
 	for i := range 5 {
 		a.answered(start.Add(time.Duration(i)*300*time.Millisecond), false)
 	}
@@ -117,7 +120,7 @@ func TestTheKeptCutHoldsNoCredentials(t *testing.T) {
 		t.Fatalf("files kept: %v, want one", files)
 	}
 	data, _ := os.ReadFile(files[0])
-	for _, secret := range []string{"s3cret", "merchant", "cards.example"} {
+	for _, secret := range []string{"s3cret", "merchant", "cards.example", memoryMerchant} {
 		if strings.Contains(files[0]+string(data), secret) {
 			t.Errorf("the kept cut names %q: %s %s", secret, files[0], data)
 		}
@@ -144,8 +147,8 @@ func TestAProcessThatRecallsTheLastCutIsHeldBackLess(t *testing.T) {
 	fresh, freshThrottled := answeredIn2s(rateMemory{})
 
 	dir := t.TempDir()
-	newRateMemory(dir, memoryBaseURL).write(keptRate{To: 0.9 * limit, Guessed: true, At: start.Add(-3 * time.Second)})
-	recalled, recalledThrottled := answeredIn2s(newRateMemory(dir, memoryBaseURL))
+	newRateMemory(dir, memoryBaseURL, memoryMerchant).write(keptRate{To: 0.9 * limit, Guessed: true, At: start.Add(-3 * time.Second)})
+	recalled, recalledThrottled := answeredIn2s(newRateMemory(dir, memoryBaseURL, memoryMerchant))
 
 	t.Logf("first 2 s: alone %d answered, %d throttled; recalling the last cut %d answered, %d throttled",
 		fresh, freshThrottled, recalled, recalledThrottled)
@@ -155,11 +158,12 @@ func TestAProcessThatRecallsTheLastCutIsHeldBackLess(t *testing.T) {
 }
 
 // pacedAfterItsCut is a process cut to 45/s (cutAfterASecond) that then paces against the
-// platform's limit of 50/s for three more seconds, as the plan of a rate-limited phase does.
-// It returns when its last request went.
+// platform's limit of 50/s for three more seconds, as the plan of a rate-limited phase does:
+// a second of it confirms 45/s (its rate grows meanwhile, and is cut again about 2 s in). It
+// returns when its last request went.
 func pacedAfterItsCut(t *testing.T, dir string, start time.Time) time.Time {
 	t.Helper()
-	memory := newRateMemory(dir, memoryBaseURL)
+	memory := newRateMemory(dir, memoryBaseURL, memoryMerchant)
 	cutAt := start.Add(1200 * time.Millisecond)
 	a, cut := throttledAfter(memory, start, 60, 20*time.Millisecond, cutAt)
 	if cut.To != 45 {
@@ -192,8 +196,8 @@ func firstWaveRefused(a *adaptiveRate, platform *rate.Limiter, start time.Time, 
 	return refused
 }
 
-// An apply's process starts 200 ms after its plan, which paced at its cut without 429s,
-// sent its last request: the platform's bucket (50/s, 50 tokens) holds what 200 ms regained.
+// An apply's process starts 200 ms after its plan, which confirmed its cut to 45/s, sent its
+// last request: the platform's bucket (50/s, 50 tokens) holds what 200 ms regained.
 // Sent at once, a first wave of 50 is refused in part; paced from its first request, none.
 func TestAProcessRightAfterAPacedOneStartsPaced(t *testing.T) {
 	const limit, wave = 50, 50
@@ -212,7 +216,7 @@ func TestAProcessRightAfterAPacedOneStartsPaced(t *testing.T) {
 	refusedAlone := firstWaveRefused(alone, bucketAfterPlan(), applyStart, wave)
 
 	paced := newAdaptiveRate(0)
-	paced.useMemory(newRateMemory(dir, memoryBaseURL), applyStart)
+	paced.useMemory(newRateMemory(dir, memoryBaseURL, memoryMerchant), applyStart)
 	if paced.pacedStart.Rate != 45 || paced.pacedStart.Burst != 6 { // ⌊0.8 × 45/s × (200 − 25) ms⌋
 		t.Errorf("paced start %+v, want 45/s with a burst of 6", paced.pacedStart)
 	}
@@ -227,14 +231,50 @@ func TestAProcessRightAfterAPacedOneStartsPaced(t *testing.T) {
 	if b := paced.limiter.Burst(); b != 1 {
 		t.Errorf("after the paced start's burst was spent the burst is %d, want 1", b)
 	}
-	// The apply noted its requests (its last went at about 43/45 s after it started), and did
-	// not renew the rate's confirmation.
-	kept := newRateMemory(dir, memoryBaseURL).recall(applyStart.Add(2 * time.Second)).Paced
-	if wantAfter := applyStart.Add(900 * time.Millisecond); kept.LastRequestAt.Before(wantAfter) {
+	// The apply goes on pacing for two more seconds. It notes its requests, and a confirmation
+	// is not its to renew: 45/s is the plan's measure.
+	againstTokenBucket(paced, bucketAfterPlan(), applyStart.Add(time.Second), 2)
+	kept := newRateMemory(dir, memoryBaseURL, memoryMerchant).recall(applyStart.Add(3 * time.Second)).Paced
+	if kept == nil {
+		t.Fatal("the confirmed rate is gone")
+	}
+	if wantAfter := applyStart.Add(2900 * time.Millisecond); kept.LastRequestAt.Before(wantAfter) {
 		t.Errorf("last request noted at %s, want after %s", kept.LastRequestAt, wantAfter)
 	}
 	if kept.ConfirmedAt.After(lastRequest) {
 		t.Errorf("the paced apply renewed the confirmation: confirmed at %s, after the plan's last request at %s", kept.ConfirmedAt, lastRequest)
+	}
+}
+
+// Requests the limiter held back before a 429, answered after it, say nothing of the rate the
+// 429 set: a second later, with none sent since, the cut is not confirmed. Sent after it,
+// they confirm it.
+func TestOnlyRequestsSentAfterTheLast429ConfirmARate(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
+	a := newAdaptiveRate(100) // a cap, so that the limiter holds requests back from the start
+	a.useMemory(memory, start)
+	now := start
+	for range 200 { // two seconds of requests, all held back and sent before the 429
+		now = now.Add(a.reserve(now).DelayFrom(now))
+	}
+	for i := range 100 {
+		a.answered(start.Add(time.Duration(i)*10*time.Millisecond+500*time.Millisecond), true)
+	}
+	cutAt := now
+	if cut, _ := a.throttled(cutAt); cut.Served < adaptiveMinServed || cut.Guessed {
+		t.Fatalf("cut %+v, want one that measured the platform", cut)
+	}
+	a.answered(cutAt.Add(1100*time.Millisecond), true) // one of those sent before the 429
+	if kept := memory.recall(cutAt.Add(2 * time.Second)); kept.Paced != nil {
+		t.Fatalf("confirmed %+v by requests sent before the 429", kept.Paced)
+	}
+	for now = cutAt; now.Before(cutAt.Add(3 * time.Second)); {
+		now = now.Add(a.reserve(now).DelayFrom(now))
+		a.answered(now, true)
+	}
+	if kept := memory.recall(now); kept.Paced == nil {
+		t.Errorf("not confirmed after 3 s of requests held back and sent after the 429: %+v", kept)
 	}
 }
 
@@ -258,7 +298,7 @@ func TestAPacedStartNeedsAConfirmedRate(t *testing.T) {
 		"a clock that went back":          {true, -time.Second, 0, adaptiveCeiling, 1},
 		"confirmed over ten minutes ago":  {true, rateMemoryMaxAge, 0, adaptiveCeiling, 1},
 	} {
-		memory := newRateMemory(t.TempDir(), memoryBaseURL)
+		memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
 		kept := keptRate{To: 45, At: start}
 		if tc.confirmed {
 			kept.Paced = &paced{PerSecond: 45, ConfirmedAt: start.Add(2 * time.Second), LastRequestAt: lastRequest}
@@ -278,7 +318,7 @@ func TestAPacedStartNeedsAConfirmedRate(t *testing.T) {
 // than the second a confirmation needs, but are not enough answers.
 func TestARateUnderFaultsIsNotConfirmed(t *testing.T) {
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	memory := newRateMemory(t.TempDir(), memoryBaseURL)
+	memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
 	now := start.Add(1250 * time.Millisecond)
 	a, cut := throttledAfter(memory, start, 13, 100*time.Millisecond, now)
 	if cut.Served < adaptiveMinServed || cut.To > 12 {
@@ -300,5 +340,32 @@ func TestARateUnderFaultsIsNotConfirmed(t *testing.T) {
 	next.useMemory(memory, now.Add(100*time.Millisecond))
 	if next.rate() != adaptiveCeiling {
 		t.Errorf("the next process starts at %v/s, want no limit", next.rate())
+	}
+}
+
+// A paced start's first burst is for its first wave: a 429 ends it, and so does a second.
+func TestAPacedStartsBurstIsForItsFirstWave(t *testing.T) {
+	confirmedAt := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	start := confirmedAt.Add(time.Minute)
+	pacedStart := func() *adaptiveRate {
+		memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
+		memory.write(keptRate{Paced: &paced{PerSecond: 45, ConfirmedAt: confirmedAt, LastRequestAt: confirmedAt}})
+		a := newAdaptiveRate(0)
+		a.useMemory(memory, start)
+		a.reserve(start)
+		if b := a.limiter.Burst(); b != 36 {
+			t.Fatalf("burst %d after the first request, want 36 (0.8 × 45)", b)
+		}
+		return a
+	}
+	a := pacedStart()
+	a.throttled(start.Add(10 * time.Millisecond))
+	if b := a.limiter.Burst(); b != 1 {
+		t.Errorf("burst %d after a 429, want 1", b)
+	}
+	a = pacedStart()
+	a.reserve(start.Add(bucketRefill))
+	if b := a.limiter.Burst(); b != 1 {
+		t.Errorf("burst %d a second after the start, want 1", b)
 	}
 }
