@@ -144,20 +144,20 @@ func newAdaptiveRate(requestsPerSecond float64) *adaptiveRate {
 // answered counts an answer and raises the rate when the request it answers was held back
 // by the rate: the platform keeps up with more.
 func (a *adaptiveRate) answered(now time.Time, heldBack bool) {
-	if kept, ok := a.grow(now, heldBack); ok {
-		a.memory.write(kept)
+	if kept := a.grow(now, heldBack); kept != nil {
+		a.memory.write(*kept)
 	}
 }
 
 // grow is answered under a.mu; it returns the memory's record when this answer confirmed a
-// rate, to write.
-func (a *adaptiveRate) grow(now time.Time, heldBack bool) (confirmed keptRate, ok bool) {
+// rate, to write (nil: nothing to write).
+func (a *adaptiveRate) grow(now time.Time, heldBack bool) (confirmed *keptRate) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.served.add(now)
-	confirmed, ok = a.confirmIfPaced(now)
+	confirmed = a.confirmIfPaced(now)
 	if !heldBack || a.current >= a.ceiling || a.last.Guessed && now.Sub(a.lastThrottled) < adaptiveCutSpacing {
-		return confirmed, ok
+		return confirmed
 	}
 	growth := math.Max(adaptiveFastGrowth*a.current, adaptiveMinFastGrowth)
 	if a.last.To > 0 && a.current < 2*a.last.To && !a.last.Guessed {
@@ -165,7 +165,7 @@ func (a *adaptiveRate) grow(now time.Time, heldBack bool) (confirmed keptRate, o
 	}
 	a.current = math.Min(a.ceiling, a.current+growth)
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
-	return confirmed, ok
+	return confirmed
 }
 
 // rateCut is what a 429 or 503 did to the rate: logged, and kept as the last cut.
@@ -186,17 +186,10 @@ type rateCut struct {
 // it again would let it outlive rateMemoryMaxAge.
 func (a *adaptiveRate) throttled(now time.Time) (cut rateCut, ok bool) {
 	cut, ok, kept := a.cut(now)
-	if kept {
-		a.memory.write(a.keptAfterCut())
+	if kept != nil {
+		a.memory.write(*kept)
 	}
 	return cut, ok
-}
-
-// keptAfterCut is the memory's record after a kept cut, read under a.mu.
-func (a *adaptiveRate) keptAfterCut() keptRate {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.copyOfKept()
 }
 
 // reserve takes the limiter's next slot at now, and counts it when the limiter holds it
@@ -216,14 +209,15 @@ func (a *adaptiveRate) reserve(now time.Time) *rate.Reservation {
 	return r
 }
 
-// cut is throttled under a.mu; kept says the cut is one to keep, and is in a.kept.
-func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok, kept bool) {
+// cut is throttled under a.mu; kept is the memory's record when the cut is one to keep
+// (nil: nothing to write).
+func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool, kept *keptRate) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.lastThrottled = now
 	a.heldBackSinceThrottled = 0
 	if now.Sub(a.lastCut) < adaptiveCutSpacing {
-		return rateCut{}, false, false
+		return rateCut{}, false, nil
 	}
 	a.lastCut = now
 	served, whole := a.served.lastSecond(now)
@@ -243,10 +237,11 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok, kept bool) {
 	a.limiter.SetBurstAt(now, 1) // a paced start's burst is not for after a 429
 	a.lastConfirmed = false
 	if cut.Served < adaptiveMinServed || cut.Recalled {
-		return cut, true, false
+		return cut, true, nil
 	}
 	a.kept.To, a.kept.Guessed, a.kept.At = cut.To, cut.Guessed, now.UTC()
-	return cut, true, true
+	record := a.kept
+	return cut, true, &record
 }
 
 // rate is the current rate, for tests.

@@ -71,12 +71,12 @@ type keptRate struct {
 	To      float64   `json:"to_per_second"` // the last cut; 0: none
 	Guessed bool      `json:"guessed"`
 	At      time.Time `json:"at"` // when the cut was made; not renewed by a process that goes by it
-	Paced   *paced    `json:"paced,omitempty"`
+	Paced   paced     `json:"paced,omitzero"`
 }
 
-// paced is a confirmed rate: a process paced at it for a second, its requests held back,
-// and none was refused, so it is under the platform's limit and the 429s that led to it
-// were not a fault that comes whatever the rate.
+// paced is a confirmed rate (zero: none): a process paced at it for a second, its requests
+// held back, and none was refused, so it is under the platform's limit and the 429s that led
+// to it were not a fault that comes whatever the rate.
 type paced struct {
 	PerSecond   float64   `json:"per_second"`
 	ConfirmedAt time.Time `json:"confirmed_at"`
@@ -115,8 +115,8 @@ func (m rateMemory) recall(now time.Time) keptRate {
 	if k.To <= 0 || !recent(k.At, now) {
 		k.To, k.Guessed, k.At = 0, false, time.Time{}
 	}
-	if k.Paced != nil && (k.Paced.PerSecond <= 0 || !recent(k.Paced.ConfirmedAt, now)) {
-		k.Paced = nil
+	if k.Paced.PerSecond <= 0 || !recent(k.Paced.ConfirmedAt, now) {
+		k.Paced = paced{}
 	}
 	return k
 }
@@ -155,7 +155,7 @@ func (a *adaptiveRate) useMemory(memory rateMemory, now time.Time) {
 	a.kept = memory.recall(now)
 	a.recalled = rateCut{To: a.kept.To, Guessed: a.kept.Guessed}
 	p := a.kept.Paced
-	if p == nil || p.PerSecond >= a.ceiling {
+	if p.PerSecond <= 0 || p.PerSecond >= a.ceiling {
 		return
 	}
 	sinceLast := now.Sub(p.LastRequestAt)
@@ -188,18 +188,19 @@ type pacedStart struct {
 // measured the platform is confirmed, and only by the process that made it: a process that
 // goes by an earlier one's rate does not renew it, so a confirmed rate is at most
 // rateMemoryMaxAge old and a limit the platform raised is found again. It returns the
-// record to write. Called with a.mu held.
-func (a *adaptiveRate) confirmIfPaced(now time.Time) (keptRate, bool) {
+// record to write (nil: nothing to write). Called with a.mu held.
+func (a *adaptiveRate) confirmIfPaced(now time.Time) *keptRate {
 	ownMeasure := a.last.Served >= adaptiveMinServed && !a.last.Recalled && !a.last.Guessed
 	if a.lastConfirmed || !ownMeasure ||
 		float64(a.heldBackSinceThrottled) < max(confirmHeldBack, a.last.To) ||
 		now.Sub(a.lastThrottled) < adaptiveCutSpacing {
-		return keptRate{}, false
+		return nil
 	}
 	a.lastConfirmed = true
-	a.kept.Paced = &paced{PerSecond: a.last.To, ConfirmedAt: now, LastRequestAt: now}
+	a.kept.Paced = paced{PerSecond: a.last.To, ConfirmedAt: now, LastRequestAt: now}
 	a.lastNoted = now
-	return a.copyOfKept(), true
+	kept := a.kept
+	return &kept
 }
 
 // sending notes that a request goes to the platform now. A process that paces (its rate was
@@ -207,24 +208,14 @@ func (a *adaptiveRate) confirmIfPaced(now time.Time) (keptRate, bool) {
 // requestNoteSpacing, for the next process.
 func (a *adaptiveRate) sending(now time.Time) {
 	a.mu.Lock()
-	p := a.kept.Paced
-	if p == nil || a.last.To <= 0 || now.Sub(a.lastNoted) < requestNoteSpacing || !recent(p.ConfirmedAt, now) {
+	p := &a.kept.Paced
+	if p.PerSecond <= 0 || a.last.To <= 0 || now.Sub(a.lastNoted) < requestNoteSpacing || !recent(p.ConfirmedAt, now) {
 		a.mu.Unlock()
 		return
 	}
 	a.lastNoted = now
 	p.LastRequestAt = now
-	kept := a.copyOfKept()
+	kept := a.kept
 	a.mu.Unlock()
 	a.memory.write(kept)
-}
-
-// copyOfKept is a.kept with its own copy of Paced, to write outside a.mu.
-func (a *adaptiveRate) copyOfKept() keptRate {
-	k := a.kept
-	if k.Paced != nil {
-		p := *k.Paced
-		k.Paced = &p
-	}
-	return k
 }

@@ -173,7 +173,7 @@ func pacedAfterItsCut(t *testing.T, dir string, start time.Time) time.Time {
 	platform.AllowN(cutAt, 50) // the 429 came from an empty bucket
 	againstTokenBucket(a, platform, cutAt, 3)
 	kept := memory.recall(cutAt.Add(3 * time.Second))
-	if kept.Paced == nil || kept.Paced.PerSecond != 45 {
+	if kept.Paced.PerSecond != 45 {
 		t.Fatalf("kept %+v, want 45/s confirmed", kept)
 	}
 	return kept.Paced.LastRequestAt
@@ -235,7 +235,7 @@ func TestAProcessRightAfterAPacedOneStartsPaced(t *testing.T) {
 	// is not its to renew: 45/s is the plan's measure.
 	againstTokenBucket(paced, bucketAfterPlan(), applyStart.Add(time.Second), 2)
 	kept := newRateMemory(dir, memoryBaseURL, memoryMerchant).recall(applyStart.Add(3 * time.Second)).Paced
-	if kept == nil {
+	if kept.PerSecond <= 0 {
 		t.Fatal("the confirmed rate is gone")
 	}
 	if wantAfter := applyStart.Add(2900 * time.Millisecond); kept.LastRequestAt.Before(wantAfter) {
@@ -266,14 +266,14 @@ func TestOnlyRequestsSentAfterTheLast429ConfirmARate(t *testing.T) {
 		t.Fatalf("cut %+v, want one that measured the platform", cut)
 	}
 	a.answered(cutAt.Add(1100*time.Millisecond), true) // one of those sent before the 429
-	if kept := memory.recall(cutAt.Add(2 * time.Second)); kept.Paced != nil {
+	if kept := memory.recall(cutAt.Add(2 * time.Second)); kept.Paced.PerSecond > 0 {
 		t.Fatalf("confirmed %+v by requests sent before the 429", kept.Paced)
 	}
 	for now = cutAt; now.Before(cutAt.Add(3 * time.Second)); {
 		now = now.Add(a.reserve(now).DelayFrom(now))
 		a.answered(now, true)
 	}
-	if kept := memory.recall(now); kept.Paced == nil {
+	if kept := memory.recall(now); kept.Paced.PerSecond <= 0 {
 		t.Errorf("not confirmed after 3 s of requests held back and sent after the 429: %+v", kept)
 	}
 }
@@ -301,7 +301,7 @@ func TestAPacedStartNeedsAConfirmedRate(t *testing.T) {
 		memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
 		kept := keptRate{To: 45, At: start}
 		if tc.confirmed {
-			kept.Paced = &paced{PerSecond: 45, ConfirmedAt: start.Add(2 * time.Second), LastRequestAt: lastRequest}
+			kept.Paced = paced{PerSecond: 45, ConfirmedAt: start.Add(2 * time.Second), LastRequestAt: lastRequest}
 		}
 		memory.write(kept)
 		a := newAdaptiveRate(tc.requestsPerSecond)
@@ -333,7 +333,7 @@ func TestARateUnderFaultsIsNotConfirmed(t *testing.T) {
 			a.answered(now, true)
 		}
 	}
-	if kept := memory.recall(now); kept.To == 0 || kept.Paced != nil {
+	if kept := memory.recall(now); kept.To == 0 || kept.Paced.PerSecond > 0 {
 		t.Errorf("kept %+v, want a cut and no confirmed rate", kept)
 	}
 	next := newAdaptiveRate(0)
@@ -349,7 +349,7 @@ func TestAPacedStartsBurstIsForItsFirstWave(t *testing.T) {
 	start := confirmedAt.Add(time.Minute)
 	pacedStart := func() *adaptiveRate {
 		memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
-		memory.write(keptRate{Paced: &paced{PerSecond: 45, ConfirmedAt: confirmedAt, LastRequestAt: confirmedAt}})
+		memory.write(keptRate{Paced: paced{PerSecond: 45, ConfirmedAt: confirmedAt, LastRequestAt: confirmedAt}})
 		a := newAdaptiveRate(0)
 		a.useMemory(memory, start)
 		a.reserve(start)
