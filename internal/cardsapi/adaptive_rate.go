@@ -38,6 +38,16 @@ import (
 //     provider process, which comes a fraction of a second after it starts) is a guess, often
 //     far below the limit (24 answers, a cut to 21.6/s against 50/s): after it the rate grows
 //     fast until a 429 is cut by a whole second's count.
+//   - Between two cuts the platform's bucket went from empty to empty, so what it served
+//     in between, over that time, is its sustained limit: a token bucket hides an overshoot
+//     for seconds, so a rate that grows until a 429 overshot the limit by a quarter (a cut
+//     at 63/s against 50/s, every 3–4 s, in the benchmark's 1000-card refresh). Once the
+//     limit is measured, the rate grows no higher than limitHoldShare of it for limitHold
+//     after each cut; then it grows as before, so a limit the platform raised is found
+//     again. The measure is taken only over limitMinSpan or more (429s thrown at random come
+//     closer together, and a handful of answers says little) and only when the limiter held
+//     back at least half the requests sent: when demand was below the rate, the bucket may
+//     have filled and spilled, and the answers say how much was asked, not the limit.
 //   - A cut to under what the platform served is kept for the next provider process
 //     (rate_memory.go), whose guessed cuts go no lower; once pacing at it has been answered
 //     for a second without a 429, the next processes start paced at it.
@@ -66,6 +76,15 @@ const (
 	// more than once for what is one event; after a guessed cut the rate does not grow
 	// until that long after the last 429.
 	adaptiveCutSpacing = time.Second
+	// limitMinSpan is the least time between two cuts over which their answers measure the
+	// platform's limit.
+	limitMinSpan = 2 * time.Second
+	// limitHold is how long after a cut the rate grows no higher than limitHoldShare of the
+	// measured limit: at most this long before a raised limit is looked for again.
+	limitHold = 20 * time.Second
+	// limitHoldShare leaves room for the measure's error (a request or two over a few
+	// seconds): a rate 1% over the limit empties a bucket of a second's worth in 100 s.
+	limitHoldShare = 0.98
 )
 
 // adaptiveRate is the shared limiter and its current rate.
@@ -92,9 +111,19 @@ type adaptiveRate struct {
 	heldBackSinceThrottled int       // requests the limiter held back that were sent after the last 429 or 503
 	pacedStartAt           time.Time // when a paced start began; its burst lasts at most bucketRefill
 	lastConfirmed          bool      // this process confirmed the rate of its last cut
-	lastNoted              time.Time // when a request was last written down in kept
-	pacedStart             pacedStart
+	// limit is the platform's sustained limit as measured between two cuts (0: not measured),
+	// the highest measure: each is a lower bound of it. The rate grows no higher than
+	// limitHoldShare of it until holdUntil.
+	limit      float64
+	holdUntil  time.Time
+	sinceCut   sinceCut
+	lastNoted  time.Time // when a request was last written down in kept
+	pacedStart pacedStart
 }
+
+// sinceCut counts requests since the last cut: sent, held back by the limiter, answered
+// without a 429 or 503.
+type sinceCut struct{ sent, heldBack, answered int }
 
 // secondCounter counts events in whole-second windows.
 type secondCounter struct {
@@ -155,6 +184,7 @@ func (a *adaptiveRate) grow(now time.Time, heldBack bool) (confirmed *keptRate) 
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.served.add(now)
+	a.sinceCut.answered++
 	confirmed = a.confirmIfPaced(now)
 	if !heldBack || a.current >= a.ceiling || a.last.Guessed && now.Sub(a.lastThrottled) < adaptiveCutSpacing {
 		return confirmed
@@ -163,7 +193,11 @@ func (a *adaptiveRate) grow(now time.Time, heldBack bool) (confirmed *keptRate) 
 	if a.last.To > 0 && a.current < 2*a.last.To && !a.last.Guessed {
 		growth = adaptiveAvoidanceGrowth
 	}
-	a.current = math.Min(a.ceiling, a.current+growth)
+	next := a.current + growth
+	if a.limit > 0 && now.Before(a.holdUntil) {
+		next = math.Min(next, math.Max(a.current, limitHoldShare*a.limit))
+	}
+	a.current = math.Min(a.ceiling, next)
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 	return confirmed
 }
@@ -174,6 +208,7 @@ type rateCut struct {
 	Served   int     // answers in about the last second
 	Guessed  bool    // Served spans less than a second: the rate grows back fast
 	Recalled bool    // a guess that went no lower than an earlier process's cut (To is that cut)
+	Limit    float64 // the platform's limit as measured so far (0: not measured)
 }
 
 // throttled cuts the rate: the platform asked for less. ok is false when the rate was cut
@@ -201,11 +236,14 @@ func (a *adaptiveRate) reserve(now time.Time) *rate.Reservation {
 	if a.limiter.Burst() > 1 && (a.limiter.TokensAt(now) < 1 || now.Sub(a.pacedStartAt) >= bucketRefill) {
 		a.limiter.SetBurstAt(now, 1)
 	}
-	if r.OK() && r.DelayFrom(now) > 0 {
-		a.mu.Lock()
+	heldBack := r.OK() && r.DelayFrom(now) > 0
+	a.mu.Lock()
+	a.sinceCut.sent++
+	if heldBack {
 		a.heldBackSinceThrottled++
-		a.mu.Unlock()
+		a.sinceCut.heldBack++
 	}
+	a.mu.Unlock()
 	return r
 }
 
@@ -219,7 +257,8 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool, kept *keptRate)
 	if now.Sub(a.lastCut) < adaptiveCutSpacing {
 		return rateCut{}, false, nil
 	}
-	a.lastCut = now
+	measured := a.measureLimit(now)
+	a.lastCut, a.sinceCut = now, sinceCut{}
 	served, whole := a.served.lastSecond(now)
 	cut.From, cut.Served, cut.Guessed = a.current, served, !whole
 	byFactor := math.Min(a.current, a.ceiling) * adaptiveCut
@@ -236,12 +275,37 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool, kept *keptRate)
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 	a.limiter.SetBurstAt(now, 1) // a paced start's burst is not for after a 429
 	a.lastConfirmed = false
-	if cut.Served < adaptiveMinServed || cut.Recalled {
+	if a.limit > 0 {
+		a.holdUntil = now.Add(limitHold)
+	}
+	cut.Limit = a.limit
+	keep := cut.Served >= adaptiveMinServed && !cut.Recalled
+	if keep {
+		a.kept.To, a.kept.Guessed, a.kept.At = cut.To, cut.Guessed, now.UTC()
+	}
+	if measured {
+		a.kept.Limit, a.kept.LimitAt = a.limit, now.UTC()
+	}
+	if !keep && !measured {
 		return cut, true, nil
 	}
-	a.kept.To, a.kept.Guessed, a.kept.At = cut.To, cut.Guessed, now.UTC()
 	record := a.kept
 	return cut, true, &record
+}
+
+// measureLimit measures the platform's limit at a cut now, from the answers since the last
+// cut (see the top of this file), and raises a.limit to it. measured says the measure was
+// taken and agrees with a.limit (to within limitHoldShare), so the memory keeps it anew.
+// Called with a.mu held, before the cut.
+func (a *adaptiveRate) measureLimit(now time.Time) (measured bool) {
+	span := now.Sub(a.lastCut)
+	s := a.sinceCut
+	if a.lastCut.IsZero() || span < limitMinSpan || 2*s.heldBack < s.sent || s.answered < adaptiveMinServed {
+		return false
+	}
+	limit := float64(s.answered) / span.Seconds()
+	a.limit = math.Max(a.limit, limit)
+	return limit >= limitHoldShare*a.limit
 }
 
 // rate is the current rate, for tests.

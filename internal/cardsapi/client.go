@@ -404,7 +404,8 @@ func (c *Client) waitRate(ctx context.Context, st *callState) error {
 		if s := c.rate.pacedStart; s.Rate > 0 {
 			c.log.Info(ctx, "request rate starts paced at a recently confirmed rate", map[string]any{
 				"per_second": math.Round(s.Rate*10) / 10, "burst": s.Burst,
-				"since_last_request_ms": s.SinceLastRequest.Milliseconds()})
+				"since_last_request_ms":     s.SinceLastRequest.Milliseconds(),
+				"measured_limit_per_second": math.Round(s.Limit*10) / 10})
 		}
 	})
 	c.reserveMu.Lock()

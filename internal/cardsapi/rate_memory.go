@@ -30,6 +30,9 @@ import (
 //     plan had just emptied, the platform refused part of it before any 429 could come back
 //     (17 of 50 CardFreezes within 6 ms in the benchmark), and each refused card sat out a
 //     Retry-After.
+//   - A new process goes by the last limit measured between two cuts (adaptive_rate.go) as if
+//     it had measured it itself: a paced start goes no higher than limitHoldShare of it, and
+//     for limitHold after that start or after a cut the rate grows no higher.
 //   - Otherwise it starts with no limit. A cut alone is not a rate to start at: it may be
 //     one of 429s that came whatever the rate (a fault, not a limit), which would start every
 //     process where the last one had been pushed down to (make reliability's combined-0.1
@@ -72,6 +75,9 @@ type keptRate struct {
 	Guessed bool      `json:"guessed"`
 	At      time.Time `json:"at"` // when the cut was made; not renewed by a process that goes by it
 	Paced   paced     `json:"paced,omitzero"`
+	// Limit is the platform's limit measured between two cuts (0: none), LimitAt when.
+	Limit   float64   `json:"limit_per_second,omitempty"`
+	LimitAt time.Time `json:"limit_at,omitzero"`
 }
 
 // paced is a confirmed rate (zero: none): a process paced at it for a second, its requests
@@ -118,6 +124,9 @@ func (m rateMemory) recall(now time.Time) keptRate {
 	if k.Paced.PerSecond <= 0 || !recent(k.Paced.ConfirmedAt, now) {
 		k.Paced = paced{}
 	}
+	if k.Limit <= 0 || !recent(k.LimitAt, now) {
+		k.Limit, k.LimitAt = 0, time.Time{}
+	}
 	return k
 }
 
@@ -154,6 +163,7 @@ func (a *adaptiveRate) useMemory(memory rateMemory, now time.Time) {
 	a.memory = memory
 	a.kept = memory.recall(now)
 	a.recalled = rateCut{To: a.kept.To, Guessed: a.kept.Guessed}
+	a.limit = a.kept.Limit
 	p := a.kept.Paced
 	if p.PerSecond <= 0 || p.PerSecond >= a.ceiling {
 		return
@@ -162,12 +172,16 @@ func (a *adaptiveRate) useMemory(memory rateMemory, now time.Time) {
 	if sinceLast < 0 { // a clock that went back: the last request was noted in the future
 		return
 	}
-	regained := pacedStartBurstShare * p.PerSecond * min(max(0, sinceLast-requestNoteSpacing), bucketRefill).Seconds()
 	a.current = p.PerSecond
+	if a.limit > 0 { // the measured limit says more than a cut, which may be a little over it
+		a.current = math.Min(a.current, limitHoldShare*a.limit)
+		a.holdUntil = now.Add(limitHold)
+	}
+	regained := pacedStartBurstShare * a.current * min(max(0, sinceLast-requestNoteSpacing), bucketRefill).Seconds()
 	a.limiter = rate.NewLimiter(rate.Limit(a.current), max(1, int(math.Floor(regained))))
-	a.last = rateCut{To: p.PerSecond, Recalled: true}
+	a.last = rateCut{To: a.current, Recalled: true}
 	a.pacedStartAt = now
-	a.pacedStart = pacedStart{Rate: p.PerSecond, Burst: a.limiter.Burst(), SinceLastRequest: sinceLast}
+	a.pacedStart = pacedStart{Rate: a.current, Burst: a.limiter.Burst(), SinceLastRequest: sinceLast, Limit: a.limit}
 }
 
 // pacedStart is how a process started paced (zero: it did not), for the log.
@@ -175,6 +189,7 @@ type pacedStart struct {
 	Rate             float64
 	Burst            int
 	SinceLastRequest time.Duration
+	Limit            float64 // the platform's limit an earlier process measured (0: none)
 }
 
 // confirmIfPaced confirms the rate of this process's last cut once, since that cut, at least

@@ -369,3 +369,55 @@ func TestAPacedStartsBurstIsForItsFirstWave(t *testing.T) {
 		t.Errorf("burst %d a second after the start, want 1", b)
 	}
 }
+
+// A process that measured the platform's limit keeps it for the next: an apply right after
+// its plan starts paced under the limit and stays there, where one that knew only the
+// confirmed rate grows from it until the platform throttles it again.
+func TestAProcessAfterOneThatMeasuredTheLimitStaysUnderIt(t *testing.T) {
+	const limit = 50
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	memory := newRateMemory(dir, memoryBaseURL, memoryMerchant)
+	plan := newAdaptiveRate(0)
+	plan.useMemory(memory, start)
+	platform := rate.NewLimiter(limit, limit)
+	platform.AllowN(start, limit) // the limit shows at once
+	againstTokenBucket(plan, platform, start, 10)
+	applyStart := start.Add(10*time.Second + 200*time.Millisecond)
+	kept := memory.recall(applyStart)
+	if math.Abs(kept.Limit-limit) > 0.02*limit || kept.Paced.PerSecond <= 0 {
+		t.Fatalf("kept %+v, want a confirmed rate and a limit within 2%% of %d/s", kept, limit)
+	}
+
+	applyAfter := func(k keptRate) (throttled, answered int, start pacedStart) {
+		d := t.TempDir()
+		m := newRateMemory(d, memoryBaseURL, memoryMerchant)
+		m.write(k)
+		apply := newAdaptiveRate(0)
+		apply.useMemory(m, applyStart)
+		bucket := rate.NewLimiter(limit, limit)
+		bucket.AllowN(kept.Paced.LastRequestAt, limit) // the plan left it empty
+		for _, s := range againstTokenBucket(apply, bucket, applyStart, 20) {
+			throttled, answered = throttled+s.throttled, answered+s.answered
+		}
+		return throttled, answered, apply.pacedStart
+	}
+	throttled, answered, paced := applyAfter(kept)
+	withoutLimit := kept
+	withoutLimit.Limit, withoutLimit.LimitAt = 0, time.Time{}
+	throttledWithout, _, _ := applyAfter(withoutLimit)
+	t.Logf("limit %.2f/s, confirmed %.2f/s; apply started at %.2f/s: %d throttled, %.1f answered a second; knowing only the confirmed rate: %d throttled",
+		kept.Limit, kept.Paced.PerSecond, paced.Rate, throttled, float64(answered)/20, throttledWithout)
+	if paced.Rate > limitHoldShare*kept.Limit || paced.Limit != kept.Limit {
+		t.Errorf("paced start %+v, want at most %.2f/s and the kept limit", paced, limitHoldShare*kept.Limit)
+	}
+	if throttled != 0 {
+		t.Errorf("the apply was throttled %d times in 20 s, want none", throttled)
+	}
+	if throttledWithout == 0 {
+		t.Errorf("knowing only the confirmed rate, the apply was not throttled either: this test shows nothing")
+	}
+	if perSecond := float64(answered) / 20; perSecond < 0.95*limit {
+		t.Errorf("the apply was answered %.1f times a second, want at least 95%% of %d", perSecond, limit)
+	}
+}

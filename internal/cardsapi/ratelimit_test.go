@@ -327,3 +327,64 @@ func againstTokenBucket(client *adaptiveRate, platform *rate.Limiter, start time
 		}
 	}
 }
+
+// Between two cuts the platform's bucket went from empty to empty, so the answers between
+// them measure its limit. Held under that measure, a client with more demand than the limit
+// is throttled a few times a minute, not every 3–4 s (13 times in these 50 s when the rate
+// grew until the next 429), and the platform serves it as much as before.
+func TestAMeasuredLimitHoldsTheRateUnderIt(t *testing.T) {
+	const limit = 50
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	platform := rate.NewLimiter(limit, limit)
+	platform.AllowN(start, limit)
+	client := newAdaptiveRate(0)
+	seconds := againstTokenBucket(client, platform, start, 60)
+	var throttled, answered int
+	for _, s := range seconds[10:] {
+		throttled, answered = throttled+s.throttled, answered+s.answered
+	}
+	t.Logf("measured limit %.2f/s; after the first 10 s: %d throttled, %.1f answered a second", client.limit, throttled, float64(answered)/50)
+	if math.Abs(client.limit-limit) > 0.02*limit {
+		t.Errorf("measured limit %.2f/s, want within 2%% of %d/s", client.limit, limit)
+	}
+	if throttled > 4 {
+		t.Errorf("after the first 10 s, %d requests were throttled, want at most 4", throttled)
+	}
+	if perSecond := float64(answered) / 50; perSecond < 0.97*limit {
+		t.Errorf("the platform answered %.1f requests a second, want at least 97%% of its limit %d", perSecond, limit)
+	}
+}
+
+// 429s that come whatever the rate measure no limit: not when the client asks for less than
+// its rate allows for most of the time between them (the platform's bucket may have spilled,
+// and the answers count the demand), nor when they come less than limitMinSpan apart.
+func TestRandom429sMeasureNoLimit(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		name                  string
+		requestEvery, faultAt time.Duration
+	}{
+		{"demand of 20/s, a 429 every 10 s", 50 * time.Millisecond, 10 * time.Second},
+		{"demand beyond the rate, a 429 every 0.7 s", time.Millisecond, 700 * time.Millisecond},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := newAdaptiveRate(0)
+			a.throttled(start) // the first cut, from 10000/s by the factor…
+			a.current = 30     // …to 30/s, to start from a rate the demand is below
+			a.limiter.SetLimitAt(start, 30)
+			nextFault := start.Add(c.faultAt)
+			for now := start; now.Before(start.Add(60 * time.Second)); now = now.Add(c.requestEvery) {
+				delay := a.reserve(now).DelayFrom(now)
+				if now = now.Add(delay); now.Before(nextFault) {
+					a.answered(now, delay > 0)
+					continue
+				}
+				a.throttled(now)
+				nextFault = nextFault.Add(c.faultAt)
+			}
+			if a.limit != 0 {
+				t.Errorf("measured a limit of %.1f/s from 429s thrown at random", a.limit)
+			}
+		})
+	}
+}

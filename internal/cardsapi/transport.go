@@ -123,7 +123,8 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 			c.log.Info(req.Context(), "platform throttled: request rate cut", map[string]any{
 				"http_status": resp.StatusCode, "from_per_second": math.Round(cut.From*10) / 10,
 				"to_per_second": math.Round(cut.To*10) / 10, "answers_last_second": cut.Served,
-				"guessed": cut.Guessed, "from_last_process": cut.Recalled})
+				"guessed": cut.Guessed, "from_last_process": cut.Recalled,
+				"measured_limit_per_second": math.Round(cut.Limit*10) / 10})
 		}
 	} else {
 		c.rate.answered(c.clock.Now(), st.heldBack)
