@@ -39,15 +39,18 @@ import (
 //     far below the limit (24 answers, a cut to 21.6/s against 50/s): after it the rate grows
 //     fast until a 429 is cut by a whole second's count.
 //   - Between two cuts the platform's bucket went from empty to empty, so what it served
-//     in between, over that time, is its sustained limit: a token bucket hides an overshoot
+//     in between, over that time, is its sustained limit. A token bucket hides an overshoot
 //     for seconds, so a rate that grows until a 429 overshot the limit by a quarter (a cut
 //     at 63/s against 50/s, every 3–4 s, in the benchmark's 1000-card refresh). Once the
 //     limit is measured, the rate grows no higher than limitHoldShare of it for limitHold
 //     after each cut; then it grows as before, so a limit the platform raised is found
-//     again. The measure is taken only over limitMinSpan or more (429s thrown at random come
-//     closer together, and a handful of answers says little) and only when the limiter held
-//     back at least half the requests sent: when demand was below the rate, the bucket may
-//     have filled and spilled, and the answers say how much was asked, not the limit.
+//     again. The measure is taken only over limitMinSpan or more (429s thrown at random
+//     come closer together, and a handful of answers says little) and only when the limiter
+//     held back at least half the requests sent: when demand was below the rate, the bucket
+//     may have filled and spilled, and the answers say how much was asked, not the limit.
+//     A cut while the rate was held under the limit forgets it, and nothing is measured for
+//     limitHold: the limit went down, or the 429s come whatever the rate and the measure was
+//     only what the rate let through.
 //   - A cut to under what the platform served is kept for the next provider process
 //     (rate_memory.go), whose guessed cuts go no lower; once pacing at it has been answered
 //     for a second without a 429, the next processes start paced at it.
@@ -114,11 +117,14 @@ type adaptiveRate struct {
 	// limit is the platform's sustained limit as measured between two cuts (0: not measured),
 	// the highest measure: each is a lower bound of it. The rate grows no higher than
 	// limitHoldShare of it until holdUntil.
-	limit      float64
-	holdUntil  time.Time
-	sinceCut   sinceCut
-	lastNoted  time.Time // when a request was last written down in kept
-	pacedStart pacedStart
+	limit     float64
+	holdUntil time.Time
+	sinceCut  sinceCut
+	// measureAfter: a limit that was forgotten (forgetLimitIfRefusedUnderIt) is not measured
+	// again before.
+	measureAfter time.Time
+	lastNoted    time.Time // when a request was last written down in kept
+	pacedStart   pacedStart
 }
 
 // sinceCut counts requests since the last cut: sent, held back by the limiter, answered
@@ -257,7 +263,8 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool, kept *keptRate)
 	if now.Sub(a.lastCut) < adaptiveCutSpacing {
 		return rateCut{}, false, nil
 	}
-	measured := a.measureLimit(now)
+	forgot := a.forgetLimitIfRefusedUnderIt(now)
+	measured := !forgot && a.measureLimit(now)
 	a.lastCut, a.sinceCut = now, sinceCut{}
 	served, whole := a.served.lastSecond(now)
 	cut.From, cut.Served, cut.Guessed = a.current, served, !whole
@@ -285,12 +292,27 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool, kept *keptRate)
 	}
 	if measured {
 		a.kept.Limit, a.kept.LimitAt = a.limit, now.UTC()
+	} else if forgot {
+		a.kept.Limit, a.kept.LimitAt = 0, time.Time{}
 	}
-	if !keep && !measured {
+	if !keep && !measured && !forgot {
 		return cut, true, nil
 	}
 	record := a.kept
 	return cut, true, &record
+}
+
+// forgetLimitIfRefusedUnderIt forgets the measured limit when the platform throttled the rate
+// while it was held under it: the limit went down (another client shares it), or 429s or
+// 503s come whatever the rate and the measure was only what the rate had been let through
+// (make reliability's error-0.3 measured 5.9/s, and held the rate there). forgot says it
+// did. Called with a.mu held, at a cut, before measuring anew.
+func (a *adaptiveRate) forgetLimitIfRefusedUnderIt(now time.Time) (forgot bool) {
+	if a.limit == 0 || a.current > limitHoldShare*a.limit {
+		return false
+	}
+	a.limit, a.holdUntil, a.measureAfter = 0, time.Time{}, now.Add(limitHold)
+	return true
 }
 
 // measureLimit measures the platform's limit at a cut now, from the answers since the last
@@ -300,7 +322,7 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool, kept *keptRate)
 func (a *adaptiveRate) measureLimit(now time.Time) (measured bool) {
 	span := now.Sub(a.lastCut)
 	s := a.sinceCut
-	if a.lastCut.IsZero() || span < limitMinSpan || 2*s.heldBack < s.sent || s.answered < adaptiveMinServed {
+	if a.lastCut.IsZero() || span < limitMinSpan || now.Before(a.measureAfter) || 2*s.heldBack < s.sent || s.answered < adaptiveMinServed {
 		return false
 	}
 	limit := float64(s.answered) / span.Seconds()

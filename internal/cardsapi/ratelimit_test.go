@@ -5,6 +5,7 @@ import (
 	"errors"
 	"golang.org/x/time/rate"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync"
@@ -386,5 +387,91 @@ func TestRandom429sMeasureNoLimit(t *testing.T) {
 				t.Errorf("measured a limit of %.1f/s from 429s thrown at random", a.limit)
 			}
 		})
+	}
+}
+
+// A limit is forgotten when the platform throttles the rate held under it: here the platform
+// lowers its limit (another client took half of it), and the rate measures the new one. Kept
+// as the highest measure, the old limit held the rate over the new one, and against 429s that
+// come whatever the rate a measure of what little was let through held it there
+// (make reliability's error-0.3).
+func TestALimitThrottledUnderItIsForgotten(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	memory := newRateMemory(t.TempDir(), "http://cards.example", "merchant")
+	client := newAdaptiveRate(0)
+	client.useMemory(memory, start)
+	platform := rate.NewLimiter(50, 50)
+	platform.AllowN(start, 50)
+	againstTokenBucket(client, platform, start, 20)
+	if math.Abs(client.limit-50) > 1 {
+		t.Fatalf("measured %.1f/s against 50/s", client.limit)
+	}
+	loweredAt := start.Add(20 * time.Second)
+	platform.SetLimitAt(loweredAt, 25)
+	platform.SetBurstAt(loweredAt, 25)
+	againstTokenBucket(client, platform, loweredAt, 30)
+	kept := memory.recall(loweredAt.Add(30 * time.Second))
+	t.Logf("measured %.1f/s after the platform went from 50/s to 25/s; kept %.1f/s", client.limit, kept.Limit)
+	if math.Abs(client.limit-25) > 0.05*25 {
+		t.Errorf("measured %.1f/s after the platform went from 50/s to 25/s, want within 5%% of 25", client.limit)
+	}
+	if kept.Limit > 25*1.05 {
+		t.Errorf("the memory keeps a limit of %.1f/s, want the new one or none", kept.Limit)
+	}
+}
+
+// The hold under a measured limit is no ceiling: when the platform raises its limit, the rate
+// finds the new one within limitHold and the growth after it.
+func TestARaisedLimitIsFoundAgain(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	platform := rate.NewLimiter(50, 50)
+	platform.AllowN(start, 50)
+	client := newAdaptiveRate(0)
+	againstTokenBucket(client, platform, start, 30)
+	if client.limit == 0 {
+		t.Fatal("no limit measured in 30 s against 50/s")
+	}
+	raisedAt := start.Add(30 * time.Second)
+	platform.SetLimitAt(raisedAt, 100)
+	platform.SetBurstAt(raisedAt, 100)
+	seconds := againstTokenBucket(client, platform, raisedAt, 60)
+	last := seconds[len(seconds)-10:]
+	var answered int
+	for _, s := range last {
+		answered += s.answered
+	}
+	t.Logf("limit measured %.1f/s; raised to 100/s; answered a second in the last 10 s of 60: %.1f", client.limit, float64(answered)/10)
+	if perSecond := float64(answered) / 10; perSecond < 90 {
+		t.Errorf("a minute after the platform raised its limit to 100/s, %.1f requests a second were answered, want at least 90", perSecond)
+	}
+}
+
+// 429s thrown at random, 1% of requests, to a client that sends as fast as its rate allows:
+// a measure taken between two of them is only what the rate let through, and holding the
+// rate under it costs throughput. A 429 under the hold forgets it, and nothing is measured
+// for limitHold after; so the rate is held for a small part of the time. (Without the wait
+// before measuring again, a third of it: each forgetting cut measured anew.)
+func TestRandom429sHoldTheRateLittle(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	var sent, held int
+	for seed := uint64(1); seed <= 20; seed++ {
+		faults := rand.New(rand.NewPCG(seed, 0))
+		a := newAdaptiveRate(0)
+		for now := start; now.Before(start.Add(time.Minute)); now = now.Add(20 * time.Millisecond) {
+			delay := a.reserve(now).DelayFrom(now)
+			now = now.Add(delay)
+			if sent++; a.limit > 0 {
+				held++
+			}
+			if faults.Float64() < 0.01 {
+				a.throttled(now)
+			} else {
+				a.answered(now, delay > 0)
+			}
+		}
+	}
+	t.Logf("%d of %d requests sent while a limit was measured", held, sent)
+	if share := float64(held) / float64(sent); share > 0.2 {
+		t.Errorf("%.0f%% of requests were sent while a limit measured from random 429s held the rate, want at most 20%%", 100*share)
 	}
 }
