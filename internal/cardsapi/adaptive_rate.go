@@ -42,7 +42,7 @@ import (
 //     in between, over that time, is its sustained limit. A token bucket hides an overshoot
 //     for seconds, so a rate that grows until a 429 overshot the limit by a quarter (a cut
 //     at 63/s against 50/s, every 3–4 s, in the benchmark's 1000-card refresh). Once the
-//     limit is measured, the rate grows no higher than limitHoldShare of it for limitHold
+//     limit is measured, twice in a row alike, the rate grows no higher than limitHoldShare of it for limitHold
 //     after each cut; then it grows as before, so a limit the platform raised is found
 //     again. The measure is taken only over limitMinSpan or more (429s thrown at random
 //     come closer together, and a handful of answers says little) and only when the limiter
@@ -85,6 +85,10 @@ const (
 	// limitHold is how long after a cut the rate grows no higher than limitHoldShare of the
 	// measured limit: at most this long before a raised limit is looked for again.
 	limitHold = 20 * time.Second
+	// limitAgreement is how close two measures in a row must be for the rate to be held
+	// under them: between 429s thrown at random, what the rate let through varies from one
+	// span to the next; a limit's measures agree.
+	limitAgreement = 0.05
 	// limitHoldShare leaves room for the measure's error (a request or two over a few
 	// seconds): a rate 1% over the limit empties a bucket of a second's worth in 100 s.
 	limitHoldShare = 0.98
@@ -120,6 +124,8 @@ type adaptiveRate struct {
 	limit     float64
 	holdUntil time.Time
 	sinceCut  sinceCut
+	// lastMeasure is the last measure taken (0: none since the limit was forgotten).
+	lastMeasure float64
 	// measureAfter: a limit that was forgotten (forgetLimitIfRefusedUnderIt) is not measured
 	// again before.
 	measureAfter time.Time
@@ -311,23 +317,29 @@ func (a *adaptiveRate) forgetLimitIfRefusedUnderIt(now time.Time) (forgot bool) 
 	if a.limit == 0 || a.current > limitHoldShare*a.limit {
 		return false
 	}
-	a.limit, a.holdUntil, a.measureAfter = 0, time.Time{}, now.Add(limitHold)
+	a.limit, a.lastMeasure, a.holdUntil, a.measureAfter = 0, 0, time.Time{}, now.Add(limitHold)
 	return true
 }
 
 // measureLimit measures the platform's limit at a cut now, from the answers since the last
-// cut (see the top of this file), and raises a.limit to it. measured says the measure was
-// taken and agrees with a.limit (to within limitHoldShare), so the memory keeps it anew.
-// Called with a.mu held, before the cut.
+// cut (see the top of this file), and raises a.limit to the lower of this measure and the
+// one before when they agree to within limitAgreement. measured says a.limit was set or
+// confirmed anew (to within limitHoldShare), for the memory to keep. Called with a.mu held,
+// before the cut.
 func (a *adaptiveRate) measureLimit(now time.Time) (measured bool) {
 	span := now.Sub(a.lastCut)
 	s := a.sinceCut
 	if a.lastCut.IsZero() || span < limitMinSpan || now.Before(a.measureAfter) || 2*s.heldBack < s.sent || s.answered < adaptiveMinServed {
 		return false
 	}
-	limit := float64(s.answered) / span.Seconds()
-	a.limit = math.Max(a.limit, limit)
-	return limit >= limitHoldShare*a.limit
+	measure, previous := float64(s.answered)/span.Seconds(), a.lastMeasure
+	a.lastMeasure = measure
+	if math.Abs(measure-previous) > limitAgreement*previous {
+		return false
+	}
+	agreed := math.Min(measure, previous)
+	a.limit = math.Max(a.limit, agreed)
+	return agreed >= limitHoldShare*a.limit
 }
 
 // rate is the current rate, for tests.

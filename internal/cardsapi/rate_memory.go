@@ -30,9 +30,12 @@ import (
 //     plan had just emptied, the platform refused part of it before any 429 could come back
 //     (17 of 50 CardFreezes within 6 ms in the benchmark), and each refused card sat out a
 //     Retry-After.
-//   - A new process goes by the last limit measured between two cuts (adaptive_rate.go) as if
-//     it had measured it itself: a paced start goes no higher than limitHoldShare of it, and
-//     for limitHold after that start or after a cut the rate grows no higher.
+//   - A process that starts paced goes by the last limit measured between cuts
+//     (adaptive_rate.go) as if it had measured it itself: it starts no higher than
+//     limitHoldShare of it, and for limitHold after that start or after a cut the rate grows
+//     no higher. Only with a confirmed rate: under 429s thrown at random, a measure carried
+//     from process to process held each one at what the first had been let through (make
+//     reliability's error-0.3, 4.8/s through five processes).
 //   - Otherwise it starts with no limit. A cut alone is not a rate to start at: it may be
 //     one of 429s that came whatever the rate (a fault, not a limit), which would start every
 //     process where the last one had been pushed down to (make reliability's combined-0.1
@@ -163,7 +166,6 @@ func (a *adaptiveRate) useMemory(memory rateMemory, now time.Time) {
 	a.memory = memory
 	a.kept = memory.recall(now)
 	a.recalled = rateCut{To: a.kept.To, Guessed: a.kept.Guessed}
-	a.limit = a.kept.Limit
 	p := a.kept.Paced
 	if p.PerSecond <= 0 || p.PerSecond >= a.ceiling {
 		return
@@ -173,7 +175,9 @@ func (a *adaptiveRate) useMemory(memory rateMemory, now time.Time) {
 		return
 	}
 	a.current = p.PerSecond
-	if a.limit > 0 { // the measured limit says more than a cut, which may be a little over it
+	// A limit is recalled with a confirmed rate only: a platform that let a process pace
+	// under its limit without a 429 throttles by rate, not at random.
+	if a.limit = a.kept.Limit; a.limit > 0 { // it says more than a cut, which may be a little over it
 		a.current = math.Min(a.current, limitHoldShare*a.limit)
 		a.holdUntil = now.Add(limitHold)
 	}
