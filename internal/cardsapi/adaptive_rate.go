@@ -186,7 +186,7 @@ func newAdaptiveRate(requestsPerSecond float64) *adaptiveRate {
 // by the rate: the platform keeps up with more.
 func (a *adaptiveRate) answered(now time.Time, heldBack bool) {
 	if kept := a.grow(now, heldBack); kept != nil {
-		a.memory.write(*kept)
+		a.memory.write(*kept, true)
 	}
 }
 
@@ -234,7 +234,7 @@ type rateCut struct {
 func (a *adaptiveRate) throttled(now time.Time) (cut rateCut, ok bool) {
 	cut, ok, kept := a.cut(now)
 	if kept != nil {
-		a.memory.write(*kept)
+		a.memory.write(*kept, true)
 	}
 	return cut, ok
 }
@@ -304,6 +304,7 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool, kept *keptRate)
 	if !keep && !measured && !forgot {
 		return cut, true, nil
 	}
+	a.kept.version++
 	record := a.kept
 	return cut, true, &record
 }
@@ -311,10 +312,17 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool, kept *keptRate)
 // forgetLimitIfRefusedUnderIt forgets the measured limit when the platform throttled the rate
 // while it was held under it: the limit went down (another client shares it), or 429s or
 // 503s come whatever the rate and the measure was only what the rate had been let through
-// (make reliability's error-0.3 measured 5.9/s, and held the rate there). forgot says it
-// did. Called with a.mu held, at a cut, before measuring anew.
+// (make reliability's error-0.3 measured 5.9/s, and held the rate there). Not within
+// limitMinSpan of the last cut or of a paced start: the requests the limiter had queued at
+// the rate before the cut, which Terraform's parallel calls make up to a second's worth, or
+// a paced start's first burst, were not let through by the hold. forgot says it did.
+// Called with a.mu held, at a cut, before measuring anew.
 func (a *adaptiveRate) forgetLimitIfRefusedUnderIt(now time.Time) (forgot bool) {
-	if a.limit == 0 || a.current > limitHoldShare*a.limit {
+	heldSince := a.lastCut
+	if a.pacedStartAt.After(heldSince) {
+		heldSince = a.pacedStartAt
+	}
+	if a.limit == 0 || a.current > limitHoldShare*a.limit || now.Sub(heldSince) < limitMinSpan {
 		return false
 	}
 	a.limit, a.lastMeasure, a.holdUntil, a.measureAfter = 0, 0, time.Time{}, now.Add(limitHold)

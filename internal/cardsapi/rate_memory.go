@@ -68,7 +68,11 @@ const (
 // rateMemory is the file of one base URL's rate; a zero rateMemory keeps nothing.
 type rateMemory struct {
 	path string
-	mu   *sync.Mutex // one write at a time; a write that finds another under way is skipped
+	mu   *sync.Mutex // one write at a time
+	// written is the version of the last record written (guarded by mu): a record copied
+	// before a newer one was written, such as a note of the last request taken just before a
+	// cut forgot the limit, must not write the old one back.
+	written *uint64
 }
 
 // keptRate is what the file holds: the last cut that measured the platform, and the last
@@ -81,6 +85,8 @@ type keptRate struct {
 	// Limit is the platform's limit measured between two cuts (0: none), LimitAt when.
 	Limit   float64   `json:"limit_per_second,omitempty"`
 	LimitAt time.Time `json:"limit_at,omitzero"`
+	// version orders this process's records (not written): each change to write is a new one.
+	version uint64
 }
 
 // paced is a confirmed rate (zero: none): a process paced at it for a second, its requests
@@ -103,7 +109,7 @@ func newRateMemory(dir, baseURL, merchant string) rateMemory {
 		return rateMemory{}
 	}
 	sum := sha256.Sum256([]byte(baseURL + "\n" + merchant))
-	return rateMemory{path: filepath.Join(dir, "rate-"+hex.EncodeToString(sum[:8])+".json"), mu: new(sync.Mutex)}
+	return rateMemory{path: filepath.Join(dir, "rate-"+hex.EncodeToString(sum[:8])+".json"), mu: new(sync.Mutex), written: new(uint64)}
 }
 
 // recent says that at, a time read from the file, is within rateMemoryMaxAge before now.
@@ -134,14 +140,25 @@ func (m rateMemory) recall(now time.Time) keptRate {
 }
 
 // write stores k for the next process: best effort (a lost write costs the next process only
-// its start), written whole by a rename so that a reader never sees half of it. A write that
-// finds another under way is skipped; the next one writes the whole record again. It runs on
-// the request path, about once every requestNoteSpacing at most: a small file on local disk.
-func (m rateMemory) write(k keptRate) {
-	if m.path == "" || !m.mu.TryLock() {
+// its start), written whole by a rename so that a reader never sees half of it, and never
+// older than a record already written. A note of the last request sent (wait false) is
+// skipped when another write is under way, as the next note writes the whole record again;
+// a cut, a confirmation or a forgotten limit (wait true) waits for it. It runs on the
+// request path, about once every requestNoteSpacing at most: a small file on local disk.
+func (m rateMemory) write(k keptRate, wait bool) {
+	if m.path == "" {
+		return
+	}
+	if wait {
+		m.mu.Lock()
+	} else if !m.mu.TryLock() {
 		return
 	}
 	defer m.mu.Unlock()
+	if k.version < *m.written {
+		return
+	}
+	*m.written = k.version
 	data, err := json.Marshal(k)
 	if err != nil || os.MkdirAll(filepath.Dir(m.path), 0o700) != nil {
 		return
@@ -166,6 +183,10 @@ func (a *adaptiveRate) useMemory(memory rateMemory, now time.Time) {
 	a.memory = memory
 	a.kept = memory.recall(now)
 	a.recalled = rateCut{To: a.kept.To, Guessed: a.kept.Guessed}
+	recalledLimit, recalledLimitAt := a.kept.Limit, a.kept.LimitAt
+	// A limit this process does not go by is not its to pass on either: it could not
+	// forget it.
+	a.kept.Limit, a.kept.LimitAt = 0, time.Time{}
 	p := a.kept.Paced
 	if p.PerSecond <= 0 || p.PerSecond >= a.ceiling {
 		return
@@ -177,7 +198,8 @@ func (a *adaptiveRate) useMemory(memory rateMemory, now time.Time) {
 	a.current = p.PerSecond
 	// A limit is recalled with a confirmed rate only: a platform that let a process pace
 	// under its limit without a 429 throttles by rate, not at random.
-	if a.limit = a.kept.Limit; a.limit > 0 { // it says more than a cut, which may be a little over it
+	if recalledLimit > 0 { // it says more than a cut, which may be a little over it
+		a.limit, a.kept.Limit, a.kept.LimitAt = recalledLimit, recalledLimit, recalledLimitAt
 		a.current = math.Min(a.current, limitHoldShare*a.limit)
 		a.holdUntil = now.Add(limitHold)
 	}
@@ -218,6 +240,7 @@ func (a *adaptiveRate) confirmIfPaced(now time.Time) *keptRate {
 	a.lastConfirmed = true
 	a.kept.Paced = paced{PerSecond: a.last.To, ConfirmedAt: now, LastRequestAt: now}
 	a.lastNoted = now
+	a.kept.version++
 	kept := a.kept
 	return &kept
 }
@@ -234,7 +257,8 @@ func (a *adaptiveRate) sending(now time.Time) {
 	}
 	a.lastNoted = now
 	p.LastRequestAt = now
+	a.kept.version++
 	kept := a.kept
 	a.mu.Unlock()
-	a.memory.write(kept)
+	a.memory.write(kept, false)
 }

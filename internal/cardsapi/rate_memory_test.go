@@ -147,7 +147,7 @@ func TestAProcessThatRecallsTheLastCutIsHeldBackLess(t *testing.T) {
 	fresh, freshThrottled := answeredIn2s(rateMemory{})
 
 	dir := t.TempDir()
-	newRateMemory(dir, memoryBaseURL, memoryMerchant).write(keptRate{To: 0.9 * limit, Guessed: true, At: start.Add(-3 * time.Second)})
+	newRateMemory(dir, memoryBaseURL, memoryMerchant).write(keptRate{To: 0.9 * limit, Guessed: true, At: start.Add(-3 * time.Second)}, true)
 	recalled, recalledThrottled := answeredIn2s(newRateMemory(dir, memoryBaseURL, memoryMerchant))
 
 	t.Logf("first 2 s: alone %d answered, %d throttled; recalling the last cut %d answered, %d throttled",
@@ -303,7 +303,7 @@ func TestAPacedStartNeedsAConfirmedRate(t *testing.T) {
 		if tc.confirmed {
 			kept.Paced = paced{PerSecond: 45, ConfirmedAt: start.Add(2 * time.Second), LastRequestAt: lastRequest}
 		}
-		memory.write(kept)
+		memory.write(kept, true)
 		a := newAdaptiveRate(tc.requestsPerSecond)
 		a.useMemory(memory, lastRequest.Add(tc.sinceLastRequest))
 		if got, burst := a.rate(), a.limiter.Burst(); got != tc.wantRate || burst != tc.wantBurst {
@@ -349,7 +349,7 @@ func TestAPacedStartsBurstIsForItsFirstWave(t *testing.T) {
 	start := confirmedAt.Add(time.Minute)
 	pacedStart := func() *adaptiveRate {
 		memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
-		memory.write(keptRate{Paced: paced{PerSecond: 45, ConfirmedAt: confirmedAt, LastRequestAt: confirmedAt}})
+		memory.write(keptRate{Paced: paced{PerSecond: 45, ConfirmedAt: confirmedAt, LastRequestAt: confirmedAt}}, true)
 		a := newAdaptiveRate(0)
 		a.useMemory(memory, start)
 		a.reserve(start)
@@ -392,7 +392,7 @@ func TestAProcessAfterOneThatMeasuredTheLimitStaysUnderIt(t *testing.T) {
 	applyAfter := func(k keptRate) (throttled, answered int, start pacedStart) {
 		d := t.TempDir()
 		m := newRateMemory(d, memoryBaseURL, memoryMerchant)
-		m.write(k)
+		m.write(k, true)
 		apply := newAdaptiveRate(0)
 		apply.useMemory(m, applyStart)
 		bucket := rate.NewLimiter(limit, limit)
@@ -419,5 +419,35 @@ func TestAProcessAfterOneThatMeasuredTheLimitStaysUnderIt(t *testing.T) {
 	}
 	if perSecond := float64(answered) / 20; perSecond < 0.95*limit {
 		t.Errorf("the apply was answered %.1f times a second, want at least 95%% of %d", perSecond, limit)
+	}
+}
+
+// A record copied before a newer one was written does not write the old one back: a note of
+// the last request, taken just before a cut forgot the limit, would bring the limit back.
+func TestAnOlderRecordDoesNotOverwriteANewerOne(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
+	withLimit := keptRate{To: 45, At: start, Limit: 50, LimitAt: start, version: 1}
+	forgotten := withLimit
+	forgotten.Limit, forgotten.LimitAt, forgotten.version = 0, time.Time{}, 2
+	memory.write(forgotten, true)
+	memory.write(withLimit, false)
+	if kept := memory.recall(start.Add(time.Second)); kept.Limit != 0 || kept.To != 45 {
+		t.Errorf("kept %+v, want the newer record: a cut to 45/s and no limit", kept)
+	}
+}
+
+// A process that does not start paced does not go by a kept limit, and does not pass it on.
+func TestALimitNotGoneByIsNotPassedOn(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
+	memory.write(keptRate{To: 45, At: start, Limit: 50, LimitAt: start}, true) // no confirmed rate
+	later := start.Add(5 * time.Second)
+	a, cut := throttledAfter(memory, later, 60, 20*time.Millisecond, later.Add(1200*time.Millisecond))
+	if a.limit != 0 || cut.Limit != 0 {
+		t.Errorf("a process that did not start paced goes by a limit of %.1f/s", a.limit)
+	}
+	if kept := memory.recall(later.Add(2 * time.Second)); kept.Limit != 0 || kept.To != cut.To {
+		t.Errorf("kept %+v after that process's cut to %.1f/s, want its cut and no limit", kept, cut.To)
 	}
 }

@@ -331,8 +331,8 @@ func againstTokenBucket(client *adaptiveRate, platform *rate.Limiter, start time
 
 // Between two cuts the platform's bucket went from empty to empty, so the answers between
 // them measure its limit. Held under that measure, a client with more demand than the limit
-// is throttled a few times a minute, not every 3–4 s (13 times in these 50 s when the rate
-// grew until the next 429), and the platform serves it as much as before.
+// is throttled a few times a minute, not every 3–4 s (13 times in these 50 s at c65a409,
+// where the rate grew until the next 429), and the platform serves it as much as before.
 func TestAMeasuredLimitHoldsTheRateUnderIt(t *testing.T) {
 	const limit = 50
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
@@ -450,8 +450,7 @@ func TestARaisedLimitIsFoundAgain(t *testing.T) {
 // a measure taken between two of them is only what the rate let through, and holding the
 // rate under it costs throughput. The rate is held only once two measures in a row agree, a
 // 429 under the hold forgets the limit, and nothing is measured for limitHold after; so the
-// rate is held for a small part of the time (7%; 39% with a single measure and each
-// forgetting cut measuring anew).
+// rate is held for a small part of the time.
 func TestRandom429sHoldTheRateLittle(t *testing.T) {
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	var sent, held int
@@ -461,7 +460,7 @@ func TestRandom429sHoldTheRateLittle(t *testing.T) {
 		for now := start; now.Before(start.Add(time.Minute)); now = now.Add(20 * time.Millisecond) {
 			delay := a.reserve(now).DelayFrom(now)
 			now = now.Add(delay)
-			if sent++; a.limit > 0 {
+			if sent++; a.limit > 0 && now.Before(a.holdUntil) {
 				held++
 			}
 			if faults.Float64() < 0.01 {
@@ -471,8 +470,38 @@ func TestRandom429sHoldTheRateLittle(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of %d requests sent while a limit was measured", held, sent)
-	if share := float64(held) / float64(sent); share > 0.2 {
-		t.Errorf("%.0f%% of requests were sent while a limit measured from random 429s held the rate, want at most 20%%", 100*share)
+	t.Logf("%d of %d requests sent under a hold", held, sent)
+	if share := float64(held) / float64(sent); share > 0.1 {
+		t.Errorf("%.0f%% of requests were sent while a limit measured from random 429s held the rate, want at most 10%%", 100*share)
+	}
+}
+
+// Requests the limiter had queued at the rate before a cut go out after it, and so may the
+// 429s to them, more than a second later with Terraform's parallel calls: such a 429 cuts the
+// rate, now under the hold, but says nothing of the limit, and does not forget it.
+func TestA429SoonAfterACutKeepsTheLimit(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	platform := rate.NewLimiter(50, 50)
+	platform.AllowN(start, 50)
+	a := newAdaptiveRate(0)
+	againstTokenBucket(a, platform, start, 20)
+	if a.limit == 0 {
+		t.Fatal("no limit measured in 20 s against 50/s")
+	}
+	limit := a.limit
+	cutAt := start.Add(21 * time.Second)
+	a.lastCut = time.Time{} // the 429 below is a cut, whenever the last one was
+	a.current = 63          // the hold is over and the rate has overshot the limit again
+	a.throttled(cutAt)
+	if a.limit != limit {
+		t.Fatalf("a cut above the hold changed the limit from %.1f to %.1f", limit, a.limit)
+	}
+	a.throttled(cutAt.Add(1200 * time.Millisecond)) // a queued request's 429: a cut, under the hold
+	if a.limit != limit {
+		t.Errorf("a 429 1.2 s after a cut forgot the limit (%.1f/s)", limit)
+	}
+	a.throttled(cutAt.Add(3500 * time.Millisecond)) // 2.3 s after that cut, under the hold
+	if a.limit != 0 {
+		t.Errorf("a 429 2.3 s after a cut, with the rate held under the limit, kept it (%.1f/s)", a.limit)
 	}
 }
