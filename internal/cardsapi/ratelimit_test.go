@@ -424,13 +424,7 @@ func TestALimitThrottledUnderItIsForgotten(t *testing.T) {
 // finds the new one within limitHold and the growth after it.
 func TestARaisedLimitIsFoundAgain(t *testing.T) {
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	platform := rate.NewLimiter(50, 50)
-	platform.AllowN(start, 50)
-	client := newAdaptiveRate(0)
-	againstTokenBucket(client, platform, start, 30)
-	if client.limit == 0 {
-		t.Fatal("no limit measured in 30 s against 50/s")
-	}
+	client, platform := measuredLimit(t, start, 30)
 	raisedAt := start.Add(30 * time.Second)
 	platform.SetLimitAt(raisedAt, 100)
 	platform.SetBurstAt(raisedAt, 100)
@@ -481,13 +475,7 @@ func TestRandom429sHoldTheRateLittle(t *testing.T) {
 // rate, now under the hold, but says nothing of the limit, and does not forget it.
 func TestA429SoonAfterACutKeepsTheLimit(t *testing.T) {
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	platform := rate.NewLimiter(50, 50)
-	platform.AllowN(start, 50)
-	a := newAdaptiveRate(0)
-	againstTokenBucket(a, platform, start, 20)
-	if a.limit == 0 {
-		t.Fatal("no limit measured in 20 s against 50/s")
-	}
+	a, _ := measuredLimit(t, start, 20)
 	limit := a.limit
 	cutAt := start.Add(21 * time.Second)
 	a.lastCut = time.Time{} // the 429 below is a cut, whenever the last one was
@@ -504,4 +492,18 @@ func TestA429SoonAfterACutKeepsTheLimit(t *testing.T) {
 	if a.limit != 0 {
 		t.Errorf("a 429 2.3 s after a cut, with the rate held under the limit, kept it (%.1f/s)", a.limit)
 	}
+}
+
+// measuredLimit is a client that sent as fast as its rate allowed, for seconds, to a platform
+// of 50 requests a second whose bucket was empty at start, and measured its limit.
+func measuredLimit(t *testing.T, start time.Time, seconds int) (*adaptiveRate, *rate.Limiter) {
+	t.Helper()
+	platform := rate.NewLimiter(50, 50)
+	platform.AllowN(start, 50)
+	a := newAdaptiveRate(0)
+	againstTokenBucket(a, platform, start, seconds)
+	if a.limit == 0 {
+		t.Fatalf("no limit measured in %d s against 50/s", seconds)
+	}
+	return a, platform
 }
