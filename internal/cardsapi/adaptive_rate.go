@@ -41,10 +41,10 @@ import (
 //   - Between two cuts the platform's bucket went from empty to empty, so what it served
 //     in between, over that time, is its sustained limit. A token bucket hides an overshoot
 //     for seconds, so a rate that grows until a 429 overshot the limit by a quarter (a cut
-//     at 63/s against 50/s, every 3–4 s, in the benchmark's 1000-card refresh). Once the
-//     limit is measured, twice in a row alike, the rate grows no higher than limitHoldShare of it for limitHold
-//     after each cut; then it grows as before, so a limit the platform raised is found
-//     again. The measure is taken only over limitMinSpan or more (429s thrown at random
+//     at 63/s against 50/s, every 3–4 s, in the benchmark's 1000-card refresh). Once two
+//     measures in a row agree, the rate grows no higher than limitHoldShare of the limit for
+//     limitHold after each cut; then it grows as before, so a limit the platform raised is
+//     found again. The measure is taken only over limitMinSpan or more (429s thrown at random
 //     come closer together, and a handful of answers says little) and only when the limiter
 //     held back at least half the requests sent: when demand was below the rate, the bucket
 //     may have filled and spilled, and the answers say how much was asked, not the limit.
@@ -118,9 +118,9 @@ type adaptiveRate struct {
 	heldBackSinceThrottled int       // requests the limiter held back that were sent after the last 429 or 503
 	pacedStartAt           time.Time // when a paced start began; its burst lasts at most bucketRefill
 	lastConfirmed          bool      // this process confirmed the rate of its last cut
-	// limit is the platform's sustained limit as measured between two cuts (0: not measured),
-	// the highest measure: each is a lower bound of it. The rate grows no higher than
-	// limitHoldShare of it until holdUntil.
+	// limit is the platform's sustained limit as measured between cuts (0: not measured): the
+	// highest on which two measures in a row agreed, as each is a lower bound of it. The rate
+	// grows no higher than limitHoldShare of it until holdUntil.
 	limit     float64
 	holdUntil time.Time
 	sinceCut  sinceCut
@@ -304,8 +304,7 @@ func (a *adaptiveRate) cut(now time.Time) (cut rateCut, ok bool, kept *keptRate)
 	if !keep && !measured && !forgot {
 		return cut, true, nil
 	}
-	a.kept.version++
-	record := a.kept
+	record := a.newRecord()
 	return cut, true, &record
 }
 

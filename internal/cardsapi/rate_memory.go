@@ -240,9 +240,15 @@ func (a *adaptiveRate) confirmIfPaced(now time.Time) *keptRate {
 	a.lastConfirmed = true
 	a.kept.Paced = paced{PerSecond: a.last.To, ConfirmedAt: now, LastRequestAt: now}
 	a.lastNoted = now
-	a.kept.version++
-	kept := a.kept
+	kept := a.newRecord()
 	return &kept
+}
+
+// newRecord is a.kept as changed, to write: a new version, so that rateMemory.write never
+// writes it back over a later one. Called with a.mu held.
+func (a *adaptiveRate) newRecord() keptRate {
+	a.kept.version++
+	return a.kept
 }
 
 // sending notes that a request goes to the platform now. A process that paces (its rate was
@@ -257,8 +263,7 @@ func (a *adaptiveRate) sending(now time.Time) {
 	}
 	a.lastNoted = now
 	p.LastRequestAt = now
-	a.kept.version++
-	kept := a.kept
+	kept := a.newRecord()
 	a.mu.Unlock()
 	a.memory.write(kept, false)
 }
