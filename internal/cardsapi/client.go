@@ -416,7 +416,7 @@ func (c *Client) waitRate(ctx context.Context, st *callState) error {
 		return errors.New("rate limiter refused the request")
 	}
 	delay := r.DelayFrom(now)
-	st.heldBack = delay > 0
+	st.heldBack, st.atOnce = delay > 0, r.atOnce
 	if c.onReserve != nil {
 		c.onReserve(now.Add(delay))
 	}

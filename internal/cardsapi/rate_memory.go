@@ -22,14 +22,22 @@ import (
 //     URL within rateMemoryMaxAge: a cut guessed from a handful of answers (11 answers, 9.9/s
 //     against the platform's 50/s in the benchmark's N=100 P=50 R=50 destroy) held its first
 //     wave for seconds.
-//   - A new process starts paced at the last confirmed rate: one that a process paced at for
-//     a second and 50 requests its limiter held back, without a 429 or 503. It first sends
-//     at once what the platform's bucket has regained at that rate since a process pacing at
-//     it last sent a request (pacedStartBurstShare of it, up to bucketRefill's worth).
-//     Terraform's apply sends its first wave of -parallelism calls at once: from a bucket its
-//     plan had just emptied, the platform refused part of it before any 429 could come back
-//     (17 of 50 CardFreezes within 6 ms in the benchmark), and each refused card sat out a
-//     Retry-After.
+//   - A new process starts paced at the last confirmed rate. A process confirms the rate of
+//     its own cut when it paced at it for a second and 50 requests its limiter held back,
+//     without a 429 or 503; or at its first 429, when the platform had answered it at least
+//     50 times in the second before. Either way 50 requests in a row were answered (against
+//     429s thrown at random at 10% of requests, one time in 200), and then refused: a limit,
+//     near what was served (in less than a second, what was served is mostly the platform's
+//     bucket, which holds bucketRefill of its rate). The second kind lets a short process
+//     confirm what it learnt: a 100-card create, whose waves are too short to pace at the
+//     cut for a second, or a plan whose first 50 reads empty the bucket. Each process after
+//     them started with no limit, and drew 5–16 429s. Its
+//     limiter's bucket starts with what the platform's has regained at that rate since a
+//     process pacing at it last sent a request (bucketShare of it, up to bucketRefill's
+//     worth). Terraform's apply sends its first wave of -parallelism calls at once: from a
+//     bucket its plan had just emptied, the platform refused part of it before any 429
+//     could come back (17 of 50 CardFreezes within 6 ms in the benchmark), and each refused
+//     card sat out a Retry-After.
 //   - A process that starts paced goes by the last limit measured between cuts
 //     (adaptive_rate.go) as if it had measured it itself: it starts no higher than
 //     limitHoldShare of it, and for limitHold after that start or after a cut the rate grows
@@ -45,18 +53,6 @@ const (
 	// rateMemoryMaxAge is how long a kept cut or confirmed rate says more of the platform
 	// than a new guess does.
 	rateMemoryMaxAge = 10 * time.Minute
-	// bucketRefill is how long the platform's bucket takes to fill up from empty, at its
-	// rate: the sandbox's holds one second of its rate (API.md §10). A platform whose bucket
-	// holds more only lets a paced start's first burst be larger than it is.
-	bucketRefill = time.Second
-	// pacedStartBurstShare is the share of what the bucket has regained that a paced start
-	// sends at once. A confirmed rate can be a little above the platform's: a cut counts
-	// what the platform served, which includes what its full bucket let through (a cut to
-	// 50.4/s against 50/s in the benchmark). After a first burst of the whole bucket, paced
-	// at that rate, a request was refused 0.2 s in: with no token to spare, two requests
-	// that arrive closer than the platform's spacing are one too many. A fifth of the bucket
-	// is left to spare.
-	pacedStartBurstShare = 0.8
 	// requestNoteSpacing is how often a pacing process writes down when it last sent a
 	// request; the next process counts the bucket's refill from that long after it.
 	requestNoteSpacing = 25 * time.Millisecond
@@ -203,11 +199,14 @@ func (a *adaptiveRate) useMemory(memory rateMemory, now time.Time) {
 		a.current = math.Min(a.current, limitHoldShare*a.limit)
 		a.holdUntil = now.Add(limitHold)
 	}
-	regained := pacedStartBurstShare * a.current * min(max(0, sinceLast-requestNoteSpacing), bucketRefill).Seconds()
-	a.limiter = rate.NewLimiter(rate.Limit(a.current), max(1, int(math.Floor(regained))))
+	// The limiter's bucket starts with what the platform's regained since that request.
+	bucket := a.bucket(a.current)
+	regained := min(bucket, max(1, int(math.Floor(bucketShare*a.current*min(max(0, sinceLast-requestNoteSpacing), bucketRefill).Seconds()))))
+	a.limiter = rate.NewLimiter(rate.Limit(a.current), bucket)
+	a.limiter.AllowN(now, bucket-regained)
 	a.last = rateCut{To: a.current, Recalled: true}
 	a.pacedStartAt = now
-	a.pacedStart = pacedStart{Rate: a.current, Burst: a.limiter.Burst(), SinceLastRequest: sinceLast, Limit: a.limit}
+	a.pacedStart = pacedStart{Rate: a.current, Burst: regained, SinceLastRequest: sinceLast, Limit: a.limit}
 }
 
 // pacedStart is how a process started paced (zero: it did not), for the log.
@@ -237,11 +236,17 @@ func (a *adaptiveRate) confirmIfPaced(now time.Time) *keptRate {
 		now.Sub(a.lastThrottled) < adaptiveCutSpacing {
 		return nil
 	}
-	a.lastConfirmed = true
-	a.kept.Paced = paced{PerSecond: a.last.To, ConfirmedAt: now, LastRequestAt: now}
-	a.lastNoted = now
+	a.confirm(a.last.To, now)
 	kept := a.newRecord()
 	return &kept
+}
+
+// confirm makes perSecond, the rate of this process's last cut, the one the next processes
+// start at. Called with a.mu held; the caller writes the record.
+func (a *adaptiveRate) confirm(perSecond float64, now time.Time) {
+	a.lastConfirmed = true
+	a.kept.Paced = paced{PerSecond: perSecond, ConfirmedAt: now, LastRequestAt: now}
+	a.lastNoted = now
 }
 
 // newRecord is a.kept as changed, to write: a new version, so that rateMemory.write never

@@ -16,15 +16,18 @@ const (
 	memoryMerchant = "customer-token-7f3a"
 )
 
-// throttledAfter is a new process, recalling memory, that was answered n times, every apart
-// from start, then throttled at throttledAt.
+// throttledAfter is a new process, recalling memory, that was throttled as it started (a
+// guess from no answers, which keeps nothing), then answered n times, every apart from
+// start, then throttled at throttledAt. That is not its first 429, so the cut does not
+// confirm its rate by itself (TestAFirst429AfterASecondOf50AnswersConfirmsTheCut).
 func throttledAfter(memory rateMemory, start time.Time, n int, every time.Duration, throttledAt time.Time) (*adaptiveRate, rateCut) {
 	a := newAdaptiveRate(0)
 	a.useMemory(memory, start)
+	a.throttled(start, 0)
 	for i := range n {
 		a.answered(start.Add(time.Duration(i)*every), false)
 	}
-	cut, _ := a.throttled(throttledAt)
+	cut, _ := a.throttled(throttledAt, 0)
 	return a, cut
 }
 
@@ -48,7 +51,7 @@ func youngProcessCut(requestsPerSecond float64, memory rateMemory, start time.Ti
 	for i := range 11 {
 		a.answered(start.Add(time.Duration(i)*20*time.Millisecond), false)
 	}
-	cut, _ := a.throttled(start.Add(220 * time.Millisecond))
+	cut, _ := a.throttled(start.Add(220*time.Millisecond), 0)
 	return cut, startRate
 }
 
@@ -104,7 +107,7 @@ func TestACutThatMeasuredNothingIsNotKept(t *testing.T) {
 	for i := range 5 {
 		a.answered(start.Add(time.Duration(i)*300*time.Millisecond), false)
 	}
-	if cut, ok := a.throttled(start.Add(1500 * time.Millisecond)); !ok || cut.Served >= adaptiveMinServed {
+	if cut, ok := a.throttled(start.Add(1500*time.Millisecond), 0); !ok || cut.Served >= adaptiveMinServed {
 		t.Fatalf("cut %+v (ok %v), want one by the factor alone", cut, ok)
 	}
 	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
@@ -228,9 +231,6 @@ func TestAProcessRightAfterAPacedOneStartsPaced(t *testing.T) {
 	if refusedPaced != 0 {
 		t.Errorf("starting paced, %d of the first wave were refused, want none", refusedPaced)
 	}
-	if b := paced.limiter.Burst(); b != 1 {
-		t.Errorf("after the paced start's burst was spent the burst is %d, want 1", b)
-	}
 	// The apply goes on pacing for two more seconds. It notes its requests, and a confirmation
 	// is not its to renew: 45/s is the plan's measure.
 	againstTokenBucket(paced, bucketAfterPlan(), applyStart.Add(time.Second), 2)
@@ -254,6 +254,7 @@ func TestOnlyRequestsSentAfterTheLast429ConfirmARate(t *testing.T) {
 	memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
 	a := newAdaptiveRate(100) // a cap, so that the limiter holds requests back from the start
 	a.useMemory(memory, start)
+	a.throttled(start, 0) // so that the cut below is not the first 429, which may confirm alone
 	now := start
 	for range 200 { // two seconds of requests, all held back and sent before the 429
 		now = now.Add(a.reserve(now).DelayFrom(now))
@@ -262,7 +263,7 @@ func TestOnlyRequestsSentAfterTheLast429ConfirmARate(t *testing.T) {
 		a.answered(start.Add(time.Duration(i)*10*time.Millisecond+500*time.Millisecond), true)
 	}
 	cutAt := now
-	if cut, _ := a.throttled(cutAt); cut.Served < adaptiveMinServed || cut.Guessed {
+	if cut, _ := a.throttled(cutAt, 0); cut.Served < adaptiveMinServed || cut.Guessed {
 		t.Fatalf("cut %+v, want one that measured the platform", cut)
 	}
 	a.answered(cutAt.Add(1100*time.Millisecond), true) // one of those sent before the 429
@@ -293,10 +294,11 @@ func TestAPacedStartNeedsAConfirmedRate(t *testing.T) {
 		"200 ms after the last request":   {true, 200 * time.Millisecond, 0, 45, 6}, // ⌊0.8 × 45 × 0.175⌋
 		"a minute after the last request": {true, time.Minute, 0, 45, 36},           // 0.8 × 45 × 1 s
 		"under a higher cap":              {true, 200 * time.Millisecond, 100, 45, 6},
-		"under a lower cap":               {true, 200 * time.Millisecond, 20, 20, 1}, // the cap, as always
-		"not confirmed":                   {false, 200 * time.Millisecond, 0, adaptiveCeiling, 1},
-		"a clock that went back":          {true, -time.Second, 0, adaptiveCeiling, 1},
-		"confirmed over ten minutes ago":  {true, rateMemoryMaxAge, 0, adaptiveCeiling, 1},
+		"a minute after, under a cap":     {true, time.Minute, 50, 45, 5},            // no second over the cap: 5 + 45
+		"under a lower cap":               {true, 200 * time.Millisecond, 20, 20, 0}, // the cap, as always
+		"not confirmed":                   {false, 200 * time.Millisecond, 0, adaptiveCeiling, 0},
+		"a clock that went back":          {true, -time.Second, 0, adaptiveCeiling, 0},
+		"confirmed over ten minutes ago":  {true, rateMemoryMaxAge, 0, adaptiveCeiling, 0},
 	} {
 		memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
 		kept := keptRate{To: 45, At: start}
@@ -306,8 +308,11 @@ func TestAPacedStartNeedsAConfirmedRate(t *testing.T) {
 		memory.write(kept, true)
 		a := newAdaptiveRate(tc.requestsPerSecond)
 		a.useMemory(memory, lastRequest.Add(tc.sinceLastRequest))
-		if got, burst := a.rate(), a.limiter.Burst(); got != tc.wantRate || burst != tc.wantBurst {
+		if got, burst := a.rate(), a.pacedStart.Burst; got != tc.wantRate || burst != tc.wantBurst {
 			t.Errorf("%s: starts at %v/s with a burst of %d, want %v/s and %d", name, got, burst, tc.wantRate, tc.wantBurst)
+		}
+		if n := atOnce(a, lastRequest.Add(tc.sinceLastRequest)); n != max(1, tc.wantBurst) {
+			t.Errorf("%s: %d requests went at once, want %d", name, n, max(1, tc.wantBurst))
 		}
 	}
 }
@@ -328,7 +333,7 @@ func TestARateUnderFaultsIsNotConfirmed(t *testing.T) {
 		now = now.Add(a.reserve(now).DelayFrom(now))
 		a.sending(now)
 		if i%15 == 0 {
-			a.throttled(now)
+			a.throttled(now, 0)
 		} else {
 			a.answered(now, true)
 		}
@@ -343,30 +348,72 @@ func TestARateUnderFaultsIsNotConfirmed(t *testing.T) {
 	}
 }
 
-// A paced start's first burst is for its first wave: a 429 ends it, and so does a second.
-func TestAPacedStartsBurstIsForItsFirstWave(t *testing.T) {
+// Once paced, the limiter is a bucket like the platform's: a paced start's holds what the
+// platform's regained, a 429 empties it, and after a lull it lets bucketShare of a second's
+// requests go at once, as the platform's bucket then would.
+func TestTheLimitersBucketEmptiesAtA429AndRefills(t *testing.T) {
 	confirmedAt := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	start := confirmedAt.Add(time.Minute)
-	pacedStart := func() *adaptiveRate {
+	memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
+	memory.write(keptRate{Paced: paced{PerSecond: 45, ConfirmedAt: confirmedAt, LastRequestAt: confirmedAt}}, true)
+	a := newAdaptiveRate(0)
+	a.useMemory(memory, start)
+	if n := atOnce(a, start); n != 36 {
+		t.Errorf("paced start a minute after the last request: %d went at once, want 36 (0.8 × 45/s × 1 s)", n)
+	}
+	throttledAt := start.Add(10 * time.Millisecond)
+	a.throttled(throttledAt, 0)
+	if n := atOnce(a, throttledAt); n > 1 {
+		t.Errorf("right after a 429, %d went at once, want at most 1", n)
+	}
+	later := throttledAt.Add(bucketRefill)
+	if n, want := atOnce(a, later), int(bucketShare*a.rate()); n != want {
+		t.Errorf("a second after the 429, at %.1f/s: %d went at once, want %d", a.rate(), n, want)
+	}
+}
+
+// atOnce is how many requests a's limiter lets go at now without waiting (it reserves one
+// more, which waits).
+func atOnce(a *adaptiveRate, now time.Time) (n int) {
+	for a.reserve(now).DelayFrom(now) == 0 {
+		n++
+	}
+	return n
+}
+
+// A short process, such as a 100-card create whose waves end before it could pace at its cut
+// for a second, confirms its rate at its first 429 when the platform had answered it at least
+// 50 times in the second before: 50 answers in a row, then a refusal, is a limit. Not when it
+// had been answered less, nor at a later 429 (throttledAfter).
+func TestAFirst429AfterASecondOf50AnswersConfirmsTheCut(t *testing.T) {
+	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	for name, tc := range map[string]struct {
+		answers     int
+		every       time.Duration
+		wantConfirm float64
+	}{
+		"50 answers in the last second": {60, 20 * time.Millisecond, 45},
+		"40 answers in the last second": {48, 25 * time.Millisecond, 0},
+		"50 answers in 0.25 s":          {50, 5 * time.Millisecond, 36}, // 0.9 × 50 / (1 + 0.25): mostly the platform's bucket
+		"40 answers in 0.1 s":           {40, 2500 * time.Microsecond, 0},
+	} {
 		memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
-		memory.write(keptRate{Paced: paced{PerSecond: 45, ConfirmedAt: confirmedAt, LastRequestAt: confirmedAt}}, true)
 		a := newAdaptiveRate(0)
 		a.useMemory(memory, start)
-		a.reserve(start)
-		if b := a.limiter.Burst(); b != 36 {
-			t.Fatalf("burst %d after the first request, want 36 (0.8 × 45)", b)
+		for i := range tc.answers {
+			a.answered(start.Add(time.Duration(i)*tc.every), false)
 		}
-		return a
+		throttledAt := start.Add(time.Duration(tc.answers) * tc.every)
+		a.throttled(throttledAt, 0)
+		if got := memory.recall(throttledAt).Paced.PerSecond; math.Abs(got-tc.wantConfirm) > 0.01 {
+			t.Errorf("%s: confirmed %v/s, want %v/s", name, got, tc.wantConfirm)
+		}
 	}
-	a := pacedStart()
-	a.throttled(start.Add(10 * time.Millisecond))
-	if b := a.limiter.Burst(); b != 1 {
-		t.Errorf("burst %d after a 429, want 1", b)
-	}
-	a = pacedStart()
-	a.reserve(start.Add(bucketRefill))
-	if b := a.limiter.Burst(); b != 1 {
-		t.Errorf("burst %d a second after the start, want 1", b)
+	memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
+	throttledAt := start.Add(1200 * time.Millisecond)
+	_, cut := throttledAfter(memory, start, 60, 20*time.Millisecond, throttledAt)
+	if kept := memory.recall(throttledAt); cut.To != 45 || kept.To != 45 || kept.Paced.PerSecond != 0 {
+		t.Errorf("a second 429: cut %+v, confirmed %v/s, want a cut to 45/s and none", cut, kept.Paced.PerSecond)
 	}
 }
 

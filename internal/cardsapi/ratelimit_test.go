@@ -118,7 +118,7 @@ func TestAdaptiveRate(t *testing.T) {
 	}
 	now = now.Add(time.Second)
 	for range 10 { // one burst of 429s to parallel requests: one cut
-		uncapped.throttled(now)
+		uncapped.throttled(now, 0)
 	}
 	// The platform answered 100 in the last second and then throttled: the cut goes below
 	// what it served, not just to 70% of a rate that overshot it many times.
@@ -157,13 +157,13 @@ func TestAdaptiveRate(t *testing.T) {
 	for i := range 24 {
 		young.answered(now.Add(time.Duration(i)*150*time.Millisecond/24), notHeldBack)
 	}
-	cut, _ := young.throttled(now.Add(150 * time.Millisecond))
+	cut, _ := young.throttled(now.Add(150*time.Millisecond), 0)
 	if !cut.Guessed || cut.To != adaptiveServedShare*24 {
 		t.Errorf("a 429 150 ms after the first answer: %+v, want a guessed cut to %v", cut, adaptiveServedShare*24)
 	}
 	// While 429s still come after a guess, the guess was too high: no growth until a second
 	// after the last.
-	young.throttled(now.Add(400 * time.Millisecond))
+	young.throttled(now.Add(400*time.Millisecond), 0)
 	young.answered(now.Add(900*time.Millisecond), heldBack)
 	if got := young.rate(); got != cut.To {
 		t.Errorf("an answer half a second after a 429 that followed a guessed cut raises the rate to %v, want it kept at %v", got, cut.To)
@@ -175,7 +175,7 @@ func TestAdaptiveRate(t *testing.T) {
 	for i := range 60 {
 		young.answered(now.Add(time.Second+time.Duration(i)*time.Second/60), notHeldBack)
 	}
-	if cut, _ := young.throttled(now.Add(2 * time.Second)); cut.Guessed {
+	if cut, _ := young.throttled(now.Add(2*time.Second), 0); cut.Guessed {
 		t.Errorf("a cut after two seconds of answers is marked guessed: %+v", cut)
 	}
 	measured := young.rate()
@@ -192,13 +192,13 @@ func TestAdaptiveRate(t *testing.T) {
 	// A few answers measure the demand, not the platform's limit: a cut by the factor alone.
 	quiet := newAdaptiveRate(0)
 	quiet.answered(now, notHeldBack)
-	quiet.throttled(now)
+	quiet.throttled(now, 0)
 	if got, want := quiet.rate(), adaptiveCeiling*adaptiveCut; got != want {
 		t.Errorf("after one answer and one 429 the rate is %v, want %v", got, want)
 	}
 
 	for i := range 100 {
-		uncapped.throttled(now.Add(time.Duration(i+2) * adaptiveCutSpacing))
+		uncapped.throttled(now.Add(time.Duration(i+2)*adaptiveCutSpacing), 0)
 	}
 	if uncapped.rate() != adaptiveFloor {
 		t.Errorf("sustained throttling leaves %v, want the floor %v", uncapped.rate(), adaptiveFloor)
@@ -214,7 +214,7 @@ func TestAdaptiveRate(t *testing.T) {
 	if capped.rate() != 25 {
 		t.Errorf("a capped rate grew to %v", capped.rate())
 	}
-	capped.throttled(now)
+	capped.throttled(now, 0)
 	if capped.rate() >= 25 {
 		t.Errorf("a capped rate is not cut below its cap: %v", capped.rate())
 	}
@@ -323,7 +323,7 @@ func againstTokenBucket(client *adaptiveRate, platform *rate.Limiter, start time
 			client.answered(now, delay > 0)
 			counts[second].answered++
 		} else {
-			client.throttled(now)
+			client.throttled(now, r.atOnce)
 			counts[second].throttled++
 		}
 	}
@@ -370,8 +370,8 @@ func TestRandom429sMeasureNoLimit(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := newAdaptiveRate(0)
-			a.throttled(start) // the first cut, from 10000/s by the factor…
-			a.current = 30     // …to 30/s, to start from a rate the demand is below
+			a.throttled(start, 0) // the first cut, from 10000/s by the factor…
+			a.current = 30        // …to 30/s, to start from a rate the demand is below
 			a.limiter.SetLimitAt(start, 30)
 			nextFault := start.Add(c.faultAt)
 			for now := start; now.Before(start.Add(60 * time.Second)); now = now.Add(c.requestEvery) {
@@ -380,7 +380,7 @@ func TestRandom429sMeasureNoLimit(t *testing.T) {
 					a.answered(now, delay > 0)
 					continue
 				}
-				a.throttled(now)
+				a.throttled(now, 0)
 				nextFault = nextFault.Add(c.faultAt)
 			}
 			if a.limit != 0 {
@@ -458,7 +458,7 @@ func TestRandom429sHoldTheRateLittle(t *testing.T) {
 				held++
 			}
 			if faults.Float64() < 0.01 {
-				a.throttled(now)
+				a.throttled(now, 0)
 			} else {
 				a.answered(now, delay > 0)
 			}
@@ -480,15 +480,15 @@ func TestA429SoonAfterACutKeepsTheLimit(t *testing.T) {
 	cutAt := start.Add(21 * time.Second)
 	a.lastCut = time.Time{} // the 429 below is a cut, whenever the last one was
 	a.current = 63          // the hold is over and the rate has overshot the limit again
-	a.throttled(cutAt)
+	a.throttled(cutAt, 0)
 	if a.limit != limit {
 		t.Fatalf("a cut above the hold changed the limit from %.1f to %.1f", limit, a.limit)
 	}
-	a.throttled(cutAt.Add(1200 * time.Millisecond)) // a queued request's 429: a cut, under the hold
+	a.throttled(cutAt.Add(1200*time.Millisecond), 0) // a queued request's 429: a cut, under the hold
 	if a.limit != limit {
 		t.Errorf("a 429 1.2 s after a cut forgot the limit (%.1f/s)", limit)
 	}
-	a.throttled(cutAt.Add(3500 * time.Millisecond)) // 2.3 s after that cut, under the hold
+	a.throttled(cutAt.Add(3500*time.Millisecond), 0) // 2.3 s after that cut, under the hold
 	if a.limit != 0 {
 		t.Errorf("a 429 2.3 s after a cut, with the rate held under the limit, kept it (%.1f/s)", a.limit)
 	}
@@ -506,4 +506,55 @@ func measuredLimit(t *testing.T, start time.Time, seconds int) (*adaptiveRate, *
 		t.Fatalf("no limit measured in %d s against 50/s", seconds)
 	}
 	return a, platform
+}
+
+// A platform may space requests strictly (a leaky bucket with no burst) rather than keep a
+// bucket like the sandbox's: it refuses the second request of every burst. The first such
+// 429 leaves the limiter's bucket one request, so that after the first wave the client sends
+// no burst the platform could refuse. Against a bucket like the sandbox's nothing is refused, and each
+// wave's first requests go at once. The waves are of 50 requests, 3 s apart, as a parallel
+// apply's are; the client starts paced at 45/s against the platform's 50/s.
+func TestAPlatformThatRefusesBurstsGetsNone(t *testing.T) {
+	confirmedAt := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	start := confirmedAt.Add(time.Minute)
+	for name, platformBucket := range map[string]int{"strict spacing": 1, "a bucket of a second": 50} {
+		memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
+		memory.write(keptRate{Paced: paced{PerSecond: 45, ConfirmedAt: confirmedAt, LastRequestAt: confirmedAt}}, true)
+		a := newAdaptiveRate(0)
+		a.useMemory(memory, start)
+		platform := rate.NewLimiter(50, platformBucket)
+		var refused, refusedBursts []int
+		var lastAtOnce int
+		for wave := range 8 {
+			at := start.Add(time.Duration(wave) * 3 * time.Second)
+			slots := make([]slot, 50)
+			for i := range slots {
+				slots[i] = a.reserve(at)
+			}
+			refused, refusedBursts, lastAtOnce = append(refused, 0), append(refusedBursts, 0), 0
+			for _, s := range slots {
+				delay := s.DelayFrom(at)
+				if delay == 0 {
+					lastAtOnce++
+				}
+				if platform.AllowN(at.Add(delay), 1) {
+					a.answered(at.Add(delay), delay > 0)
+					continue
+				}
+				a.throttled(at.Add(delay), s.atOnce)
+				refused[wave]++
+				if s.atOnce > 0 {
+					refusedBursts[wave]++
+				}
+			}
+		}
+		t.Logf("%s: refused by wave %v, of them in bursts %v; %d of the last wave went at once", name, refused, refusedBursts, lastAtOnce)
+		if platformBucket == 1 {
+			if late := refusedBursts[1:]; slices.Max(late) != 0 || a.limiter.Burst() != 1 {
+				t.Errorf("%s: after the first wave, %v refused in bursts, and a bucket of %d; want none and 1", name, late, a.limiter.Burst())
+			}
+		} else if slices.Max(refused) != 0 || lastAtOnce < 36 {
+			t.Errorf("%s: refused %v and %d of the last wave at once, want none refused and at least 36 at once", name, refused, lastAtOnce)
+		}
+	}
 }

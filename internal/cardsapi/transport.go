@@ -30,6 +30,7 @@ type callState struct {
 	lastFailure string // short class of the latest attempt's failure, for the retry log
 	unprocessed bool   // see notProcessed; true until an attempt may have been sent
 	heldBack    bool   // the rate limiter made the latest attempt wait
+	atOnce      int    // how many requests the latest attempt went at once with (slot.atOnce)
 	respBody    []byte
 	bodyRead    bool
 }
@@ -119,12 +120,12 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	c.answered.Store(true)
 	st.unprocessed = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
 	if st.unprocessed {
-		if cut, ok := c.rate.throttled(c.clock.Now()); ok {
+		if cut, ok := c.rate.throttled(c.clock.Now(), st.atOnce); ok {
 			c.log.Info(req.Context(), "platform throttled: request rate cut", map[string]any{
 				"http_status": resp.StatusCode, "from_per_second": math.Round(cut.From*10) / 10,
 				"to_per_second": math.Round(cut.To*10) / 10, "answers_last_second": cut.Served,
 				"guessed": cut.Guessed, "from_last_process": cut.Recalled,
-				"measured_limit_per_second": math.Round(cut.Limit*10) / 10})
+				"measured_limit_per_second": math.Round(cut.Limit*10) / 10, "bucket": cut.Bucket})
 		}
 	} else {
 		c.rate.answered(c.clock.Now(), st.heldBack)
