@@ -369,7 +369,7 @@ func (a *adaptiveRate) cut(now time.Time, atOnce int) (cut rateCut, ok bool, kep
 	if keep {
 		a.kept.To, a.kept.Guessed, a.kept.At = cut.To, cut.Guessed, now.UTC()
 	}
-	if keep && first && cut.Served >= confirmHeldBack {
+	if keep && first && a.pacedStartAt.IsZero() && cut.Served >= confirmHeldBack {
 		a.confirm(a.firstCutRate(cut, now), now)
 	}
 	if measured {
@@ -384,7 +384,8 @@ func (a *adaptiveRate) cut(now time.Time, atOnce int) (cut rateCut, ok bool, kep
 	return cut, true, &record
 }
 
-// firstCutRate is the rate a process's first cut confirms (rate_memory.go). A cut that could
+// firstCutRate is the rate the first cut of a process that started with no limit confirms
+// (rate_memory.go). A cut that could
 // count less than a second of answers counted mostly the platform's bucket, full when the
 // process began: 67 answers in the first 0.3 s of a plan, a cut to 60.3/s against 50/s. If
 // the bucket holds bucketRefill of the rate, as the sandbox's does (API.md §10), the answers

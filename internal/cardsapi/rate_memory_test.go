@@ -384,7 +384,7 @@ func atOnce(a *adaptiveRate, now time.Time) (n int) {
 // A short process, such as a 100-card create whose waves end before it could pace at its cut
 // for a second, confirms its rate at its first 429 when the platform had answered it at least
 // 50 times in the second before: 50 answers in a row, then a refusal, is a limit. Not when it
-// had been answered less, nor at a later 429 (throttledAfter).
+// had been answered less, nor at a later 429 (throttledAfter), nor when it started paced.
 func TestAFirst429AfterASecondOf50AnswersConfirmsTheCut(t *testing.T) {
 	start := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	for name, tc := range map[string]struct {
@@ -409,7 +409,19 @@ func TestAFirst429AfterASecondOf50AnswersConfirmsTheCut(t *testing.T) {
 			t.Errorf("%s: confirmed %v/s, want %v/s", name, got, tc.wantConfirm)
 		}
 	}
+	// A process that started paced, right after the one that confirmed its rate: its first
+	// 429 confirms nothing; its answers were paced, not the platform's full bucket.
 	memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
+	memory.write(keptRate{Paced: paced{PerSecond: 45, ConfirmedAt: start, LastRequestAt: start}}, true)
+	apply := newAdaptiveRate(0)
+	apply.useMemory(memory, start.Add(200*time.Millisecond))
+	for i := range 50 {
+		apply.answered(start.Add(200*time.Millisecond+time.Duration(i)*10*time.Millisecond), true)
+	}
+	if apply.throttled(start.Add(time.Second), 0); memory.recall(start.Add(time.Second)).Paced.ConfirmedAt != start {
+		t.Errorf("the first 429 of a process that started paced confirmed %+v", memory.recall(start.Add(time.Second)).Paced)
+	}
+	memory = newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
 	throttledAt := start.Add(1200 * time.Millisecond)
 	_, cut := throttledAfter(memory, start, 60, 20*time.Millisecond, throttledAt)
 	if kept := memory.recall(throttledAt); cut.To != 45 || kept.To != 45 || kept.Paced.PerSecond != 0 {
