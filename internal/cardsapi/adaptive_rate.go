@@ -52,8 +52,8 @@ import (
 //     limitHold: the limit went down, or the 429s come whatever the rate and the measure was
 //     only what the rate let through.
 //   - Once paced, the limiter is a token bucket like the platform's (whose bucket holds
-//     bucketRefill of its rate, API.md §10), holding bucketShare of it: emptied at each 429,
-//     as the platform's is then, and refilled at the rate. After a lull, such as the task
+//     bucketRefill of its rate, API.md §10), holding bucketShare of it: emptied at each cut
+//     (a 429 says the platform's is empty), and refilled at the rate. After a lull, such as the task
 //     delay between the waves of a parallel apply, the next wave goes out at once as far as
 //     the platform's bucket allows; spaced evenly instead, the second wave of 50 CardFreezes
 //     at N=100 P=50 R=50 took a second to send where the platform would have taken them at
@@ -335,11 +335,14 @@ func (a *adaptiveRate) cut(now time.Time, atOnce int) (cut rateCut, ok bool, kep
 	first := a.lastThrottled.IsZero()
 	a.lastThrottled = now
 	a.heldBackSinceThrottled = 0
-	if atOnce > 0 && (a.bucketCap == 0 || atOnce < a.bucketCap) {
+	capped := atOnce > 0 && (a.bucketCap == 0 || atOnce < a.bucketCap)
+	if capped {
 		a.bucketCap = atOnce
-		a.emptyBucket(now)
 	}
 	if now.Sub(a.lastCut) < adaptiveCutSpacing {
+		if capped { // the cut below empties it otherwise
+			a.emptyBucket(now)
+		}
 		return rateCut{}, false, nil
 	}
 	forgot := a.forgetLimitIfRefusedUnderIt(now)

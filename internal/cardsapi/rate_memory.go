@@ -25,9 +25,9 @@ import (
 //   - A new process starts paced at the last confirmed rate. A process confirms the rate of
 //     its own cut when it paced at it for a second and 50 requests its limiter held back,
 //     without a 429 or 503; or, when it started with no limit, at its first 429, if the
-//     platform had answered it at least 50 times in the second before. Either way 50 requests in a row were answered (against
-//     429s thrown at random at 10% of requests, one time in 200), and then refused: a limit,
-//     near what was served (in less than a second, what was served is mostly the platform's
+//     platform had answered it at least 50 times in the second before. Either way 50
+//     requests in a row were answered (against 429s thrown at random at 10% of requests, one
+//     time in 200), and then refused: a limit, near what was served (in less than a second, what was served is mostly the platform's
 //     bucket, which holds bucketRefill of its rate). The second kind lets a short process
 //     confirm what it learnt: a 100-card create, whose waves are too short to pace at the
 //     cut for a second, or a plan whose first 50 reads empty the bucket. Each process after
@@ -243,8 +243,8 @@ func (a *adaptiveRate) confirmIfPaced(now time.Time) *keptRate {
 	return &kept
 }
 
-// confirm makes perSecond, the rate of this process's last cut, the one the next processes
-// start at. Called with a.mu held; the caller writes the record.
+// confirm makes perSecond, the rate of this process's last cut or one below it
+// (firstCutRate), the one the next processes start at. Called with a.mu held; the caller writes the record.
 func (a *adaptiveRate) confirm(perSecond float64, now time.Time) {
 	a.lastConfirmed = true
 	a.kept.Paced = paced{PerSecond: perSecond, ConfirmedAt: now, LastRequestAt: now}
