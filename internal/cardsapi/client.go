@@ -35,7 +35,7 @@ type Config struct {
 	BearerToken       string          // optional: sends Authorization: Bearer only when set
 	MaxRetries        *int            // retries of requests safe to repeat; nil = DefaultMaxRetries (Retries builds one)
 	RequestsPerSecond float64         // a hard cap of the shared, adaptive rate; 0 = no cap (adaptive_rate.go)
-	RateMemoryDir     string          // where what was learnt of the platform's rate is kept for the next process; "" = nowhere (rate_memory.go)
+	PaceMemoryDir     string          // where what was learnt of the platform's pace is kept for the next process; "" = nowhere (memory_file.go)
 	RequestTimeout    time.Duration   // per attempt, default 30s
 	// IssuingRequestTimeout is the per-attempt timeout of ApplyCard, Binding and CardTopUp;
 	// default max(RequestTimeout, MinIssuingRequestTimeout).
@@ -185,7 +185,8 @@ func New(cfg Config) (*Client, error) {
 		c.clock = realClock{}
 	}
 	c.pollMax = max(c.pollMax, c.pollInitial)
-	c.rate.useMemory(newRateMemory(cfg.RateMemoryDir, base, cfg.CustomerToken), c.clock.Now())
+	c.rate.useMemory(newRateMemory(cfg.PaceMemoryDir, base, cfg.CustomerToken), c.clock.Now())
+	c.settled.useMemory(newSettleMemory(cfg.PaceMemoryDir, base, cfg.CustomerToken), c.clock)
 	c.issuingTimeout = cfg.IssuingRequestTimeout
 	if c.issuingTimeout <= 0 {
 		c.issuingTimeout = max(c.requestTimeout, MinIssuingRequestTimeout)

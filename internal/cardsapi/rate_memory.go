@@ -1,20 +1,14 @@
 package cardsapi
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"math"
-	"os"
-	"path/filepath"
-	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
 // What a provider process learnt of the platform's rate is kept for the next one
-// (Config.RateMemoryDir). Terraform runs a plan and its apply in separate processes, and the
+// (Config.PaceMemoryDir). Terraform runs a plan and its apply in separate processes, and the
 // apply's first 429s came a fraction of a second after it started, from a bucket its plan
 // had just emptied.
 //
@@ -64,14 +58,7 @@ const (
 )
 
 // rateMemory is the file of one base URL's rate; a zero rateMemory keeps nothing.
-type rateMemory struct {
-	path string
-	mu   *sync.Mutex // one write at a time
-	// written is the version of the last record written (guarded by mu): a record copied
-	// before a newer one was written, such as a note of the last request taken just before a
-	// cut forgot the limit, must not write the old one back.
-	written *uint64
-}
+type rateMemory struct{ memoryFile }
 
 // keptRate is what the file holds: the last cut that measured the platform, and the last
 // confirmed rate.
@@ -98,16 +85,9 @@ type paced struct {
 	LastRequestAt time.Time `json:"last_request_at"`
 }
 
-// newRateMemory is the memory of the rate of the merchant (its customer token) at baseURL in
-// dir ("" = none): a platform may limit each merchant on its own, and another merchant's rate
-// is not one to start at. The file is named by a hash of both, which are credentials and must
-// not be written anywhere.
+// newRateMemory is the memory of the rate of the merchant at baseURL in dir ("" = none).
 func newRateMemory(dir, baseURL, merchant string) rateMemory {
-	if dir == "" {
-		return rateMemory{}
-	}
-	sum := sha256.Sum256([]byte(baseURL + "\n" + merchant))
-	return rateMemory{path: filepath.Join(dir, "rate-"+hex.EncodeToString(sum[:8])+".json"), mu: new(sync.Mutex), written: new(uint64)}
+	return rateMemory{newMemoryFile(dir, "rate", baseURL, merchant)}
 }
 
 // recent says that at, a time read from the file, is within rateMemoryMaxAge before now.
@@ -117,12 +97,8 @@ func recent(at, now time.Time) bool {
 
 // recall is what the file holds, each part only if it is recent.
 func (m rateMemory) recall(now time.Time) keptRate {
-	if m.path == "" {
-		return keptRate{}
-	}
-	data, err := os.ReadFile(m.path)
 	var k keptRate
-	if err != nil || json.Unmarshal(data, &k) != nil {
+	if !m.read(&k) {
 		return keptRate{}
 	}
 	if k.To <= 0 || !recent(k.At, now) {
@@ -137,39 +113,10 @@ func (m rateMemory) recall(now time.Time) keptRate {
 	return k
 }
 
-// write stores k for the next process: best effort (a lost write costs the next process only
-// its start), written whole by a rename so that a reader never sees half of it, and never
-// older than a record already written. A note of the last request sent (wait false) is
-// skipped when another write is under way, as the next note writes the whole record again;
-// a cut, a confirmation or a forgotten limit (wait true) waits for it. It runs on the
-// request path, about once every requestNoteSpacing at most: a small file on local disk.
-func (m rateMemory) write(k keptRate, wait bool) {
-	if m.path == "" {
-		return
-	}
-	if wait {
-		m.mu.Lock()
-	} else if !m.mu.TryLock() {
-		return
-	}
-	defer m.mu.Unlock()
-	if k.version < *m.written {
-		return
-	}
-	*m.written = k.version
-	data, err := json.Marshal(k)
-	if err != nil || os.MkdirAll(filepath.Dir(m.path), 0o700) != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(m.path), ".rate-*")
-	if err != nil {
-		return
-	}
-	_, err = tmp.Write(data)
-	if closeErr := tmp.Close(); err != nil || closeErr != nil || os.Rename(tmp.Name(), m.path) != nil {
-		_ = os.Remove(tmp.Name())
-	}
-}
+// write stores k for the next process (memoryFile.write). A note of the last request sent
+// (wait false) is skipped when another write is under way, as the next note writes the whole
+// record again; a cut, a confirmation or a forgotten limit (wait true) waits for it.
+func (m rateMemory) write(k keptRate, wait bool) { m.memoryFile.write(k, k.version, wait) }
 
 // useMemory makes the cut memory recalls the least a guessed cut of this process goes down
 // to, and memory where this process keeps what it learns. When memory holds a confirmed

@@ -31,9 +31,12 @@ import (
 // A settle time is measured to when the look that saw the object settled was sent, not to
 // when its answer came back: the object had settled by the time that request arrived, and
 // the answer's own latency would otherwise be added again by every generation of waits.
+//
+// A kind's learned time is kept for the next provider process, whose grid for that kind
+// begins there (settle_memory.go).
 
 const (
-	settleMemory  = 16  // how many recent settle times of a kind are remembered
+	recentSettles = 16  // how many recent settle times of a kind are remembered
 	probeEveryMin = 4   // at most one wait in probeEveryMin looks earlier than the estimate…
 	probeEveryMax = 32  // …and at least one in probeEveryMax
 	probeFactor   = 0.9 // how much earlier, until a probe has found the object not yet settled
@@ -63,6 +66,11 @@ const (
 type settleLearner struct {
 	mu    sync.Mutex
 	kinds map[string]*settleHistory
+	// What earlier processes learnt and this one keeps for the next (settle_memory.go).
+	memory  settleMemory
+	clock   Clock
+	kept    map[string]keptSettle // the file as this process writes it: recalled, and its own estimates
+	version uint64                // of the last record to write
 }
 
 // settleHistory is what waits of one kind learned.
@@ -118,7 +126,8 @@ func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration,
 	h := l.history(kind)
 	if len(h.recent) == 0 {
 		h.cold++
-		notAtOnce, h.notAtOnce = h.notAtOnce, true
+		// With a hint none looks at once: an earlier process saw this kind take that long.
+		notAtOnce, h.notAtOnce = h.notAtOnce || l.hint(kind) > 0, true
 		return 0, 0, notAtOnce
 	}
 	estimate = h.estimate()
@@ -178,17 +187,20 @@ func (l *settleLearner) probed(kind string, at time.Duration, settled bool) {
 // addLowerBound remembers that an object of the kind had not settled at elapsed time at.
 func (h *settleHistory) addLowerBound(at time.Duration) { h.notYet = remember(h.notYet, at) }
 
-// remember appends d to times, keeping the last settleMemory.
+// remember appends d to times, keeping the last recentSettles.
 func remember(times []time.Duration, d time.Duration) []time.Duration {
 	times = append(times, d)
-	return times[max(len(times)-settleMemory, 0):]
+	return times[max(len(times)-recentSettles, 0):]
 }
 
 // observe records that a wait of kind was seen settled d after it began (d > 0).
 func (l *settleLearner) observe(kind string, d time.Duration) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.history(kind).observe(d)
+	h := l.history(kind)
+	h.observe(d)
+	record := l.keep(kind, h)
+	l.mu.Unlock()
+	l.memory.write(record)
 }
 
 // observe records a settle time and wakes the waits that wait to learn; l.mu must be held.
@@ -203,10 +215,13 @@ func (h *settleHistory) observe(d time.Duration) {
 // (A probe that saw its object settled this way has just dropped the times above d.)
 func (l *settleLearner) observeHeldBack(kind string, d time.Duration) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
+	var record *settleRecord
 	if h := l.history(kind); len(h.recent) == 0 || d < h.estimate() {
 		h.observe(d)
+		record = l.keep(kind, h)
 	}
+	l.mu.Unlock()
+	l.memory.write(record)
 }
 
 // notSettledCold records that a wait of kind found its object not settled at elapsed time at,
@@ -229,14 +244,19 @@ func (l *settleLearner) notSettledCold(kind string, at time.Duration) {
 // but no smaller than coldGridStep: with 50 waits the grid looks every tenth of the
 // elapsed time, 13 useless looks before a 2 s task settles; a lone wait looks at 0.5, 1, 2, 4 s.
 // Waits started at different times share the grid by elapsed time: an object not settled
-// after e says the same of the others' (the platform's time is the same for all).
+// after e says the same of the others' (the platform's time is the same for all). With a
+// hint (settle_memory.go) the grid's first point is the hint.
 func (l *settleLearner) coldLook(kind string, elapsed, initial time.Duration) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	h := l.history(kind)
 	step := max(math.Pow(2, 1/float64(max(h.cold, 1))), coldGridStep)
-	h.coldNext = max(time.Duration(float64(h.coldNext)*step), initial, elapsed+minPollInterval)
-	return h.coldNext
+	next := max(time.Duration(float64(h.coldNext)*step), initial, elapsed+minPollInterval)
+	if hint := l.hint(kind); h.coldNext < hint { // the grid begins where an earlier process learnt
+		next = max(hint, elapsed+minPollInterval)
+	}
+	h.coldNext = next
+	return next
 }
 
 // leftCold records that a wait of kind that had learned nothing ended or learned a time.

@@ -14,34 +14,10 @@ import (
 // intervals, the next ones look first at the learned time and need one or two looks, and a
 // different kind of wait learns on its own.
 func TestWaitsLearnTheSettleTime(t *testing.T) {
-	clock := newFakeClock()
 	const taskTime = 2 * time.Second
-	var mu sync.Mutex
-	var readyAt time.Time
-	begin := func() { mu.Lock(); readyAt = clock.Now().Add(taskTime); mu.Unlock() }
-	srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
-		mu.Lock()
-		done := !clock.Now().Before(readyAt)
-		mu.Unlock()
-		if done {
-			cardStatus("Active")(w)
-		} else {
-			cardStatus("Pending")(w)
-		}
-	})
-	c, _ := newTestClient(t, srv.URL, func(cfg *Config) {
-		cfg.Clock = clock
-		cfg.PollInitial = 500 * time.Millisecond
-		cfg.PollMax = 10 * time.Second
-	})
-	wait := func() (looks int, took time.Duration) {
-		begin()
-		before, start := srv.requests(), clock.Now()
-		if _, err := c.WaitForCardStatus(context.Background(), "c1", []string{CardStatusActive}, nil); err != nil {
-			t.Fatal(err)
-		}
-		return srv.requests() - before, clock.Now().Sub(start)
-	}
+	platform := newTaskPlatform(t, taskTime)
+	c := platform.client(t, "", testToken)
+	wait := func() (looks int, took time.Duration) { return platform.wait(t, c) }
 	looks, took := wait()
 	if took != 2*time.Second || looks != 4 {
 		t.Fatalf("first wait: %d looks over %s, want 4 over 2s (0, 0.5, 1, 2)", looks, took)
@@ -82,13 +58,13 @@ func TestSettleLearnerKeepsTheSoonestRecent(t *testing.T) {
 		t.Errorf("estimate %s, want the soonest 2.1s", d)
 	}
 	var l16 settleLearner
-	for i := range settleMemory {
-		l16.observe(kind, 2*time.Second+time.Duration(settleMemory-i)*10*time.Millisecond)
+	for i := range recentSettles {
+		l16.observe(kind, 2*time.Second+time.Duration(recentSettles-i)*10*time.Millisecond)
 	}
 	if d, _ := l16.estimate(kind); d != 2040*time.Millisecond {
 		t.Errorf("estimate of 2.01s..2.16s is %s, want the fourth soonest 2.04s", d)
 	}
-	for range settleMemory {
+	for range recentSettles {
 		l.observe(kind, 4*time.Second)
 	}
 	if d, _ := l.estimate(kind); d != 4*time.Second {
@@ -358,7 +334,7 @@ func TestAWideGapProbesEveryFourthWait(t *testing.T) {
 	for range 3 { // the estimate held three times: probes thin out to every 32nd wait
 		l.probed(kind, 2400*time.Millisecond, false)
 	}
-	for range settleMemory { // the platform slowed down: the estimate is 3s, the bound 2.4s
+	for range recentSettles { // the platform slowed down: the estimate is 3s, the bound 2.4s
 		l.observe(kind, 3*time.Second)
 	}
 	probes := 0

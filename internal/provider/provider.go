@@ -284,7 +284,7 @@ func (p *CardsProvider) newClient(ctx context.Context, config providerModel, s c
 		BearerToken:       s.bearerToken,
 		MaxRetries:        s.maxRetries,
 		RequestsPerSecond: s.rps,
-		RateMemoryDir:     p.rateMemoryDirectory(),
+		PaceMemoryDir:     p.paceMemoryDirectory(),
 		RequestTimeout:    s.timeout,
 		UserAgent:         "terraform-provider-cards/" + p.version,
 		Logger:            tflogLogger{},

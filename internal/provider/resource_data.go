@@ -50,14 +50,15 @@ func dataDirectory() string {
 	return ".terraform"
 }
 
-// rateMemoryDirectory is where the client keeps the last cut of its request rate for the next
-// provider process (a plan's apply runs in another): a folder in Terraform's data directory.
+// paceMemoryDirectory is where the client keeps what it learnt of the platform's pace (its
+// rate limit, how soon its tasks settle) for the next provider process (a plan's apply runs
+// in another): a folder in Terraform's data directory.
 // Tests, which serve the provider in-process with a journal folder of their own, keep none.
-func (p *CardsProvider) rateMemoryDirectory() string {
+func (p *CardsProvider) paceMemoryDirectory() string {
 	if p.journalDir != "" {
 		return ""
 	}
-	return filepath.Join(dataDirectory(), "cards-rate")
+	return filepath.Join(dataDirectory(), "cards-pace")
 }
 
 // openJournal opens the journal; without one the provider still works, but a killed run can

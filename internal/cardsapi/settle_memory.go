@@ -1,0 +1,111 @@
+package cardsapi
+
+import (
+	"maps"
+	"time"
+)
+
+// How soon each kind of wait settles is kept for the next provider process
+// (Config.PaceMemoryDir), as the rate is (rate_memory.go). Terraform runs every plan and apply
+// in a new process, and a process's first wave of a kind knew nothing: its waits shared a grid
+// of looks a tenth of the elapsed time apart from the first interval on (about 15 looks
+// before a 2 s task settled), and a lone wait doubled its interval (0.5, 1, 2, 4 s: a task of
+// 2.1 s was seen at 4 s). Now the estimate an earlier process kept for a kind is its hint:
+// the cold grid's first point is the hint, with no look at once and none before it. If the
+// platform got slower, the grid goes on from the hint as before. If it got faster, first
+// waves oversleep until a larger apply's probes bring the estimate down or the kept time is
+// settleMemoryMaxAge old: only a process that learnt a time of its own renews it. Only a
+// kind's own time is a hint: tasks of another kind may take another time.
+
+const (
+	// settleMemoryMaxAge is how long a kept settle time is a hint. One kept too soon costs
+	// a first wave a look; one kept too late (the platform got faster) makes each first wave
+	// oversleep, and a larger apply's probes take the estimate down only 10% a wave.
+	settleMemoryMaxAge = time.Hour
+	// settleMemoryStep is how far a kind's estimate moves before it is written again: less
+	// changes no poll, and a 1000-card run would write on most answers.
+	settleMemoryStep = minPollInterval
+)
+
+// settleMemory is the file of the settle times met at one base URL; a zero settleMemory
+// keeps nothing.
+type settleMemory struct{ memoryFile }
+
+func newSettleMemory(dir, baseURL, merchant string) settleMemory {
+	return settleMemory{newMemoryFile(dir, "settle", baseURL, merchant)}
+}
+
+// keptSettle is a kind's estimate (settleHistory.estimate) as a process last kept it.
+type keptSettle struct {
+	Milliseconds int64     `json:"settle_ms"`
+	At           time.Time `json:"at"`
+}
+
+func (k keptSettle) time() time.Duration { return time.Duration(k.Milliseconds) * time.Millisecond }
+
+// settleRecord is the whole file to write: every kind's kept time, this process's record
+// version.
+type settleRecord struct {
+	kinds   map[string]keptSettle
+	version uint64
+}
+
+// recall is each kind's kept time, if it is no older than settleMemoryMaxAge.
+func (m settleMemory) recall(now time.Time) map[string]keptSettle {
+	var kinds map[string]keptSettle
+	if !m.read(&kinds) {
+		return nil
+	}
+	maps.DeleteFunc(kinds, func(_ string, k keptSettle) bool {
+		return k.Milliseconds <= 0 || k.At.After(now) || now.Sub(k.At) > settleMemoryMaxAge
+	})
+	return kinds
+}
+
+func (m settleMemory) write(r *settleRecord) {
+	if r != nil {
+		m.memoryFile.write(r.kinds, r.version, true)
+	}
+}
+
+// useMemory makes what memory recalls the hints of this process's cold waits, and memory
+// where it keeps what it learns. Called once, before any wait.
+func (l *settleLearner) useMemory(memory settleMemory, clock Clock) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.memory, l.clock = memory, clock
+	l.kept = memory.recall(clock.Now())
+}
+
+// hint is the settle time an earlier process kept for kind (0: none).
+func (l *settleLearner) hint(kind string) time.Duration {
+	return l.kept[kind].time()
+}
+
+// keep notes kind's estimate for the next process, and returns the record to write (nil:
+// nothing to write). Only an estimate known to within a tenth is kept: one a look that
+// found an object not yet settled is less than a tenth below (settleHistory.lowerBound). A
+// lone wait that doubled its interval saw a 2.1 s task at 4 s; as a hint, that made the
+// next process's wave of ten wait 4 s where its own grid would have found 2.2 s. And only
+// when none is kept or it moved by settleMemoryStep or more: a process that only went by
+// the kept time, which learns no bound below it, does not renew it, so a time kept too
+// late (the platform got faster since) is a hint for settleMemoryMaxAge at most. l.mu must
+// be held.
+func (l *settleLearner) keep(kind string, h *settleHistory) *settleRecord {
+	if l.memory.path == "" || len(h.recent) == 0 {
+		return nil
+	}
+	estimate := h.estimate()
+	if bound, wide := h.lowerBound(estimate); bound == 0 || wide {
+		return nil
+	}
+	if kept, ok := l.kept[kind]; ok && (estimate-kept.time()).Abs() < settleMemoryStep {
+		return nil
+	}
+	if l.kept == nil {
+		l.kept = map[string]keptSettle{}
+	}
+	l.kept[kind] = keptSettle{Milliseconds: estimate.Milliseconds(), At: l.clock.Now().UTC()}
+	l.version++
+	return &settleRecord{kinds: maps.Clone(l.kept), version: l.version}
+}
