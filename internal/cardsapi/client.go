@@ -186,7 +186,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.pollMax = max(c.pollMax, c.pollInitial)
 	c.rate.useMemory(newRateMemory(cfg.PaceMemoryDir, base, cfg.CustomerToken), c.clock.Now())
-	c.settled.useMemory(newSettleMemory(cfg.PaceMemoryDir, base, cfg.CustomerToken), c.clock)
+	c.settled.useMemory(newSettleMemory(cfg.PaceMemoryDir, base, cfg.CustomerToken), c.clock, c.pollMax)
 	c.issuingTimeout = cfg.IssuingRequestTimeout
 	if c.issuingTimeout <= 0 {
 		c.issuingTimeout = max(c.requestTimeout, MinIssuingRequestTimeout)

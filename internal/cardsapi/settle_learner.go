@@ -69,8 +69,9 @@ type settleLearner struct {
 	// What earlier processes learnt and this one keeps for the next (settle_memory.go).
 	memory  settleMemory
 	clock   Clock
-	kept    map[string]keptSettle // the file as this process writes it: recalled, and its own estimates
-	version uint64                // of the last record to write
+	hints   map[string]time.Duration // each kind's time as recalled at the start
+	kept    map[string]keptSettle    // the file as this process writes it: recalled, and its own estimates
+	version uint64                   // of the last record to write
 }
 
 // settleHistory is what waits of one kind learned.
@@ -126,8 +127,7 @@ func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration,
 	h := l.history(kind)
 	if len(h.recent) == 0 {
 		h.cold++
-		// With a hint none looks at once: an earlier process saw this kind take that long.
-		notAtOnce, h.notAtOnce = h.notAtOnce || l.hint(kind) > 0, true
+		notAtOnce, h.notAtOnce = h.notAtOnce, true
 		return 0, 0, notAtOnce
 	}
 	estimate = h.estimate()

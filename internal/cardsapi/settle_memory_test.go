@@ -65,8 +65,8 @@ func (p *taskPlatform) wait(t *testing.T, c *Client) (looks int, took time.Durat
 var activeKind = settleKind("card", []string{CardStatusActive})
 
 // A process learns how soon a kind of task settles; the next one's first wait of that kind
-// looks there first, once, where a process that knows nothing looks at 0, 0.5, 1, 2 and 4 s.
-// The kept file names no credential.
+// looks at once (its task may be done already) and then there, where a process that knows
+// nothing looks at 0, 0.5, 1, 2 and 4 s. The kept file names no credential.
 func TestAKindsSettleTimeIsKeptForTheNextProcess(t *testing.T) {
 	dir := t.TempDir()
 	platform := newTaskPlatform(t, 2100*time.Millisecond)
@@ -80,8 +80,9 @@ func TestAKindsSettleTimeIsKeptForTheNextProcess(t *testing.T) {
 	}
 
 	platform.clock.After(time.Minute)
-	if looks, took := platform.wait(t, platform.client(t, dir, memoryMerchant)); looks != 1 || took != learned.Truncate(time.Millisecond) {
-		t.Errorf("the next process's first wait took %d looks over %s, want 1 at the %s the first learned", looks, took, learned)
+	hint := (learned + time.Millisecond - 1).Truncate(time.Millisecond) // kept in whole milliseconds, rounded up
+	if looks, took := platform.wait(t, platform.client(t, dir, memoryMerchant)); looks != 2 || took != hint {
+		t.Errorf("the next process's first wait took %d looks over %s, want 2: at once, then at the %s the first learned", looks, took, learned)
 	}
 	if looks, took := platform.wait(t, platform.client(t, "", memoryMerchant)); looks != 5 || took != 4*time.Second {
 		t.Errorf("a process that keeps nothing: its first wait took %d looks over %s, want 5 over 4s (0, 0.5, 1, 2, 4)", looks, took)
@@ -99,61 +100,65 @@ func TestAKindsSettleTimeIsKeptForTheNextProcess(t *testing.T) {
 	}
 }
 
-// When the platform has got slower than the kept time, the first look, at the kept time,
-// finds the task not settled, and the waits look on from there as a process that knows
-// nothing would: a lone wait doubles its interval, and a wave shares a grid of looks.
-func TestASettleTimeKeptTooSoonCostsOneLook(t *testing.T) {
+// When the platform has got slower than the kept time, the look at the kept time finds the
+// task not settled, and the wait looks on from there as a process that knows nothing would:
+// a lone wait doubles its interval.
+func TestASettleTimeKeptTooSoonLooksOnFromIt(t *testing.T) {
 	dir := t.TempDir()
 	platform := newTaskPlatform(t, 3*time.Second)
 	base := platform.client(t, "", memoryMerchant).baseURL // as the client writes it
 	newSettleMemory(dir, base, memoryMerchant).write(&settleRecord{kinds: map[string]keptSettle{
-		activeKind: {Milliseconds: 2000, At: platform.clock.Now().Add(-time.Hour)}}, version: 1})
-	c := platform.client(t, dir, memoryMerchant)
-	looks, took := platform.wait(t, c)
-	if looks != 2 || took != 4*time.Second {
-		t.Errorf("a lone wait took %d looks over %s, want 2 over 4s (the kept 2s, then twice that)", looks, took)
+		activeKind: {Milliseconds: 2000, At: platform.clock.Now().Add(-time.Hour + time.Minute)}}, version: 1})
+	looks, took := platform.wait(t, platform.client(t, dir, memoryMerchant))
+	if looks != 3 || took != 4*time.Second {
+		t.Errorf("a lone wait took %d looks over %s, want 3 over 4s (at once, the kept 2s, then twice that)", looks, took)
 	}
 }
 
 // A kept time is a hint only for the same kind of wait, the same merchant at the same base
-// URL, within settleMemoryMaxAge (an hour): otherwise the first wait looks at once.
+// URL, within settleMemoryMaxAge (an hour), and only when it is no longer than the longest
+// sleep between looks (PollMax): otherwise a wave's grid begins at the first interval. In
+// every case one wait looks at once.
 func TestASettleTimeIsAHintOnlyWhereItWasLearnt(t *testing.T) {
 	now := newFakeClock().Now()
-	keep := func(dir, baseURL, merchant, kind string, at time.Time) {
-		newSettleMemory(dir, baseURL, merchant).write(&settleRecord{kinds: map[string]keptSettle{
-			kind: {Milliseconds: 2000, At: at}}, version: 1})
-	}
 	for _, tc := range []struct {
-		name               string
-		baseURL, merchant  string
-		kind               string
-		age                time.Duration
-		wantFirstSleep     time.Duration
-		wantSecondGridFrom time.Duration
+		name              string
+		baseURL, merchant string
+		kind              string
+		kept              keptSettle
+		file              string // written as is instead of kept, when set
+		wantGrid          time.Duration
 	}{
-		{"the same", memoryBaseURL, memoryMerchant, activeKind, 59 * time.Minute, 2 * time.Second, 2200 * time.Millisecond},
-		{"another merchant", memoryBaseURL, "another-token", activeKind, time.Minute, 0, 0},
-		{"another base URL", "https://other.example/api/v1", memoryMerchant, activeKind, time.Minute, 0, 0},
-		{"another kind", memoryBaseURL, memoryMerchant, settleKind("card", []string{CardStatusFrozen}), time.Minute, 0, 0},
-		{"older than an hour", memoryBaseURL, memoryMerchant, activeKind, 61 * time.Minute, 0, 0},
+		{"the same", memoryBaseURL, memoryMerchant, activeKind, keptSettle{2000, now.Add(-59 * time.Minute)}, "", 2 * time.Second},
+		{"another merchant", memoryBaseURL, "another-token", activeKind, keptSettle{2000, now}, "", 500 * time.Millisecond},
+		{"another base URL", "https://other.example/api/v1", memoryMerchant, activeKind, keptSettle{2000, now}, "", 500 * time.Millisecond},
+		{"another kind", memoryBaseURL, memoryMerchant, settleKind("card", []string{CardStatusFrozen}), keptSettle{2000, now}, "", 500 * time.Millisecond},
+		{"older than an hour", memoryBaseURL, memoryMerchant, activeKind, keptSettle{2000, now.Add(-61 * time.Minute)}, "", 500 * time.Millisecond},
+		{"kept in the future", memoryBaseURL, memoryMerchant, activeKind, keptSettle{2000, now.Add(time.Minute)}, "", 500 * time.Millisecond},
+		{"of no time", memoryBaseURL, memoryMerchant, activeKind, keptSettle{0, now}, "", 500 * time.Millisecond},
+		{"longer than PollMax", memoryBaseURL, memoryMerchant, activeKind, keptSettle{600000, now}, "", 500 * time.Millisecond},
+		{"too long for a duration", memoryBaseURL, memoryMerchant, activeKind, keptSettle{1 << 62, now}, "", 500 * time.Millisecond},
+		{"not JSON", memoryBaseURL, memoryMerchant, activeKind, keptSettle{}, "{not json", 500 * time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			keep(dir, tc.baseURL, tc.merchant, tc.kind, now.Add(-tc.age))
+			memory := newSettleMemory(dir, tc.baseURL, tc.merchant)
+			memory.write(&settleRecord{kinds: map[string]keptSettle{tc.kind: tc.kept}, version: 1})
+			if tc.file != "" {
+				if err := os.WriteFile(memory.path, []byte(tc.file), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
 			var l settleLearner
-			clock := newFakeClock()
-			l.useMemory(newSettleMemory(dir, memoryBaseURL, memoryMerchant), clock)
-			if _, _, notAtOnce := l.firstLook(activeKind); notAtOnce != (tc.wantFirstSleep > 0) {
-				t.Errorf("the first wait looks at once: %v, want %v", !notAtOnce, tc.wantFirstSleep == 0)
+			l.useMemory(newSettleMemory(dir, memoryBaseURL, memoryMerchant), newFakeClock(), 10*time.Second)
+			if _, _, notAtOnce := l.firstLook(activeKind); notAtOnce {
+				t.Error("the first wait of the wave does not look at once")
 			}
 			l.firstLook(activeKind) // a second wait of the wave
 			first := l.coldLook(activeKind, 0, 500*time.Millisecond)
 			second := l.coldLook(activeKind, 0, 500*time.Millisecond)
-			if tc.wantFirstSleep > 0 && (first != tc.wantFirstSleep || second < tc.wantSecondGridFrom) {
-				t.Errorf("the grid of a wave of two looks at %s and %s, want %s and no sooner than %s", first, second, tc.wantFirstSleep, tc.wantSecondGridFrom)
-			}
-			if tc.wantFirstSleep == 0 && first != 500*time.Millisecond {
-				t.Errorf("without a hint the grid looks first at %s, want the first interval 500ms", first)
+			if first != tc.wantGrid || second < first*11/10 {
+				t.Errorf("the grid of the wave looks at %s and then %s, want %s and then at least a tenth later", first, second, tc.wantGrid)
 			}
 		})
 	}
@@ -161,11 +166,12 @@ func TestASettleTimeIsAHintOnlyWhereItWasLearnt(t *testing.T) {
 
 // A kind's time is kept only when it is known to within a tenth (a look found an object not
 // settled less than a tenth before it), and written again only when it moves by
-// settleMemoryStep or more: not on every answer of a 1000-card run.
+// settleMemoryStep or more, or to renew it after settleMemoryRenewal: not on every answer of
+// a 1000-card run.
 func TestSettleTimesAreKeptWhenKnownAndWrittenWhenTheyMove(t *testing.T) {
 	dir := t.TempDir()
 	var lone settleLearner
-	lone.useMemory(newSettleMemory(dir, memoryBaseURL, memoryMerchant), newFakeClock())
+	lone.useMemory(newSettleMemory(dir, memoryBaseURL, memoryMerchant), newFakeClock(), 10*time.Second)
 	lone.notSettledCold(activeKind, 2*time.Second) // a lone wait looked at 0.5, 1, 2 and 4 s
 	lone.observe(activeKind, 4*time.Second)
 	if lone.version != 0 {
@@ -173,7 +179,8 @@ func TestSettleTimesAreKeptWhenKnownAndWrittenWhenTheyMove(t *testing.T) {
 	}
 
 	var l settleLearner
-	l.useMemory(newSettleMemory(dir, memoryBaseURL, memoryMerchant), newFakeClock())
+	clock := newFakeClock()
+	l.useMemory(newSettleMemory(dir, memoryBaseURL, memoryMerchant), clock, 10*time.Second)
 	l.notSettledCold(activeKind, 1950*time.Millisecond)
 	for i := range 100 {
 		l.observe(activeKind, 2*time.Second+time.Duration(i%3)*5*time.Millisecond)
@@ -181,16 +188,42 @@ func TestSettleTimesAreKeptWhenKnownAndWrittenWhenTheyMove(t *testing.T) {
 	if l.version != 1 {
 		t.Errorf("100 times within 10ms of each other were written %d times, want once", l.version)
 	}
+	clock.After(settleMemoryRenewal)
+	l.observe(activeKind, 2*time.Second)
+	if l.version != 2 {
+		t.Errorf("the same time, confirmed %s later, was written %d times in all, want twice: renewed", settleMemoryRenewal, l.version)
+	}
 	l.probed(activeKind, 2950*time.Millisecond, false) // the platform got slower
 	for range recentSettles {
 		l.observe(activeKind, 3*time.Second)
 	}
-	if l.version != 2 {
-		t.Errorf("a move of the estimate by a second was written %d times in all, want twice", l.version)
+	if l.version != 3 {
+		t.Errorf("a move of the estimate by a second was written %d times in all, want 3", l.version)
 	}
-	kept := newSettleMemory(dir, memoryBaseURL, memoryMerchant).recall(time.Unix(1764000000, 0))
+	kept := newSettleMemory(dir, memoryBaseURL, memoryMerchant).recall(clock.Now(), 10*time.Second)
 	if got := kept[activeKind].time(); got != 3*time.Second {
 		t.Errorf("kept %s, want the last estimate 3s", got)
+	}
+}
+
+// Two clients of the same merchant and base URL (two provider configurations, or two
+// processes) keep each the kinds it learnt: a write does not drop the other's, nor replace
+// a later time of it.
+func TestTwoWritersKeepEachOthersTimes(t *testing.T) {
+	dir := t.TempDir()
+	clock := newFakeClock()
+	var a, b settleLearner
+	a.useMemory(newSettleMemory(dir, memoryBaseURL, memoryMerchant), clock, 10*time.Second)
+	b.useMemory(newSettleMemory(dir, memoryBaseURL, memoryMerchant), clock, 10*time.Second)
+	frozen := settleKind("card", []string{CardStatusFrozen})
+	a.notSettledCold(activeKind, 1950*time.Millisecond)
+	a.observe(activeKind, 2*time.Second)
+	clock.After(time.Second)
+	b.notSettledCold(frozen, 950*time.Millisecond)
+	b.observe(frozen, time.Second)
+	kept := newSettleMemory(dir, memoryBaseURL, memoryMerchant).recall(clock.Now(), 10*time.Second)
+	if kept[activeKind].time() != 2*time.Second || kept[frozen].time() != time.Second {
+		t.Errorf("kept %v, want both kinds' times", kept)
 	}
 }
 
@@ -206,10 +239,10 @@ func TestOnlyATimeLearntAnewRenewsTheKeptOne(t *testing.T) {
 	keptAt := platform.clock.Now().Add(-30 * time.Minute).UTC()
 	memory.write(&settleRecord{kinds: map[string]keptSettle{activeKind: {Milliseconds: 2000, At: keptAt}}, version: 1})
 
-	if looks, took := platform.wait(t, platform.client(t, dir, memoryMerchant)); looks != 1 || took != 2*time.Second {
-		t.Fatalf("a wait that went by the kept 2s took %d looks over %s, want 1 over 2s", looks, took)
+	if looks, took := platform.wait(t, platform.client(t, dir, memoryMerchant)); looks != 2 || took != 2*time.Second {
+		t.Fatalf("a wait that went by the kept 2s took %d looks over %s, want 2 over 2s (at once, then at the kept time)", looks, took)
 	}
-	if got := memory.recall(platform.clock.Now())[activeKind]; got.time() != 2*time.Second || !got.At.Equal(keptAt) {
+	if got := memory.recall(platform.clock.Now(), 10*time.Second)[activeKind]; got.time() != 2*time.Second || !got.At.Equal(keptAt) {
 		t.Errorf("after a process went by it, the kept time is %s of %s, want 2s of %s: not renewed", got.time(), got.At, keptAt)
 	}
 
@@ -218,7 +251,7 @@ func TestOnlyATimeLearntAnewRenewsTheKeptOne(t *testing.T) {
 		platform.wait(t, c)
 	}
 	learned, _ := c.settled.estimate(activeKind)
-	if got := memory.recall(platform.clock.Now())[activeKind]; got.time() >= 1900*time.Millisecond || !got.At.After(keptAt) {
+	if got := memory.recall(platform.clock.Now(), 10*time.Second)[activeKind]; got.time() >= 1900*time.Millisecond || !got.At.After(keptAt) {
 		t.Errorf("after a process learned %s, the kept time is %s of %s, want it renewed, nearer the platform's 1.5s", learned, got.time(), got.At)
 	}
 }
