@@ -67,11 +67,11 @@ type settleLearner struct {
 	mu    sync.Mutex
 	kinds map[string]*settleHistory
 	// What earlier processes learnt and this one keeps for the next (settle_memory.go).
-	memory  settleMemory
-	clock   Clock
-	hints   map[string]time.Duration // each kind's time as recalled at the start
-	kept    map[string]keptSettle    // the file as this process writes it: recalled, and its own estimates
-	version uint64                   // of the last record to write
+	memory   settleMemory
+	clock    Clock
+	recalled map[string]keptSettle // the file as this process found it: the hints
+	kept     map[string]keptSettle // the file as this process writes it: recalled, and its own estimates
+	version  uint64                // of the last record to write
 }
 
 // settleHistory is what waits of one kind learned.

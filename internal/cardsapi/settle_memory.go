@@ -97,15 +97,12 @@ func (l *settleLearner) useMemory(memory settleMemory, clock Clock, maxHint time
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.memory, l.clock = memory, clock
-	l.kept = memory.recall(clock.Now(), maxHint)
-	l.hints = map[string]time.Duration{}
-	for kind, k := range l.kept {
-		l.hints[kind] = k.time()
-	}
+	l.recalled = memory.recall(clock.Now(), maxHint)
+	l.kept = maps.Clone(l.recalled)
 }
 
 // hint is the settle time an earlier process kept for kind (0: none).
-func (l *settleLearner) hint(kind string) time.Duration { return l.hints[kind] }
+func (l *settleLearner) hint(kind string) time.Duration { return l.recalled[kind].time() }
 
 // keep notes kind's estimate for the next process, and returns the record to write (nil:
 // nothing to write). Only an estimate known to within a tenth is kept: one a look that
