@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	cardsprovider "github.com/arthawork/terraform-provider-cards/internal/provider"
+	"github.com/arthawork/terraform-provider-cards/internal/sandbox"
 )
 
 // The examples are documentation (tfplugindocs renders them into docs/) and the demo: this test
@@ -339,6 +340,27 @@ func unsupportedFeature(t *testing.T, work string, version [3]int) string {
 		}
 	}
 	return ""
+}
+
+// startSandbox starts an in-process sandbox for a CLI test; it stops when the test ends.
+func startSandbox(t *testing.T, opts sandbox.Options) *sandbox.Running {
+	t.Helper()
+	sb, err := sandbox.Start(opts)
+	if err != nil {
+		t.Fatalf("starting the sandbox: %v", err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	return sb
+}
+
+// writeMerchantKey writes the sandbox's merchant key to dir/merchant-key.pem and returns its path.
+func writeMerchantKey(t *testing.T, sb *sandbox.Running, dir string) string {
+	t.Helper()
+	keyFile := filepath.Join(dir, "merchant-key.pem")
+	if err := os.WriteFile(keyFile, sb.PrivateKeyPEM, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return keyFile
 }
 
 // runCLI runs the CLI in dir with a clean, offline environment plus env.

@@ -39,15 +39,8 @@ func TestExamplesSavedPlanHoldsNoSecrets(t *testing.T) {
 
 	cliConfig := providerCLIConfig(t)
 
-	sb, err := sandbox.Start(sandbox.Options{})
-	if err != nil {
-		t.Fatalf("starting the sandbox: %v", err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
-	keyFile := filepath.Join(t.TempDir(), "merchant-key.pem")
-	if err := os.WriteFile(keyFile, sb.PrivateKeyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	sb := startSandbox(t, sandbox.Options{})
+	keyFile := writeMerchantKey(t, sb, t.TempDir())
 
 	// Values that appear nowhere else: not in the demo's defaults (the saved plan holds a copy
 	// of the configuration), nor in the sandbox's data. gender is left out of the search: it is

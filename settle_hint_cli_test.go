@@ -23,11 +23,7 @@ func TestCLIAnApplyStartsFromTheSettleTimeTheLastOneLearned(t *testing.T) {
 	}
 	cli := terraformCLI(t)
 	env := []string{"TF_CLI_CONFIG_FILE=" + providerCLIConfig(t)}
-	sb, err := sandbox.Start(sandbox.Options{TaskDelay: 1500 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
+	sb := startSandbox(t, sandbox.Options{TaskDelay: 1500 * time.Millisecond})
 
 	// newWorkDir is a working directory of cards_card × var.n, with no memory yet.
 	newWorkDir := func() string {
@@ -51,11 +47,10 @@ resource "cards_card" "fleet" {
   program_id = "` + sandbox.ProgramVirtual + `"
 }
 `
-		for name, data := range map[string][]byte{"main.tf": []byte(config), "merchant-key.pem": sb.PrivateKeyPEM} {
-			if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-				t.Fatal(err)
-			}
+		if err := os.WriteFile(filepath.Join(dir, "main.tf"), []byte(config), 0o600); err != nil {
+			t.Fatal(err)
 		}
+		writeMerchantKey(t, sb, dir)
 		return dir
 	}
 	// apply applies n cards in dir and returns how many CardDetails the new ones took: the

@@ -22,17 +22,10 @@ func TestCLIUnknownStatusThenMap(t *testing.T) {
 	}
 	cli := terraformCLI(t)
 	cliConfig := providerCLIConfig(t)
-	sb, err := sandbox.Start(sandbox.Options{TaskDelay: 100 * time.Millisecond,
+	sb := startSandbox(t, sandbox.Options{TaskDelay: 100 * time.Millisecond,
 		StatusNames: map[string]string{"Active": "Normal", "Frozen": "Locked"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sb.Close() })
 	work := t.TempDir()
-	keyFile := filepath.Join(work, "merchant-key.pem")
-	if err := os.WriteFile(keyFile, sb.PrivateKeyPEM, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeMerchantKey(t, sb, work)
 	writeConfig := func(maps string) {
 		t.Helper()
 		config := `terraform {
