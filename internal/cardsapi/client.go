@@ -119,6 +119,7 @@ type Client struct {
 	unknownStatusGrace time.Duration
 
 	settled settleLearner // how soon each kind of wait settles (settle_learner.go)
+	asked   askedTasks    // when the tasks that waits follow were asked (task_asked.go)
 
 	// Retry backoff bounds; unexported so tests can shrink them.
 	retryWaitMin  time.Duration // first backoff
@@ -266,15 +267,31 @@ func validateBaseURL(raw string) (string, error) {
 // call performs one operation: it encodes body (nil for GET), sends it signed and rate
 // limited with op's retry policy, and decodes the answer into out or returns an *Error.
 func (c *Client) call(ctx context.Context, op operation, body any, out any) error {
+	_, err := c.do(ctx, op, body, out)
+	return err
+}
+
+// ask performs an operation that starts a task on the platform and, once it is accepted,
+// notes when it was asked for the wait on id() that follows (task_asked.go).
+func (c *Client) ask(ctx context.Context, op operation, body any, out any, id func() string) error {
+	askedAt, err := c.do(ctx, op, body, out)
+	if err == nil {
+		c.asked.note(id(), askedAt)
+	}
+	return err
+}
+
+// do is call; askedAt is when its first attempt that may have been processed was written.
+func (c *Client) do(ctx context.Context, op operation, body any, out any) (askedAt time.Time, err error) {
 	var payload []byte
 	if body != nil && op.Method != http.MethodGet {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return &Error{Kind: KindTransport, Operation: op.Name, Err: fmt.Errorf("encoding request: %w", err)}
+			return time.Time{}, &Error{Kind: KindTransport, Operation: op.Name, Err: fmt.Errorf("encoding request: %w", err)}
 		}
 		// Fail before sending if the body cannot be signed (e.g. a field named like a signed header).
 		if _, err := signing.CanonicalString("t", "n", "0", b); err != nil {
-			return &Error{Kind: KindTransport, Operation: op.Name, Err: fmt.Errorf("signing request: %w", err)}
+			return time.Time{}, &Error{Kind: KindTransport, Operation: op.Name, Err: fmt.Errorf("signing request: %w", err)}
 		}
 		payload = b
 	}
@@ -285,13 +302,13 @@ func (c *Client) call(ctx context.Context, op operation, body any, out any) erro
 	st := &callState{op: op, body: payload, unprocessed: true}
 	req, err := retryablehttp.NewRequestWithContext(ctx, op.Method, c.baseURL+op.Path, bodyOrNil(payload))
 	if err != nil {
-		return &Error{Kind: KindTransport, Operation: op.Name, Err: err}
+		return time.Time{}, &Error{Kind: KindTransport, Operation: op.Name, Err: err}
 	}
 	// Read the whole body inside the retry loop, so a connection lost mid-body counts as a
 	// failed attempt (retried only when the operation allows it).
 	req.SetResponseHandler(st.readAnswer)
 	if err := c.waitRate(ctx, st); err != nil {
-		return &Error{Kind: KindTransport, Operation: op.Name, Err: err}
+		return time.Time{}, &Error{Kind: KindTransport, Operation: op.Name, Err: err}
 	}
 	rc := &retryablehttp.Client{
 		HTTPClient:   c.attemptClient(st),
@@ -308,14 +325,14 @@ func (c *Client) call(ctx context.Context, op operation, body any, out any) erro
 		defer resp.Body.Close()
 	}
 	if err != nil {
-		return c.transportError(ctx, st, resp, err)
+		return st.askedAt, c.transportError(ctx, st, resp, err)
 	}
 	respBody := st.respBody
 	if !st.bodyRead {
 		// The answer after the last retry (429/5xx) never went through the handler.
 		respBody, _ = readBody(resp)
 	}
-	return c.decodeResponse(st, resp, respBody, out)
+	return st.askedAt, c.decodeResponse(st, resp, respBody, out)
 }
 
 // attemptClient is the HTTP client of one call's attempts: the base client with a transport

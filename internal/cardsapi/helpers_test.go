@@ -267,3 +267,13 @@ func (d *refusingDialer) DialContext(ctx context.Context, network, addr string) 
 func (d *refusingDialer) httpClient() *http.Client {
 	return &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
 }
+
+// askNow notes that c asked a task on id now, as FreezeCard and the other task operations do
+// once the platform accepted one: the wait on id that follows measures from then.
+func askNow(c *Client, id string) { c.asked.note(id, c.clock.Now()) }
+
+// askedWaiter begins a wait on id for a task c asked now.
+func askedWaiter(c *Client, what, id string, target, known []string) *waiter {
+	askNow(c, id)
+	return c.newWaiter(what, id, target, known)
+}

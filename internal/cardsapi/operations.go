@@ -78,13 +78,13 @@ func (c *Client) ProgramDetails(ctx context.Context, programID string) (*Program
 // ApplyCard applies for a card. An error of kind KindOutcomeUnknown means the card may exist.
 func (c *Client) ApplyCard(ctx context.Context, req ApplyCardRequest) (*ApplyCardResponse, error) {
 	var out ApplyCardResponse
-	return &out, c.call(ctx, opApplyCard, req, &out)
+	return &out, c.ask(ctx, opApplyCard, req, &out, func() string { return string(out.CardID) })
 }
 
 // BindCard binds a physical card to an applied card.
 func (c *Client) BindCard(ctx context.Context, req BindCardRequest) (*BindCardResponse, error) {
 	var out BindCardResponse
-	return &out, c.call(ctx, opBinding, req, &out)
+	return &out, c.ask(ctx, opBinding, req, &out, func() string { return req.CardID })
 }
 
 // CardDetails returns the card's full number, CVV, expiry and status. The result is secret.
@@ -158,7 +158,8 @@ func (c *Client) EstimateTopUpFee(ctx context.Context, cardID string, amount dec
 // have gone through.
 func (c *Client) TopUp(ctx context.Context, cardID string, amount decimal.Decimal) (*Task, error) {
 	var out Task
-	return &out, c.call(ctx, opCardTopUp, amountRequest{CardID: cardID, Amount: amount.StringFixed(2)}, &out)
+	return &out, c.ask(ctx, opCardTopUp, amountRequest{CardID: cardID, Amount: amount.StringFixed(2)}, &out,
+		func() string { return string(out.TaskID) })
 }
 
 // TopUpStatus returns the state of a top-up task.
@@ -172,19 +173,19 @@ func (c *Client) TopUpStatus(ctx context.Context, taskID string) (*TopUpStatus, 
 // FreezeCard freezes a card; signImage is required by programs that need a signature image.
 func (c *Client) FreezeCard(ctx context.Context, cardID, signImage string) (*Task, error) {
 	var out Task
-	return &out, c.call(ctx, opCardFreeze, cardOperationRequest{CardID: cardID, SignImage: signImage}, &out)
+	return &out, c.ask(ctx, opCardFreeze, cardOperationRequest{CardID: cardID, SignImage: signImage}, &out, func() string { return cardID })
 }
 
 // UnfreezeCard unfreezes a card.
 func (c *Client) UnfreezeCard(ctx context.Context, cardID, signImage string) (*Task, error) {
 	var out Task
-	return &out, c.call(ctx, opCardUnfreeze, cardOperationRequest{CardID: cardID, SignImage: signImage}, &out)
+	return &out, c.ask(ctx, opCardUnfreeze, cardOperationRequest{CardID: cardID, SignImage: signImage}, &out, func() string { return cardID })
 }
 
 // CancelCard cancels a card for good.
 func (c *Client) CancelCard(ctx context.Context, cardID string) (*Task, error) {
 	var out Task
-	return &out, c.call(ctx, opCancelCard, cardOperationRequest{CardID: cardID}, &out)
+	return &out, c.ask(ctx, opCancelCard, cardOperationRequest{CardID: cardID}, &out, func() string { return cardID })
 }
 
 // SetPin asks the platform to set a new PIN, which PinDetails then reveals.

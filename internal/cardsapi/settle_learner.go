@@ -60,8 +60,15 @@ const (
 // well after the platform's time. While the estimate is more than a tenth above the highest
 // lower bound, probes come every fourth wait however thinned out, halfway between the two:
 // each round of feedback halves the gap, where probes at 10% below the estimate took four or
-// five waves to come down. Not every wait: probes at the same point of a wave learn the same,
-// and when every wait of a 50-wide wave probed, 41 of them missed, a look each.
+// five waves to come down.
+//
+// One probe at a time: a probe's answer comes only at its early look, a settle time later,
+// and probes begun meanwhile would ask the same question at the same point and miss alike
+// (when every wait of a 50-wide wave probed, 41 of them missed, a look each). So no wait
+// probes while another probe's early look is awaited, and the spacing counts the waits begun
+// since that look. Counted from when a probe began, a 1000-card update at -parallelism 50
+// sent up to a dozen probes a wave, every fourth wait, and after its first wave 79 looks
+// missed, nearly all of them probes'; 13 since (BENCHMARKS.md).
 
 type settleLearner struct {
 	mu    sync.Mutex
@@ -79,7 +86,8 @@ type settleHistory struct {
 	recent     []time.Duration // the last settle times, oldest first
 	notYet     []time.Duration // the last looks that found the object not settled: of probes, and before the kind learned a time
 	probeEvery int
-	sinceProbe int
+	sinceProbe int           // waits begun since the last probe's early look
+	probing    bool          // a probe's early look is awaited: no other wait probes meanwhile
 	learnt     chan struct{} // closed when the next settle time is observed; nil until asked for
 	// notAtOnce: before the kind has learned a time, a new wait need not look at once: one is
 	// looking at once now, or one found its object not settled.
@@ -131,6 +139,9 @@ func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration,
 		return 0, 0, notAtOnce
 	}
 	estimate = h.estimate()
+	if h.probing {
+		return estimate, 0, false
+	}
 	bound, wide := h.lowerBound(estimate)
 	every := h.probeEvery
 	if wide {
@@ -139,7 +150,7 @@ func (l *settleLearner) firstLook(kind string) (estimate, probeAt time.Duration,
 	if h.sinceProbe++; h.sinceProbe < every {
 		return estimate, 0, false
 	}
-	h.sinceProbe = 0
+	h.sinceProbe, h.probing = 0, true
 	probeAt = (bound + estimate) / 2 // halfway to the highest lower bound (bound 0: none)
 	if !wide {
 		probeAt = max(probeAt, time.Duration(float64(estimate)*probeFactor))
@@ -166,11 +177,20 @@ func (h *settleHistory) estimate() time.Duration {
 }
 
 // probed records what a probe of kind saw at its early look at: the object settled (the
-// platform is faster than the estimate) or not yet (at is a lower bound of its time).
+// platform is faster than the estimate) or not yet (at is a lower bound of its time). Either
+// may make the estimate known to within a tenth, to keep for the next process.
 func (l *settleLearner) probed(kind string, at time.Duration, settled bool) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	h := l.history(kind)
+	h.probed(at, settled)
+	record := l.keep(kind, h)
+	l.mu.Unlock()
+	l.memory.write(record)
+}
+
+// probed is settleLearner.probed; l.mu must be held.
+func (h *settleHistory) probed(at time.Duration, settled bool) {
+	h.probing, h.sinceProbe = false, 0
 	if settled { // the platform is faster than the times remembered: forget the slower ones
 		h.probeEvery, h.notYet = probeEveryMin, nil
 		h.recent = slices.DeleteFunc(h.recent, func(d time.Duration) bool { return d > at })
@@ -182,6 +202,14 @@ func (l *settleLearner) probed(kind string, at time.Duration, settled bool) {
 		}
 	}
 	h.addLowerBound(at)
+}
+
+// probeAbandoned records that a probe of kind ended without an answer from its early look
+// (its wait failed or was cancelled): another wait may probe.
+func (l *settleLearner) probeAbandoned(kind string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.history(kind).probing = false
 }
 
 // addLowerBound remembers that an object of the kind had not settled at elapsed time at.
@@ -209,11 +237,13 @@ func (h *settleHistory) observe(d time.Duration) {
 	h.wake()
 }
 
-// observeHeldBack records the settle time d of a look the rate limiter or a Retry-After held
-// back, only when it is sooner than the kind's estimate (or there is none): such a time is
-// the queue's as much as the platform's, so it may lower the estimate but never raise it.
-// (A probe that saw its object settled this way has just dropped the times above d.)
-func (l *settleLearner) observeHeldBack(kind string, d time.Duration) {
+// observeIfSooner records the settle time d only when it is sooner than the kind's estimate
+// (or there is none). It is for times that may lower the estimate but must not raise it: a
+// look at the learned time that found the object settled says only that the estimate holds
+// (its own time is the estimate and the timer's lateness), and a look the rate limiter or a
+// Retry-After held back tells the queue's time as much as the platform's. (A probe that saw
+// its object settled has just dropped the times above its own.)
+func (l *settleLearner) observeIfSooner(kind string, d time.Duration) {
 	l.mu.Lock()
 	var record *settleRecord
 	if h := l.history(kind); len(h.recent) == 0 || d < h.estimate() {

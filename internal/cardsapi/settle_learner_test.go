@@ -1,6 +1,7 @@
 package cardsapi
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -79,6 +80,7 @@ func TestWaitSettledAtOnceLearnsNothing(t *testing.T) {
 	srv := statusServer(t, cardStatus("Active"))
 	c, _ := newTestClient(t, srv.URL) // the real clock: each look takes a little time
 	for range 3 {
+		askNow(c, "c1")
 		if _, err := c.WaitForCardStatus(context.Background(), "c1", []string{CardStatusActive}, nil); err != nil {
 			t.Fatal(err)
 		}
@@ -104,7 +106,7 @@ func TestWaitLooksWhenAnotherWaitLearns(t *testing.T) {
 			clock := newManualClock()
 			c, _ := newTestClient(t, "http://127.0.0.1:1", func(cfg *Config) { cfg.Clock = clock })
 			kind := settleKind("card", []string{CardStatusActive})
-			w := c.newWaiter("card", "c1", []string{CardStatusActive}, knownCardStatuses)
+			w := askedWaiter(c, "card", "c1", []string{CardStatusActive}, knownCardStatuses)
 			woke := make(chan error, 1)
 			go func() { woke <- w.sleep(context.Background(), 10*time.Second) }()
 			clock.waitForTimers(t, 1)
@@ -143,7 +145,7 @@ func TestWaitsWokenLateLearnNothing(t *testing.T) {
 	var woken []*waiter
 	errs := make(chan error, 8)
 	for i := range cap(errs) {
-		w := c.newWaiter("card", fmt.Sprint("c", i), []string{CardStatusActive}, knownCardStatuses)
+		w := askedWaiter(c, "card", fmt.Sprint("c", i), []string{CardStatusActive}, knownCardStatuses)
 		woken = append(woken, w)
 		go func() { errs <- w.sleep(context.Background(), 10*time.Second) }()
 	}
@@ -325,30 +327,92 @@ func TestALateFirstWaveIsCorrectedByHalving(t *testing.T) {
 }
 
 // While the estimate is more than a tenth above the highest lower bound, probes come every
-// fourth wait even when they had thinned out, not every wait: probes at the same point of a
-// wave learn the same, and each that misses costs a look.
-func TestAWideGapProbesEveryFourthWait(t *testing.T) {
+// fourth wait even when they had thinned out, and one at a time: the waits of a wave begin
+// before its probe has looked, and probes among them would look at the same point and miss
+// alike, a look each. Once the probe has looked, the fourth wait after it probes again,
+// halfway to the new lower bound.
+func TestAWideGapProbesOneAtATimeEveryFourthWait(t *testing.T) {
 	var l settleLearner
 	kind := settleKind("card", []string{"Cancelled"})
 	l.observe(kind, 2500*time.Millisecond)
 	for range 3 { // the estimate held three times: probes thin out to every 32nd wait
 		l.probed(kind, 2400*time.Millisecond, false)
 	}
-	for range recentSettles { // the platform slowed down: the estimate is 3s, the bound 2.4s
-		l.observe(kind, 3*time.Second)
+	for range recentSettles { // the platform slowed down: the estimate is 3.2s, the bound 2.4s
+		l.observe(kind, 3200*time.Millisecond)
 	}
-	probes := 0
 	const wave = 48
-	for range wave {
-		if _, probeAt, _ := l.firstLook(kind); probeAt > 0 {
-			probes++
-			if want := 2700 * time.Millisecond; probeAt != want {
-				t.Errorf("a probe looks first at %s, want %s: halfway between 2.4s and 3s", probeAt, want)
+	probesOfAWave := func() (at []time.Duration, first int) {
+		for n := 1; n <= wave; n++ {
+			if _, probeAt, _ := l.firstLook(kind); probeAt > 0 {
+				at = append(at, probeAt)
+				first = cmp.Or(first, n)
 			}
 		}
+		return at, first
 	}
-	if want := wave / probeEveryMin; probes != want {
-		t.Errorf("%d of %d waits probed while the estimate is far above the lower bound, want %d: every %dth", probes, wave, want, probeEveryMin)
+	for _, want := range []time.Duration{2800 * time.Millisecond, 3000 * time.Millisecond} {
+		at, first := probesOfAWave()
+		if len(at) != 1 || at[0] != want || first != probeEveryMin {
+			t.Fatalf("a wave of %d waits probed at %v (the first probe was wait %d), want one probe, wait %d, at %s: "+
+				"halfway between the highest lower bound and the estimate", wave, at, first, probeEveryMin, want)
+		}
+		l.probed(kind, at[0], false) // the platform is slower still: a new lower bound, still far below 3.2s
+	}
+}
+
+// A probe whose wait ends before its early look answers (an error, a cancelled run) lets the
+// next waits probe: otherwise the kind would never probe again.
+func TestAnAbandonedProbeLetsAnotherProbe(t *testing.T) {
+	var l settleLearner
+	kind := settleKind("card", []string{"Frozen"})
+	l.observe(kind, 2*time.Second)
+	nextProbe := func() int {
+		for n := 1; n <= 2*probeEveryMax; n++ {
+			if _, probeAt, _ := l.firstLook(kind); probeAt > 0 {
+				return n
+			}
+		}
+		return 0
+	}
+	if n := nextProbe(); n != probeEveryMin {
+		t.Fatalf("the first probe was wait %d, want %d", n, probeEveryMin)
+	}
+	if n := nextProbe(); n != 0 {
+		t.Fatalf("wait %d probed while the first probe's early look was awaited", n)
+	}
+	l.probeAbandoned(kind)
+	if n := nextProbe(); n == 0 {
+		t.Fatal("no wait probed after the probe was abandoned")
+	}
+}
+
+// A probe's early look that fails says nothing of the platform's time: it is no lower bound,
+// and the kind may probe again.
+func TestAProbeWhoseLookFailsTeachesNothing(t *testing.T) {
+	srv := statusServer(t, answer(http.StatusBadGateway, "bad gateway"), cardStatus(CardStatusFrozen))
+	clock := newFakeClock()
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) {
+		cfg.Clock = clock
+		cfg.MaxRetries = Retries(0) // the wait sees the failed look
+	})
+	kind := settleKind("card", []string{CardStatusFrozen})
+	c.settled.observe(kind, 2*time.Second)
+	for range probeEveryMin - 1 {
+		if _, probeAt, _ := c.settled.firstLook(kind); probeAt > 0 {
+			t.Fatal("a probe before the fourth wait")
+		}
+	}
+	askNow(c, "c1")
+	if _, err := c.WaitForCardStatus(context.Background(), "c1", []string{CardStatusFrozen}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if srv.requests() != 2 {
+		t.Fatalf("%d looks, want 2: the probe's failed early look, then one at the estimate", srv.requests())
+	}
+	h := c.settled.history(kind)
+	if h.probing || len(h.notYet) != 0 {
+		t.Errorf("after a probe whose early look failed: probing %v, lower bounds %v; want no probe awaited and no bound", h.probing, h.notYet)
 	}
 }
 
@@ -360,7 +424,7 @@ func TestSettleTimeIsMeasuredToWhenTheLookWasSent(t *testing.T) {
 	srv := statusServer(t, cardStatus("Active"))
 	c, _, clock := newWaitClient(t, srv.URL)
 	kind := settleKind("card", []string{CardStatusActive})
-	w := c.newWaiter("card", "c1", []string{CardStatusActive}, knownCardStatuses)
+	w := askedWaiter(c, "card", "c1", []string{CardStatusActive}, knownCardStatuses)
 	if err := w.sleep(context.Background(), 2*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -387,24 +451,40 @@ func activeHeldBack(c *Client, clock *fakeClock, heldBack time.Duration) pollFun
 	}
 }
 
-// Once a kind has learned a time, a settling look held back by more than the schedule's
-// interval (the rate limiter, a Retry-After) teaches nothing unless it is sooner than that
-// time: its time is the queue's as much as the platform's. One held back less still teaches
-// the time it was sent.
-func TestAHeldBackLookOnlyLowersTheLearnedTime(t *testing.T) {
-	srv := statusServer(t, cardStatus("Active"))
+// Once a kind has learned a time, a wait raises it only when it had found its object not
+// settled at that time (the platform got slower) and its settling look was held back by no
+// more than the schedule's interval. A look at the learned time that finds the object settled
+// confirms the time and teaches nothing: its own time is the learned one plus the timer's
+// lateness, and recorded it ratchets the estimate up. A look held back longer (the rate
+// limiter, a Retry-After) tells the queue's time as much as the platform's. Any look may
+// still lower the learned time.
+func TestOnlyAWaitThatMissedRaisesTheLearnedTime(t *testing.T) {
+	active, pending := cardStatus("Active"), cardStatus("Pending")
+	srv := statusServer(t, active, active, pending, active, active, pending, active)
 	c, _, clock := newWaitClient(t, srv.URL)
 	kind := settleKind("card", []string{CardStatusActive})
 	c.settled.observe(kind, 2*time.Second) // the schedule: first look at 2s, then every 100ms
-	settleHeldBack := func(heldBack time.Duration) {
+	// wait runs a wait whose looks are held back by heldBack, one each; the last settles.
+	wait := func(probe bool, heldBack ...time.Duration) {
 		t.Helper()
-		w := c.newWaiter("card", "c1", []string{CardStatusActive}, knownCardStatuses)
+		w := askedWaiter(c, "card", "c1", []string{CardStatusActive}, knownCardStatuses)
+		if w.schedule.probe != probe {
+			t.Fatalf("the wait is a probe: %v, want %v", w.schedule.probe, probe)
+		}
 		if err := w.sleep(context.Background(), w.firstSleep()); err != nil {
 			t.Fatal(err)
 		}
-		done, err := w.look(context.Background(), activeHeldBack(c, clock, heldBack))
-		if !done || err != nil {
-			t.Fatalf("look: done %v, err %v", done, err)
+		for i, d := range heldBack {
+			done, err := w.look(context.Background(), activeHeldBack(c, clock, d))
+			last := i == len(heldBack)-1
+			if err != nil || done != last {
+				t.Fatalf("look %d: done %v, err %v; want done %v", i+1, done, err, last)
+			}
+			if !last {
+				if err := w.sleep(context.Background(), w.nextSleep()); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 	}
 	recent := func() []time.Duration {
@@ -412,30 +492,29 @@ func TestAHeldBackLookOnlyLowersTheLearnedTime(t *testing.T) {
 		defer c.settled.mu.Unlock()
 		return slices.Clone(c.settled.history(kind).recent)
 	}
-	settleHeldBack(700 * time.Millisecond)
-	if got, want := recent(), []time.Duration{2 * time.Second}; !slices.Equal(got, want) {
-		t.Errorf("after a look held back 700ms the settle times are %v, want %v", got, want)
-	}
-	settleHeldBack(50 * time.Millisecond)
-	if got, want := recent(), []time.Duration{2 * time.Second, 2050 * time.Millisecond}; !slices.Equal(got, want) {
-		t.Errorf("after a look held back 50ms the settle times are %v, want %v", got, want)
-	}
-	// A probe looks at 1.8s, is held back until 1.95s and sees its object settled: it drops
-	// the times above 1.95s, and its own, sooner than the estimate, is the one left to go by.
-	var probe *waiter
-	for probe == nil {
-		if w := c.newWaiter("card", "c1", []string{CardStatusActive}, knownCardStatuses); w.schedule.probe {
-			probe = w
+	for _, step := range []struct {
+		what     string
+		probe    bool
+		heldBack []time.Duration
+		want     []time.Duration
+	}{
+		{"settled at its look at 2s, sent at 2.05s", false, []time.Duration{50 * time.Millisecond},
+			[]time.Duration{2 * time.Second}},
+		{"settled at its look at 2s, held back until 2.7s", false, []time.Duration{700 * time.Millisecond},
+			[]time.Duration{2 * time.Second}},
+		{"not settled at 2s, then settled at its look at 2.1s, sent at 2.15s", false, []time.Duration{0, 50 * time.Millisecond},
+			[]time.Duration{2 * time.Second, 2150 * time.Millisecond}},
+		// The fourth wait probes: it looks at 1.8s, is held back until 1.95s and sees its
+		// object settled. It drops the times above 1.95s, and its own is the one left.
+		{"a probe at 1.8s, held back until 1.95s, settled", true, []time.Duration{150 * time.Millisecond},
+			[]time.Duration{1950 * time.Millisecond}},
+		{"not settled at 1.95s, then held back from 2.05s to 2.75s", false, []time.Duration{0, 700 * time.Millisecond},
+			[]time.Duration{1950 * time.Millisecond}},
+	} {
+		wait(step.probe, step.heldBack...)
+		if got := recent(); !slices.Equal(got, step.want) {
+			t.Errorf("after a wait %s the settle times are %v, want %v", step.what, got, step.want)
 		}
-	}
-	if err := probe.sleep(context.Background(), probe.firstSleep()); err != nil {
-		t.Fatal(err)
-	}
-	if done, err := probe.look(context.Background(), activeHeldBack(c, clock, 150*time.Millisecond)); !done || err != nil {
-		t.Fatalf("probe: done %v, err %v", done, err)
-	}
-	if got, want := recent(), []time.Duration{1950 * time.Millisecond}; !slices.Equal(got, want) {
-		t.Errorf("after a probe held back from 1.8s to 1.95s saw its object settled the settle times are %v, want %v", got, want)
 	}
 }
 
@@ -456,28 +535,28 @@ func TestColdWaitsLookAtOnceOneAtATime(t *testing.T) {
 		return d.CardStatus, d.CardStatus == CardStatusActive, nil
 	}
 
-	first := c.newWaiter("card", "c1", target, knownCardStatuses)
+	first := askedWaiter(c, "card", "c1", target, knownCardStatuses)
 	if d := first.firstSleep(); d != 0 {
 		t.Errorf("the first wait of a kind no wait has looked at yet sleeps %s before its first look, want 0", d)
 	}
-	second := c.newWaiter("card", "c2", target, knownCardStatuses) // began while the first looks at once
+	second := askedWaiter(c, "card", "c2", target, knownCardStatuses) // began while the first looks at once
 	if d := second.firstSleep(); d != 400*time.Millisecond {
 		t.Errorf("a wait that began while another looks at once sleeps %s before its first look, want the first interval 400ms", d)
 	}
 	if done, err := first.look(context.Background(), check); done {
 		t.Fatalf("settled: %v", err)
 	}
-	third := c.newWaiter("card", "c3", target, knownCardStatuses)
+	third := askedWaiter(c, "card", "c3", target, knownCardStatuses)
 	if d := third.firstSleep(); d < 440*time.Millisecond || d > 800*time.Millisecond {
 		t.Errorf("after a wait found its object not settled, a new wait sleeps %s before its first look, want the grid's next point: 10%% to 100%% beyond 400ms", d)
 	}
 
 	c.settled.observe(kind, 2*time.Second)
-	learned := c.newWaiter("card", "c4", target, knownCardStatuses)
+	learned := askedWaiter(c, "card", "c4", target, knownCardStatuses)
 	if first, at := learned.firstSleep(), learned.schedule.expected+learned.schedule.probeGap; first == 0 || at != 2*time.Second {
 		t.Errorf("a wait of a kind that has learned 2s looks first at %s and then at %s, want 2s (earlier if it probes)", first, at)
 	}
-	other := c.newWaiter("card", "c5", []string{CardStatusFrozen}, knownCardStatuses)
+	other := askedWaiter(c, "card", "c5", []string{CardStatusFrozen}, knownCardStatuses)
 	if d := other.firstSleep(); d != 0 {
 		t.Errorf("a wait of another kind sleeps %s before its first look, want 0", d)
 	}
@@ -493,7 +572,7 @@ func TestColdWavesShareOneGridOfLooks(t *testing.T) {
 	var wave []*waiter
 	var looks []time.Duration
 	for i := range 50 {
-		w := c.newWaiter("card", fmt.Sprint("c", i), target, knownCardStatuses)
+		w := askedWaiter(c, "card", fmt.Sprint("c", i), target, knownCardStatuses)
 		wave = append(wave, w)
 		if i > 0 { // the first looks at once
 			looks = append(looks, w.firstSleep())
@@ -510,7 +589,7 @@ func TestColdWavesShareOneGridOfLooks(t *testing.T) {
 	for _, w := range wave {
 		w.leaveCold()
 	}
-	lone := c.newWaiter("card", "lone", target, knownCardStatuses)
+	lone := askedWaiter(c, "card", "lone", target, knownCardStatuses)
 	if d := lone.firstSleep(); d != 500*time.Millisecond {
 		t.Errorf("a lone wait after the wave ended sleeps %s before its first look, want 500ms: a fresh grid", d)
 	}
@@ -549,6 +628,7 @@ func TestAColdWaveLooksFewTimes(t *testing.T) {
 	errs := make(chan error, waves)
 	for i := range waves {
 		wg.Go(func() {
+			askNow(c, fmt.Sprint("c", i))
 			if _, err := c.WaitForCardStatus(context.Background(), fmt.Sprint("c", i), []string{CardStatusActive}, nil); err != nil {
 				errs <- err
 			}
@@ -577,8 +657,8 @@ func TestASettledLookAtOnceWakesTheWaitsThatSlept(t *testing.T) {
 	target := []string{CardStatusActive}
 	kind := settleKind("card", target)
 
-	first := c.newWaiter("card", "c1", target, knownCardStatuses)
-	second := c.newWaiter("card", "c2", target, knownCardStatuses)
+	first := askedWaiter(c, "card", "c1", target, knownCardStatuses)
+	second := askedWaiter(c, "card", "c2", target, knownCardStatuses)
 	nap := second.firstSleep()
 	if nap == 0 {
 		t.Fatal("a wait that began while another looks at once does not sleep")
@@ -608,7 +688,7 @@ func TestASettledLookAtOnceWakesTheWaitsThatSlept(t *testing.T) {
 	if got := second.elapsed(); got != 10*time.Millisecond {
 		t.Errorf("the woken wait looks at %s after its start, want 10ms: at once", got)
 	}
-	if d := c.newWaiter("card", "c3", target, knownCardStatuses).firstSleep(); d != 0 {
+	if d := askedWaiter(c, "card", "c3", target, knownCardStatuses).firstSleep(); d != 0 {
 		t.Errorf("after a look at once found its object settled, a new wait sleeps %s before its first look, want 0", d)
 	}
 	if d, ok := c.settled.estimate(kind); ok {

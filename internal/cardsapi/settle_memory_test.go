@@ -56,6 +56,7 @@ func (p *taskPlatform) wait(t *testing.T, c *Client) (looks int, took time.Durat
 	p.readyAt = p.clock.Now().Add(p.taskTime)
 	p.mu.Unlock()
 	before, start := p.srv.requests(), p.clock.Now()
+	askNow(c, "c1")
 	if _, err := c.WaitForCardStatus(context.Background(), "c1", []string{CardStatusActive}, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -30,15 +30,30 @@ type callState struct {
 	lastFailure string // short class of the latest attempt's failure, for the retry log
 	unprocessed bool   // see notProcessed; true until an attempt may have been sent
 	heldBack    bool   // the rate limiter made the latest attempt wait
-	atOnce      int    // how many requests the latest attempt went at once with (slot.atOnce)
-	respBody    []byte
-	bodyRead    bool
+	// askedAt is when the first attempt that may have been processed was written (or began,
+	// if it failed before its request was written): when the platform may have started a task.
+	askedAt  time.Time
+	atOnce   int // how many requests the latest attempt went at once with (slot.atOnce)
+	respBody []byte
+	bodyRead bool
 }
 
 // notProcessed reports whether the latest attempt provably was not processed: it never
 // got a connection (so nothing was sent), or the server answered 429 or 503. Anything else
 // (a timeout, reset or EOF after connecting, a body cut off, a 5xx) may have been processed.
 func (s *callState) notProcessed() bool { return s.unprocessed }
+
+// noteAsked sets askedAt after an attempt that began at began and was written at written
+// (nil: it was not), unless an earlier attempt set it or this one was provably not processed.
+func (s *callState) noteAsked(began time.Time, written *time.Time) {
+	if !s.askedAt.IsZero() || s.unprocessed {
+		return
+	}
+	s.askedAt = began
+	if written != nil {
+		s.askedAt = *written
+	}
+}
 
 // readAnswer is the call's response handler: it reads the whole body, so that a connection
 // lost mid-body fails the attempt.
@@ -78,7 +93,15 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	st.lastSignature.Store(sig)
 
-	trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { st.connected.Store(true) }}
+	var written atomic.Pointer[time.Time] // when this attempt's request was written (nil: not yet)
+	trace := &httptrace.ClientTrace{
+		GotConn: func(httptrace.GotConnInfo) { st.connected.Store(true) },
+		WroteRequest: func(info httptrace.WroteRequestInfo) {
+			if now := c.clock.Now(); info.Err == nil {
+				written.Store(&now)
+			}
+		},
+	}
 	out := req.Clone(httptrace.WithClientTrace(req.Context(), trace))
 	if out.Body == nil || out.Body == http.NoBody {
 		// Go's transport silently resends a body-less GET when a reused keep-alive connection
@@ -100,7 +123,8 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		out.Header.Set("Authorization", "Bearer "+c.bearer)
 	}
 
-	c.rate.sending(c.clock.Now())
+	began := c.clock.Now()
+	c.rate.sending(began)
 	start := time.Now()
 	resp, err := t.base.RoundTrip(out)
 	fields := map[string]any{
@@ -112,6 +136,7 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	if err != nil {
 		st.unprocessed = !st.connected.Load()
+		st.noteAsked(began, written.Load())
 		st.lastFailure = errorClass(err)
 		fields["error"] = st.lastFailure
 		c.log.Debug(req.Context(), "cards API request failed", fields)
@@ -119,6 +144,7 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	c.answered.Store(true)
 	st.unprocessed = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
+	st.noteAsked(began, written.Load())
 	if st.unprocessed {
 		if cut, ok := c.rate.throttled(c.clock.Now(), st.atOnce); ok {
 			c.log.Info(req.Context(), "platform throttled: request rate cut", map[string]any{

@@ -137,6 +137,7 @@ type pollFunc func(ctx context.Context) (status string, settled bool, err error)
 func (c *Client) poll(ctx context.Context, what, id string, target, known []string, check pollFunc) error {
 	w := c.newWaiter(what, id, target, known)
 	defer w.leaveCold()
+	defer w.abandonProbe()
 	if first := w.firstSleep(); first > 0 {
 		if err := w.sleep(ctx, first); err != nil {
 			return err
@@ -160,12 +161,21 @@ type waiter struct {
 	c              *Client
 	what, id, kind string
 	target, known  []string
-	start          time.Time
-	schedule       pollSchedule // once the kind has learned a time
+	// start is when the task waited for was asked, when this process asked it; else when the
+	// wait began, and unasked is set: the wait then teaches the settle learner nothing.
+	start    time.Time
+	unasked  bool
+	schedule pollSchedule // once the kind has learned a time
 	// cold: the kind had learned no time when this wait began or since, and this wait looks
 	// on the grid it shares with the kind's other cold waits; notAtOnce: another one looks at
 	// once (or found its object not settled), so this one takes a point of the grid first.
-	cold, notAtOnce  bool
+	cold, notAtOnce bool
+	// probing: this wait is the kind's probe and its early look has not answered yet.
+	probing bool
+	// learned is the kind's learned time this wait goes by (0: none yet); missedLearned says a
+	// look at or after it found the object not settled.
+	learned          time.Duration
+	missedLearned    bool
 	lastStatus       string
 	announced        bool      // "waiting for" was logged: the first look did not settle
 	slept            bool      // only a wait that slept before its settling look says how long the platform took
@@ -175,11 +185,24 @@ type waiter struct {
 
 func (c *Client) newWaiter(what, id string, target, known []string) *waiter {
 	kind := settleKind(what, target)
+	now := c.clock.Now()
 	w := &waiter{c: c, what: what, id: id, kind: kind, target: target, known: known,
-		start: c.clock.Now(), schedule: pollSchedule{max: c.pollMax}}
+		start: now, schedule: pollSchedule{max: c.pollMax}}
+	askedAt, asked := c.asked.take(id)
+	if !asked || askedAt.After(now) {
+		// The task was not asked in this process (task_asked.go): look at once, then at the
+		// learned time (if any) and on as its schedule says, or at twice the time waited.
+		w.unasked = true
+		if estimate, ok := c.settled.estimate(kind); ok {
+			w.schedule.expect(estimate, 0)
+		}
+		return w
+	}
+	w.start = askedAt
 	estimate, probeAt, notAtOnce := c.settled.firstLook(kind)
 	if estimate > 0 {
 		w.schedule.expect(estimate, probeAt)
+		w.learned, w.probing = estimate, w.schedule.probe
 	} else {
 		w.cold, w.notAtOnce = true, notAtOnce
 		w.learntFromOthers = c.settled.learnt(kind)
@@ -187,21 +210,31 @@ func (c *Client) newWaiter(what, id string, target, known []string) *waiter {
 	return w
 }
 
-// firstSleep is how long to wait before the first look: the learned time (a probe's earlier
-// one); without one, nothing for the wait that looks at once, a point of the grid for others.
+// firstSleep is how long to wait before the first look: until the learned time (a probe's
+// earlier one); without one, nothing for the wait that looks at once, until a point of the
+// grid for others. A wait for a task this process did not ask looks at once.
 func (w *waiter) firstSleep() time.Duration {
-	if w.cold && w.notAtOnce {
+	switch {
+	case w.unasked:
+		return 0
+	case w.cold && w.notAtOnce:
 		return w.coldSleep()
 	}
-	return w.schedule.expected
+	return max(w.schedule.expected-w.elapsed(), 0)
 }
 
 // nextSleep is how long to wait after a look that did not settle.
 func (w *waiter) nextSleep() time.Duration {
-	if w.cold {
+	switch elapsed := w.elapsed(); {
+	case w.cold:
 		return w.coldSleep()
+	case w.unasked && w.schedule.expected == 0: // nothing learned: double the time since it began
+		return min(max(elapsed, w.c.pollInitial), w.c.pollMax)
+	case w.unasked && elapsed < w.schedule.expected: // it looked at once: next at the learned time
+		return w.schedule.expected - elapsed
+	default:
+		return w.schedule.next(elapsed)
 	}
-	return w.schedule.next(w.elapsed())
 }
 
 // coldSleep is how long to sleep until the wait's next point of the kind's grid, at most the
@@ -209,6 +242,15 @@ func (w *waiter) nextSleep() time.Duration {
 func (w *waiter) coldSleep() time.Duration {
 	elapsed := w.elapsed()
 	return min(w.c.settled.coldLook(w.kind, elapsed, w.c.pollInitial)-elapsed, w.c.pollMax)
+}
+
+// abandonProbe lets another wait of the kind probe when this one, a probe, ends before its
+// early look answered.
+func (w *waiter) abandonProbe() {
+	if w.probing {
+		w.probing = false
+		w.c.settled.probeAbandoned(w.kind)
+	}
 }
 
 // leaveCold takes the wait off the kind's cold waits, once.
@@ -258,6 +300,7 @@ func (w *waiter) sleep(ctx context.Context, d time.Duration) error {
 			w.learntFromOthers = nil
 			w.leaveCold()
 			w.schedule.expect(learned, 0)
+			w.learned = learned
 			left := learned - w.elapsed()
 			if left <= 0 {
 				// A look made now, late, says only what the learned time says, and a first
@@ -277,10 +320,16 @@ func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error
 	status, settled, err := check(ctx)
 	sent := sentAt()
 	switch {
-	case !w.announced && w.schedule.probe: // a probe's first look
-		w.c.settled.probed(w.kind, sent, settled && err == nil)
+	case w.unasked: // its times are not the platform's
+	case w.probing && err == nil: // a probe's early look
+		w.probing = false
+		w.c.settled.probed(w.kind, sent, settled)
+	case w.probing: // it says nothing of the platform's time
+		w.abandonProbe()
 	case w.cold && !settled && err == nil:
 		w.c.settled.notSettledCold(w.kind, sent)
+	case w.learned > 0 && !settled && err == nil && sent >= w.learned:
+		w.missedLearned = true
 	case w.cold && settled && err == nil && !w.slept:
 		w.c.settled.settledAtOnce(w.kind)
 	}
@@ -342,11 +391,15 @@ func (w *waiter) traceSent(ctx context.Context, decided time.Duration) (context.
 // was decided (the rate limiter or a Retry-After held it).
 //
 // Only a look the wait chose the time of teaches the platform's time: not one made at once
-// (that is the request's own time), and, once the kind has learned a time, one held back by
-// more than the schedule's interval only when it is sooner than that time: its time is the
-// queue's as much as the platform's. Under a rate limit a wave's most held-back looks are the
-// last to settle, so they filled the memory of recent times, and the next wave overslept by
-// 0.7 s (N=100 P=50 R=50 destroy).
+// (that is the request's own time). Once the kind has learned a time, a look raises it only
+// when the wait had found its object not settled at that time (the platform got slower) and
+// the look was held back by no more than the schedule's interval; any other look only lowers
+// it. A look at the learned time that finds the object settled confirms the time, but its own
+// time is the learned one plus the timer's lateness: recorded, the rest of a wave undid a
+// probe that had found the platform faster (a 1000-card create's first looks stayed at 2.1 s
+// for 400 cards after probes had seen objects settled at 2.0 s). Under a rate limit a wave's most held-back looks are the last to
+// settle, so they filled the memory of recent times, and the next wave overslept by 0.7 s
+// (N=100 P=50 R=50 destroy).
 func (w *waiter) settled(ctx context.Context, sent, heldBack time.Duration, err error) error {
 	f := w.fields(map[string]any{"elapsed_ms": w.elapsed().Milliseconds()})
 	if err != nil {
@@ -356,11 +409,11 @@ func (w *waiter) settled(ctx context.Context, sent, heldBack time.Duration, err 
 	}
 	w.c.log.Info(ctx, w.what+" settled", f)
 	switch {
-	case !w.slept || sent <= 0:
-	case w.cold || heldBack <= w.schedule.interval:
+	case w.unasked || !w.slept || sent <= 0:
+	case w.cold || w.missedLearned && heldBack <= w.schedule.interval:
 		w.c.settled.observe(w.kind, sent)
 	default:
-		w.c.settled.observeHeldBack(w.kind, sent)
+		w.c.settled.observeIfSooner(w.kind, sent)
 	}
 	return nil
 }
