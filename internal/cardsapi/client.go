@@ -272,7 +272,9 @@ func (c *Client) call(ctx context.Context, op operation, body any, out any) erro
 }
 
 // ask performs an operation that starts a task on the platform and, once it is accepted,
-// notes when it was asked for the wait on id() that follows (task_asked.go).
+// notes when it was asked for the wait on id() that follows (task_asked.go). When more than
+// one attempt may have been processed, when the platform started the task is not known, and
+// nothing is noted.
 func (c *Client) ask(ctx context.Context, op operation, body any, out any, id func() string) error {
 	askedAt, err := c.do(ctx, op, body, out)
 	if err == nil {
@@ -281,7 +283,8 @@ func (c *Client) ask(ctx context.Context, op operation, body any, out any, id fu
 	return err
 }
 
-// do is call; askedAt is when its first attempt that may have been processed was written.
+// do is call; askedAt is when its only attempt that may have been processed was written
+// (zero when more than one may have been).
 func (c *Client) do(ctx context.Context, op operation, body any, out any) (askedAt time.Time, err error) {
 	var payload []byte
 	if body != nil && op.Method != http.MethodGet {
@@ -323,6 +326,9 @@ func (c *Client) do(ctx context.Context, op operation, body any, out any) (asked
 	resp, err := rc.Do(req)
 	if resp != nil {
 		defer resp.Body.Close()
+	}
+	if st.askedAgain {
+		st.askedAt = time.Time{}
 	}
 	if err != nil {
 		return st.askedAt, c.transportError(ctx, st, resp, err)

@@ -191,7 +191,7 @@ func (c *Client) CancelCard(ctx context.Context, cardID string) (*Task, error) {
 // SetPin asks the platform to set a new PIN, which PinDetails then reveals.
 func (c *Client) SetPin(ctx context.Context, cardID, signImage string) (*Task, error) {
 	var out Task
-	return &out, c.call(ctx, opCardSetPin, cardOperationRequest{CardID: cardID, SignImage: signImage}, &out)
+	return &out, c.ask(ctx, opCardSetPin, cardOperationRequest{CardID: cardID, SignImage: signImage}, &out, func() string { return cardID })
 }
 
 type amountRequest struct {

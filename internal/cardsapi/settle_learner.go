@@ -11,8 +11,10 @@ import (
 // Waits learn how long the platform takes. Polling at fixed, doubling intervals sees a task
 // that takes 2 s at 3.5 s; a fleet of cards then takes almost twice as long as the platform
 // does. So each kind of wait (what is awaited and the statuses it waits for) remembers how
-// soon recent waits of its kind were seen settled — each such time is an upper bound of the
-// platform's — and a new wait looks first at a low quantile of those (the soonest is the
+// soon, after their tasks were asked (task_asked.go), recent waits of its kind were seen
+// settled — each such time is an upper bound of the platform's; a wait that found its object
+// settled at the learned time counts as that time (wait.go, settled) — and a new wait looks
+// first at a low quantile of those (the soonest is the
 // luckiest: in a 1000-card run a third of the waits going by it missed their first look),
 // then often, then backing off. Some waits (probes, below) look a little earlier, so an
 // estimate that started high comes down to the platform's time.
@@ -237,12 +239,26 @@ func (h *settleHistory) observe(d time.Duration) {
 	h.wake()
 }
 
+// confirmed records that a wait's look at the learned time d found its object settled: d
+// holds. It records d, or the kind's estimate if that is lower (a probe lowered it since the
+// wait began), not the look's own time, which adds the timer's lateness.
+func (l *settleLearner) confirmed(kind string, d time.Duration) {
+	l.mu.Lock()
+	h := l.history(kind)
+	if len(h.recent) > 0 {
+		d = min(d, h.estimate())
+	}
+	h.observe(d)
+	record := l.keep(kind, h)
+	l.mu.Unlock()
+	l.memory.write(record)
+}
+
 // observeIfSooner records the settle time d only when it is sooner than the kind's estimate
-// (or there is none). It is for times that may lower the estimate but must not raise it: a
-// look at the learned time that found the object settled says only that the estimate holds
-// (its own time is the estimate and the timer's lateness), and a look the rate limiter or a
-// Retry-After held back tells the queue's time as much as the platform's. (A probe that saw
-// its object settled has just dropped the times above its own.)
+// (or there is none). It is for times that may lower the estimate but must not raise it, such
+// as a look the rate limiter or a Retry-After held back: its time is the queue's as much as
+// the platform's. (A probe that saw its object settled has just dropped the times above its
+// own.)
 func (l *settleLearner) observeIfSooner(kind string, d time.Duration) {
 	l.mu.Lock()
 	var record *settleRecord

@@ -454,10 +454,9 @@ func activeHeldBack(c *Client, clock *fakeClock, heldBack time.Duration) pollFun
 // Once a kind has learned a time, a wait raises it only when it had found its object not
 // settled at that time (the platform got slower) and its settling look was held back by no
 // more than the schedule's interval. A look at the learned time that finds the object settled
-// confirms the time and teaches nothing: its own time is the learned one plus the timer's
-// lateness, and recorded it ratchets the estimate up. A look held back longer (the rate
-// limiter, a Retry-After) tells the queue's time as much as the platform's. Any look may
-// still lower the learned time.
+// confirms the time: it records the time itself, not its own, which adds the timer's lateness
+// (or the rate limiter's hold) and, recorded, ratchets the estimate up. A look held back
+// longer tells the queue's time as much as the platform's. Any look may still lower it.
 func TestOnlyAWaitThatMissedRaisesTheLearnedTime(t *testing.T) {
 	active, pending := cardStatus("Active"), cardStatus("Pending")
 	srv := statusServer(t, active, active, pending, active, active, pending, active)
@@ -499,11 +498,11 @@ func TestOnlyAWaitThatMissedRaisesTheLearnedTime(t *testing.T) {
 		want     []time.Duration
 	}{
 		{"settled at its look at 2s, sent at 2.05s", false, []time.Duration{50 * time.Millisecond},
-			[]time.Duration{2 * time.Second}},
+			[]time.Duration{2 * time.Second, 2 * time.Second}},
 		{"settled at its look at 2s, held back until 2.7s", false, []time.Duration{700 * time.Millisecond},
-			[]time.Duration{2 * time.Second}},
+			[]time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second}},
 		{"not settled at 2s, then settled at its look at 2.1s, sent at 2.15s", false, []time.Duration{0, 50 * time.Millisecond},
-			[]time.Duration{2 * time.Second, 2150 * time.Millisecond}},
+			[]time.Duration{2 * time.Second, 2 * time.Second, 2 * time.Second, 2150 * time.Millisecond}},
 		// The fourth wait probes: it looks at 1.8s, is held back until 1.95s and sees its
 		// object settled. It drops the times above 1.95s, and its own is the one left.
 		{"a probe at 1.8s, held back until 1.95s, settled", true, []time.Duration{150 * time.Millisecond},
@@ -515,6 +514,66 @@ func TestOnlyAWaitThatMissedRaisesTheLearnedTime(t *testing.T) {
 		if got := recent(); !slices.Equal(got, step.want) {
 			t.Errorf("after a wait %s the settle times are %v, want %v", step.what, got, step.want)
 		}
+	}
+}
+
+// A probe whose early look is already behind it when its wait begins (the answer to its ask
+// came late) gives the probe up and looks at the learned time: its look would say nothing of
+// when the object settled, and the kind would take it for an answer.
+func TestAProbeAnsweredLateGivesUp(t *testing.T) {
+	c, _, clock := newWaitClient(t, "http://127.0.0.1:1")
+	kind := settleKind("card", []string{CardStatusActive})
+	c.settled.observe(kind, 2*time.Second)
+	for range probeEveryMin - 1 {
+		if w := askedWaiter(c, "card", "c0", []string{CardStatusActive}, knownCardStatuses); w.probing {
+			t.Fatal("a probe before the fourth wait")
+		}
+	}
+	c.asked.note("c1", clock.Now().Add(-1900*time.Millisecond)) // asked 1.9s ago; a probe would look at 1.8s
+	w := c.newWaiter("card", "c1", []string{CardStatusActive}, knownCardStatuses)
+	if w.probing || w.schedule.probe {
+		t.Error("the wait probes, though its early look is behind it")
+	}
+	if d := w.firstSleep(); d != 100*time.Millisecond {
+		t.Errorf("first sleep %s, want 100ms: until the learned 2s after the ask", d)
+	}
+	if c.settled.history(kind).probing {
+		t.Error("the kind still awaits the probe's answer: it would never probe again")
+	}
+}
+
+// The waits of a wave that began before a probe found the platform faster confirm the lower
+// time, not the one they went by: recording their own, they undid the probe, and the next
+// wave looked as late as before.
+func TestAWaveConfirmsWhatItsProbeFound(t *testing.T) {
+	srv := statusServer(t, cardStatus("Active"))
+	c, _, _ := newWaitClient(t, srv.URL)
+	kind := settleKind("card", []string{CardStatusActive})
+	c.settled.observe(kind, 2200*time.Millisecond) // a first wave saw its objects settled at 2.2s
+	active := func(context.Context) (string, bool, error) { return CardStatusActive, true, nil }
+	var wave []*waiter
+	var probe *waiter
+	for range 8 {
+		w := askedWaiter(c, "card", "c1", []string{CardStatusActive}, knownCardStatuses)
+		if w.probing {
+			probe = w
+			continue
+		}
+		wave = append(wave, w)
+	}
+	if probe == nil {
+		t.Fatal("no wait of the wave probes")
+	}
+	for _, w := range append([]*waiter{probe}, wave...) { // the probe looks first: at 1.98s
+		if err := w.sleep(context.Background(), w.firstSleep()); err != nil {
+			t.Fatal(err)
+		}
+		if done, err := w.look(context.Background(), active); !done || err != nil {
+			t.Fatalf("look: done %v, err %v", done, err)
+		}
+	}
+	if d, _ := c.settled.estimate(kind); d != 1980*time.Millisecond {
+		t.Errorf("after the probe saw its object settled at 1.98s and %d waits at 2.2s, the estimate is %s, want 1.98s", len(wave), d)
 	}
 }
 

@@ -11,8 +11,8 @@ import (
 // of looks a tenth of the elapsed time apart from the first interval on (about 15 looks
 // before a 2 s task settled), and a lone wait doubled its interval (0.5, 1, 2, 4 s: a task of
 // 2.1 s was seen at 4 s). Now the time an earlier process learnt for a kind is its hint: one
-// wait still looks at once (a wait may begin after its task is done: a resumed create, a
-// card that could not be cancelled yet), and the grid's first point is the hint, with none
+// wait still looks at once (the answer to its ask may have come late), and the grid's first
+// point is the hint, with none
 // before it. If the platform got slower, the grid goes on from the hint as before. If it got
 // faster, first waves oversleep until a larger apply's probes bring the estimate down or
 // the kept time is settleMemoryMaxAge old. Only a kind's own time is a hint: tasks of

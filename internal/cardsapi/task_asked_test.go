@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 // freezePlatform freezes card c1 taskTime after CardFreeze arrives, and answers CardFreeze
@@ -137,9 +139,9 @@ func TestAWaitForATaskNotAskedHereLooksAtOnceAndTeachesNothing(t *testing.T) {
 }
 
 // A task is asked when the first attempt that may have been processed is written: not by an
-// attempt refused with 429 or 503, and not again by a retry after an attempt that may have
-// been processed (the platform may have started the task then).
-func TestATaskIsAskedByTheFirstAttemptThatMayHaveBeenProcessed(t *testing.T) {
+// attempt refused with 429 or 503. When a retry may have been processed too, the platform may
+// have started the task at either, and the ask's time is not known.
+func TestATaskIsAskedByTheOnlyAttemptThatMayHaveBeenProcessed(t *testing.T) {
 	t0 := time.Unix(1764000000, 0)
 	at := func(s int) *time.Time { d := t0.Add(time.Duration(s) * time.Second); return &d }
 	var st callState
@@ -148,15 +150,54 @@ func TestATaskIsAskedByTheFirstAttemptThatMayHaveBeenProcessed(t *testing.T) {
 	if !st.askedAt.IsZero() {
 		t.Fatalf("an attempt refused with 429 asked the task at %s", st.askedAt)
 	}
-	st.unprocessed = false // timed out after it was written
+	st.unprocessed = false // accepted
 	st.noteAsked(t0.Add(time.Second), at(2))
-	st.noteAsked(t0.Add(3*time.Second), at(4)) // the retry
-	if !st.askedAt.Equal(*at(2)) {
-		t.Errorf("asked at %s, want when the first attempt that may have been processed was written, %s", st.askedAt, *at(2))
+	if !st.askedAt.Equal(*at(2)) || st.askedAgain {
+		t.Errorf("asked at %s (again: %v), want when the attempt after the 429 was written, %s", st.askedAt, st.askedAgain, *at(2))
+	}
+	st.noteAsked(t0.Add(3*time.Second), at(4)) // a retry after that attempt timed out
+	if !st.askedAgain {
+		t.Error("a second attempt that may have been processed did not make the ask's time unknown")
 	}
 	var unwritten callState
 	unwritten.noteAsked(t0, nil) // connected, failed before its request was written
 	if !unwritten.askedAt.Equal(t0) {
 		t.Errorf("an attempt that failed before it was written asked at %s, want when it began, %s", unwritten.askedAt, t0)
+	}
+}
+
+// Every operation that starts a task the provider then waits for notes its ask under the id
+// that wait uses: the card's, or the top-up's task id.
+func TestTaskOperationsNoteTheirAsk(t *testing.T) {
+	srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, 200, `{"cardId":"issued","taskId":"task-9","status":"Success","remarks":"CardInProgress"}`)
+	})
+	c, _ := newTestClient(t, srv.URL)
+	ctx := context.Background()
+	for _, op := range []struct {
+		name string
+		ask  func() error
+		id   string
+	}{
+		{"ApplyCard", func() error { _, err := c.ApplyCard(ctx, ApplyCardRequest{ProgramID: "p"}); return err }, "issued"},
+		{"Binding", func() error {
+			_, err := c.BindCard(ctx, BindCardRequest{CardID: "c1", CardNumber: "4111111111111111"})
+			return err
+		}, "c1"},
+		{"CardFreeze", func() error { _, err := c.FreezeCard(ctx, "c2", ""); return err }, "c2"},
+		{"CardUnFreeze", func() error { _, err := c.UnfreezeCard(ctx, "c3", ""); return err }, "c3"},
+		{"CancelCard", func() error { _, err := c.CancelCard(ctx, "c4"); return err }, "c4"},
+		{"CardSetPin", func() error { _, err := c.SetPin(ctx, "c5", ""); return err }, "c5"},
+		{"CardTopUp", func() error { _, err := c.TopUp(ctx, "c6", decimal.NewFromInt(10)); return err }, "task-9"},
+	} {
+		if err := op.ask(); err != nil {
+			t.Fatalf("%s: %v", op.name, err)
+		}
+		if _, ok := c.asked.take(op.id); !ok {
+			t.Errorf("%s noted no ask under %q, the id its wait uses", op.name, op.id)
+		}
+	}
+	if len(c.asked.at) != 0 {
+		t.Errorf("asks noted under other ids: %v", c.asked.at)
 	}
 }

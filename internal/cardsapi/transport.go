@@ -32,10 +32,13 @@ type callState struct {
 	heldBack    bool   // the rate limiter made the latest attempt wait
 	// askedAt is when the first attempt that may have been processed was written (or began,
 	// if it failed before its request was written): when the platform may have started a task.
-	askedAt  time.Time
-	atOnce   int // how many requests the latest attempt went at once with (slot.atOnce)
-	respBody []byte
-	bodyRead bool
+	// askedAgain: a later attempt may have been processed too, so the task may have started
+	// at either, and askedAt is not the platform's start.
+	askedAt    time.Time
+	askedAgain bool
+	atOnce     int // how many requests the latest attempt went at once with (slot.atOnce)
+	respBody   []byte
+	bodyRead   bool
 }
 
 // notProcessed reports whether the latest attempt provably was not processed: it never
@@ -44,14 +47,17 @@ type callState struct {
 func (s *callState) notProcessed() bool { return s.unprocessed }
 
 // noteAsked sets askedAt after an attempt that began at began and was written at written
-// (nil: it was not), unless an earlier attempt set it or this one was provably not processed.
+// (nil: it was not), unless this one was provably not processed. After an earlier attempt
+// set it, it sets askedAgain instead.
 func (s *callState) noteAsked(began time.Time, written *time.Time) {
-	if !s.askedAt.IsZero() || s.unprocessed {
-		return
-	}
-	s.askedAt = began
-	if written != nil {
+	switch {
+	case s.unprocessed:
+	case !s.askedAt.IsZero():
+		s.askedAgain = true
+	case written != nil:
 		s.askedAt = *written
+	default:
+		s.askedAt = began
 	}
 }
 

@@ -202,7 +202,13 @@ func (c *Client) newWaiter(what, id string, target, known []string) *waiter {
 	estimate, probeAt, notAtOnce := c.settled.firstLook(kind)
 	if estimate > 0 {
 		w.schedule.expect(estimate, probeAt)
-		w.learned, w.probing = estimate, w.schedule.probe
+		w.learned = estimate
+		// A probe's early look must still be ahead: when its answer came after it, it gives
+		// the probe up and looks at the learned time.
+		if w.probing = w.schedule.probe && probeAt > now.Sub(askedAt); probeAt > 0 && !w.probing {
+			c.settled.probeAbandoned(kind)
+			w.schedule.expect(estimate, 0)
+		}
 	} else {
 		w.cold, w.notAtOnce = true, notAtOnce
 		w.learntFromOthers = c.settled.learnt(kind)
@@ -319,6 +325,9 @@ func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error
 	ctx, sentAt := w.traceSent(ctx, decided)
 	status, settled, err := check(ctx)
 	sent := sentAt()
+	if w.learned > 0 && !settled && err == nil && sent >= w.learned {
+		w.missedLearned = true
+	}
 	switch {
 	case w.unasked: // its times are not the platform's
 	case w.probing && err == nil: // a probe's early look
@@ -328,8 +337,6 @@ func (w *waiter) look(ctx context.Context, check pollFunc) (done bool, err error
 		w.abandonProbe()
 	case w.cold && !settled && err == nil:
 		w.c.settled.notSettledCold(w.kind, sent)
-	case w.learned > 0 && !settled && err == nil && sent >= w.learned:
-		w.missedLearned = true
 	case w.cold && settled && err == nil && !w.slept:
 		w.c.settled.settledAtOnce(w.kind)
 	}
@@ -393,13 +400,15 @@ func (w *waiter) traceSent(ctx context.Context, decided time.Duration) (context.
 // Only a look the wait chose the time of teaches the platform's time: not one made at once
 // (that is the request's own time). Once the kind has learned a time, a look raises it only
 // when the wait had found its object not settled at that time (the platform got slower) and
-// the look was held back by no more than the schedule's interval; any other look only lowers
-// it. A look at the learned time that finds the object settled confirms the time, but its own
-// time is the learned one plus the timer's lateness: recorded, the rest of a wave undid a
-// probe that had found the platform faster (a 1000-card create's first looks stayed at 2.1 s
-// for 400 cards after probes had seen objects settled at 2.0 s). Under a rate limit a wave's most held-back looks are the last to
-// settle, so they filled the memory of recent times, and the next wave overslept by 0.7 s
-// (N=100 P=50 R=50 destroy).
+// the look was held back by no more than the schedule's interval. A look at the learned time
+// that finds the object settled confirms that time: it records the time itself, not its own,
+// which adds the timer's lateness and, recorded, ratcheted the estimate up; and no more than
+// the kind's estimate, which a probe may have lowered meanwhile (recording their own times,
+// the rest of a wave undid the probe: a 1000-card create's first looks stayed at 2.1 s for
+// 400 cards after probes had seen objects settled at 2.0 s). Any other look only lowers the
+// time. Under a rate limit a wave's most held-back looks are the last to settle, so they
+// filled the memory of recent times, and the next wave overslept by 0.7 s (N=100 P=50 R=50
+// destroy).
 func (w *waiter) settled(ctx context.Context, sent, heldBack time.Duration, err error) error {
 	f := w.fields(map[string]any{"elapsed_ms": w.elapsed().Milliseconds()})
 	if err != nil {
@@ -412,6 +421,8 @@ func (w *waiter) settled(ctx context.Context, sent, heldBack time.Duration, err 
 	case w.unasked || !w.slept || sent <= 0:
 	case w.cold || w.missedLearned && heldBack <= w.schedule.interval:
 		w.c.settled.observe(w.kind, sent)
+	case !w.missedLearned && sent >= w.learned:
+		w.c.settled.confirmed(w.kind, w.learned)
 	default:
 		w.c.settled.observeIfSooner(w.kind, sent)
 	}
