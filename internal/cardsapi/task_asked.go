@@ -11,7 +11,7 @@ import (
 // task starts. Measured from when the wait began instead (after the answer, and whatever the
 // provider did before waiting), each answer's own latency came off the learned time: in the
 // first wave of a 1000-card create at -parallelism 50, ApplyCard's answers took 25–118 ms and
-// the journal's write more, the wave learned 1.92 s against the platform's 2 s, and 35 of its
+// the journal's write more, the wave learned 1.92 s against the platform's 2 s, and 33 of its
 // 50 waits looked too early (BENCHMARKS.md).
 //
 // A wait for an object whose task this process did not ask for (a create resumed after a
