@@ -230,6 +230,16 @@ func (c *manualClock) waitForTimers(t *testing.T, n int) {
 	t.Fatalf("fewer than %d timers were armed", n)
 }
 
+// waitsUntilProbe begins waits of kind until one probes: how many (0: none in 2×probeEveryMax).
+func waitsUntilProbe(l *settleLearner, kind string) int {
+	for n := 1; n <= 2*probeEveryMax; n++ {
+		if _, probeAt, _ := l.firstLook(kind); probeAt > 0 {
+			return n
+		}
+	}
+	return 0
+}
+
 // Probes thin out while the estimate holds (each probe that finds the object not yet settled
 // doubles their spacing, up to probeEveryMax) and come back at once when one finds the
 // platform faster.
@@ -238,13 +248,11 @@ func TestProbesThinOutWhileTheEstimateHolds(t *testing.T) {
 	kind := settleKind("card", []string{"Frozen"})
 	l.observe(kind, 2*time.Second)
 	nextProbe := func() int {
-		for n := 1; n <= 2*probeEveryMax; n++ {
-			if _, probeAt, _ := l.firstLook(kind); probeAt > 0 {
-				return n
-			}
+		n := waitsUntilProbe(&l, kind)
+		if n == 0 {
+			t.Fatalf("no probe in %d waits", 2*probeEveryMax)
 		}
-		t.Fatalf("no probe in %d waits", 2*probeEveryMax)
-		return 0
+		return n
 	}
 	var spacings []int
 	for range 5 {
@@ -367,14 +375,7 @@ func TestAnAbandonedProbeLetsAnotherProbe(t *testing.T) {
 	var l settleLearner
 	kind := settleKind("card", []string{"Frozen"})
 	l.observe(kind, 2*time.Second)
-	nextProbe := func() int {
-		for n := 1; n <= 2*probeEveryMax; n++ {
-			if _, probeAt, _ := l.firstLook(kind); probeAt > 0 {
-				return n
-			}
-		}
-		return 0
-	}
+	nextProbe := func() int { return waitsUntilProbe(&l, kind) }
 	if n := nextProbe(); n != probeEveryMin {
 		t.Fatalf("the first probe was wait %d, want %d", n, probeEveryMin)
 	}
