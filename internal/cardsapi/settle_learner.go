@@ -182,12 +182,7 @@ func (h *settleHistory) estimate() time.Duration {
 // platform is faster than the estimate) or not yet (at is a lower bound of its time). Either
 // may make the estimate known to within a tenth, to keep for the next process.
 func (l *settleLearner) probed(kind string, at time.Duration, settled bool) {
-	l.mu.Lock()
-	h := l.history(kind)
-	h.probed(at, settled)
-	record := l.keep(kind, h)
-	l.mu.Unlock()
-	l.memory.write(record)
+	l.update(kind, func(h *settleHistory) bool { h.probed(at, settled); return true })
 }
 
 // probed is settleLearner.probed; l.mu must be held.
@@ -223,14 +218,21 @@ func remember(times []time.Duration, d time.Duration) []time.Duration {
 	return times[max(len(times)-recentSettles, 0):]
 }
 
-// observe records that a wait of kind was seen settled d after it began (d > 0).
-func (l *settleLearner) observe(kind string, d time.Duration) {
+// update applies change to kind's history under l.mu and, when it changed anything, writes
+// what is then to keep for the next process (settle_memory.go) once l.mu is released.
+func (l *settleLearner) update(kind string, change func(h *settleHistory) (changed bool)) {
 	l.mu.Lock()
-	h := l.history(kind)
-	h.observe(d)
-	record := l.keep(kind, h)
+	var record *settleRecord
+	if h := l.history(kind); change(h) {
+		record = l.keep(kind, h)
+	}
 	l.mu.Unlock()
 	l.memory.write(record)
+}
+
+// observe records that a wait of kind was seen settled d after it began (d > 0).
+func (l *settleLearner) observe(kind string, d time.Duration) {
+	l.update(kind, func(h *settleHistory) bool { h.observe(d); return true })
 }
 
 // observe records a settle time and wakes the waits that wait to learn; l.mu must be held.
@@ -243,15 +245,13 @@ func (h *settleHistory) observe(d time.Duration) {
 // holds. It records d, or the kind's estimate if that is lower (a probe lowered it since the
 // wait began), not the look's own time, which adds the timer's lateness.
 func (l *settleLearner) confirmed(kind string, d time.Duration) {
-	l.mu.Lock()
-	h := l.history(kind)
-	if len(h.recent) > 0 {
-		d = min(d, h.estimate())
-	}
-	h.observe(d)
-	record := l.keep(kind, h)
-	l.mu.Unlock()
-	l.memory.write(record)
+	l.update(kind, func(h *settleHistory) bool {
+		if len(h.recent) > 0 {
+			d = min(d, h.estimate())
+		}
+		h.observe(d)
+		return true
+	})
 }
 
 // observeIfSooner records the settle time d only when it is sooner than the kind's estimate
@@ -260,14 +260,13 @@ func (l *settleLearner) confirmed(kind string, d time.Duration) {
 // the platform's. (A probe that saw its object settled has just dropped the times above its
 // own.)
 func (l *settleLearner) observeIfSooner(kind string, d time.Duration) {
-	l.mu.Lock()
-	var record *settleRecord
-	if h := l.history(kind); len(h.recent) == 0 || d < h.estimate() {
+	l.update(kind, func(h *settleHistory) bool {
+		if len(h.recent) > 0 && d >= h.estimate() {
+			return false
+		}
 		h.observe(d)
-		record = l.keep(kind, h)
-	}
-	l.mu.Unlock()
-	l.memory.write(record)
+		return true
+	})
 }
 
 // notSettledCold records that a wait of kind found its object not settled at elapsed time at,
