@@ -11,20 +11,32 @@ import (
 	"time"
 )
 
-// taskPlatform answers CardDetails with Pending until taskTime after the last begin, then
-// with Active, on a fake clock its clients share.
+// taskPlatform begins a task when a test does (wait) or at each POST, a task operation
+// answered answerLatency later on the fake clock (a loaded platform answers late), and
+// answers CardDetails with Pending until taskTime after the last begin, then with Active, on
+// a fake clock its clients share.
 type taskPlatform struct {
 	srv   *scriptServer
 	clock *fakeClock
 
-	mu       sync.Mutex
-	taskTime time.Duration
-	readyAt  time.Time
+	mu            sync.Mutex
+	taskTime      time.Duration
+	answerLatency time.Duration
+	readyAt       time.Time
 }
 
 func newTaskPlatform(t *testing.T, taskTime time.Duration) *taskPlatform {
 	p := &taskPlatform{clock: newFakeClock(), taskTime: taskTime}
-	p.srv = newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+	p.srv = newScriptServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			p.mu.Lock()
+			latency := p.answerLatency
+			p.mu.Unlock()
+			p.setReadyAt(p.clock.Now().Add(p.taskTime))
+			<-p.clock.After(latency)
+			writeJSON(w, 200, `{"cardId":"c1","taskId":"t1","status":"Success","remarks":"CardInProgress"}`)
+			return
+		}
 		p.mu.Lock()
 		done := !p.clock.Now().Before(p.readyAt)
 		p.mu.Unlock()
@@ -35,6 +47,13 @@ func newTaskPlatform(t *testing.T, taskTime time.Duration) *taskPlatform {
 		}
 	})
 	return p
+}
+
+// setReadyAt makes the task settle at at.
+func (p *taskPlatform) setReadyAt(at time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.readyAt = at
 }
 
 // client is a new provider process's client, keeping its pace in dir ("" = nowhere).
@@ -52,9 +71,7 @@ func (p *taskPlatform) client(t *testing.T, dir, merchant string) *Client {
 // wait begins a task and waits for it with c: how many looks it took, and how long.
 func (p *taskPlatform) wait(t *testing.T, c *Client) (looks int, took time.Duration) {
 	t.Helper()
-	p.mu.Lock()
-	p.readyAt = p.clock.Now().Add(p.taskTime)
-	p.mu.Unlock()
+	p.setReadyAt(p.clock.Now().Add(p.taskTime))
 	before, start := p.srv.requests(), p.clock.Now()
 	askNow(c, "c1")
 	if _, err := c.WaitForCardStatus(context.Background(), "c1", []string{CardStatusActive}, nil); err != nil {

@@ -3,76 +3,24 @@ package cardsapi
 import (
 	"context"
 	"net/http"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/shopspring/decimal"
 )
 
-// freezePlatform freezes card c1 taskTime after CardFreeze arrives, and answers CardFreeze
-// answerLatency later on the fake clock (a slow answer), as a loaded platform does.
-type freezePlatform struct {
-	srv   *scriptServer
-	clock *fakeClock
-
-	mu            sync.Mutex
-	answerLatency time.Duration
-	frozenAt      time.Time // zero: no freeze asked
-	looks         int
-}
-
-func newFreezePlatform(t *testing.T, taskTime, answerLatency time.Duration) *freezePlatform {
-	p := &freezePlatform{clock: newFakeClock(), answerLatency: answerLatency}
-	p.srv = newScriptServer(t, func(_ int, w http.ResponseWriter, r *http.Request) {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if strings.HasSuffix(r.URL.Path, "/CardFreeze") {
-			p.frozenAt = p.clock.Now().Add(taskTime)
-			<-p.clock.After(p.answerLatency)
-			writeJSON(w, 200, `{"taskId":"t1","status":"Success","remarks":"CardInProgress"}`)
-			return
-		}
-		p.looks++
-		if !p.frozenAt.IsZero() && !p.clock.Now().Before(p.frozenAt) {
-			cardStatus(CardStatusFrozen)(w)
-		} else {
-			cardStatus(CardStatusActive)(w)
-		}
-	})
-	return p
-}
-
-func (p *freezePlatform) setFrozenAt(at time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.frozenAt = at
-}
-
-func (p *freezePlatform) lookCount() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.looks
-}
-
-// freeze freezes c1 through c and waits for it: how many looks the wait took, and how long
-// it waited after FreezeCard's answer.
-func (p *freezePlatform) freeze(t *testing.T, c *Client) (looks int, waited time.Duration) {
+// apply applies for card c1 through c and waits until it is active: how many looks the wait
+// took, and how long it waited after ApplyCard's answer.
+func (p *taskPlatform) apply(t *testing.T, c *Client) (looks int, waited time.Duration) {
 	t.Helper()
-	if _, err := c.FreezeCard(context.Background(), "c1", ""); err != nil {
+	if _, err := c.ApplyCard(context.Background(), ApplyCardRequest{ProgramID: "p"}); err != nil {
 		t.Fatal(err)
 	}
-	p.mu.Lock()
-	before, answered := p.looks, p.clock.Now()
-	p.mu.Unlock()
-	if _, err := c.WaitForCardStatus(context.Background(), "c1", []string{CardStatusFrozen}, nil); err != nil {
+	before, answered := p.srv.requests(), p.clock.Now()
+	if _, err := c.WaitForCardStatus(context.Background(), "c1", []string{CardStatusActive}, nil); err != nil {
 		t.Fatal(err)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.frozenAt = time.Time{}
-	return p.looks - before, p.clock.Now().Sub(answered)
+	return p.srv.requests() - before, p.clock.Now().Sub(answered)
 }
 
 // A wait measures from when its task was asked, not from when the answer came: the platform
@@ -81,23 +29,18 @@ func (p *freezePlatform) freeze(t *testing.T, c *Client) (looks int, waited time
 // answer, it looked 2 s after it, 0.3 s late.
 func TestAWaitMeasuresFromWhenItsTaskWasAsked(t *testing.T) {
 	const taskTime = 2 * time.Second
-	p := newFreezePlatform(t, taskTime, 0)
-	c, _ := newTestClient(t, p.srv.URL, func(cfg *Config) {
-		cfg.Clock = p.clock
-		cfg.RequestsPerSecond = 0 // no pacing: the fake clock moves only where the test says
-		cfg.PollInitial = 500 * time.Millisecond
-	})
-	kind := settleKind("card", []string{CardStatusFrozen})
-	if looks, waited := p.freeze(t, c); looks != 4 || waited != taskTime {
+	p := newTaskPlatform(t, taskTime)
+	c := p.client(t, "", testToken)
+	if looks, waited := p.apply(t, c); looks != 4 || waited != taskTime {
 		t.Fatalf("the kind's first wait took %d looks over %s, want 4 over %s (at 0, 0.5, 1 and 2s)", looks, waited, taskTime)
 	}
 	p.mu.Lock()
 	p.answerLatency = 300 * time.Millisecond
 	p.mu.Unlock()
-	if looks, waited := p.freeze(t, c); looks != 1 || waited != 1700*time.Millisecond {
+	if looks, waited := p.apply(t, c); looks != 1 || waited != 1700*time.Millisecond {
 		t.Errorf("answered 300ms after the ask, a wait took %d looks over %s after the answer; want 1 look, at 1.7s", looks, waited)
 	}
-	if learned, _ := c.settled.estimate(kind); learned != taskTime {
+	if learned, _ := c.settled.estimate(activeKind); learned != taskTime {
 		t.Errorf("learned %s, want the platform's %s", learned, taskTime)
 	}
 }
@@ -107,31 +50,27 @@ func TestAWaitMeasuresFromWhenItsTaskWasAsked(t *testing.T) {
 // long ago, then at the learned time; how long it took says nothing of the platform's time,
 // so it teaches nothing.
 func TestAWaitForATaskNotAskedHereLooksAtOnceAndTeachesNothing(t *testing.T) {
-	p := newFreezePlatform(t, 2*time.Second, 0)
-	c, _ := newTestClient(t, p.srv.URL, func(cfg *Config) {
-		cfg.Clock = p.clock
-		cfg.RequestsPerSecond = 0 // no pacing: the fake clock moves only where the test says
-	})
-	kind := settleKind("card", []string{CardStatusFrozen})
-	c.settled.observe(kind, 2*time.Second)
-
-	p.setFrozenAt(p.clock.Now().Add(-time.Minute)) // frozen a minute ago, by an earlier run
-	if _, err := c.WaitForCardStatus(context.Background(), "c1", []string{CardStatusFrozen}, nil); err != nil {
-		t.Fatal(err)
+	p := newTaskPlatform(t, 2*time.Second)
+	c := p.client(t, "", testToken)
+	c.settled.observe(activeKind, 2*time.Second)
+	wait := func() (looks int, took time.Duration) {
+		t.Helper()
+		before, began := p.srv.requests(), p.clock.Now()
+		if _, err := c.WaitForCardStatus(context.Background(), "c1", []string{CardStatusActive}, nil); err != nil {
+			t.Fatal(err)
+		}
+		return p.srv.requests() - before, p.clock.Now().Sub(began)
 	}
-	if looks := p.lookCount(); looks != 1 || len(p.clock.waits()) != 0 {
+
+	p.setReadyAt(p.clock.Now().Add(-time.Minute)) // active a minute ago, by an earlier run
+	if looks, _ := wait(); looks != 1 || len(p.clock.waits()) != 0 {
 		t.Errorf("an object settled long ago: %d looks after sleeping %v; want 1 look at once", looks, p.clock.waits())
 	}
-
-	p.setFrozenAt(p.clock.Now().Add(1500 * time.Millisecond)) // its task began 0.5s before the wait
-	began := p.clock.Now()
-	if _, err := c.WaitForCardStatus(context.Background(), "c1", []string{CardStatusFrozen}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if looks, took := p.lookCount()-1, p.clock.Now().Sub(began); looks != 2 || took != 2*time.Second {
+	p.setReadyAt(p.clock.Now().Add(1500 * time.Millisecond)) // its task began 0.5s before the wait
+	if looks, took := wait(); looks != 2 || took != 2*time.Second {
 		t.Errorf("an object not settled yet: %d looks over %s; want 2: at once, and at the learned 2s", looks, took)
 	}
-	h := c.settled.history(kind)
+	h := c.settled.history(activeKind)
 	if len(h.recent) != 1 || h.recent[0] != 2*time.Second || len(h.notYet) != 0 || h.sinceProbe != 0 {
 		t.Errorf("after two waits for tasks not asked here the kind has times %v, lower bounds %v, %d waits since a probe; want what it had: [2s], none, 0",
 			h.recent, h.notYet, h.sinceProbe)
