@@ -707,6 +707,59 @@ func TestAColdWaveLooksFewTimes(t *testing.T) {
 	}
 }
 
+// A cold wave of one kind goes by the time another kind has learned: its grid doubles from
+// the first interval up to a step before that time, then looks at it, and a platform whose
+// tasks all take that time is found with 6 useless looks in all (at once, 20, 40, 80, 160
+// and 273 ms), not about twenty.
+// The grid of a wave with no other kind's time is checked against the same platform. Real
+// clock, short times; only requests are counted.
+func TestAColdWaveGoesByAnotherKindsTime(t *testing.T) {
+	const taskTime, waves = 300 * time.Millisecond, 50
+	for _, tc := range []struct {
+		name      string
+		otherKind time.Duration // learned before the wave (0: nothing)
+		maxExtra  int
+	}{
+		{"another kind learned the platform's time", taskTime, 7},
+		{"nothing learned", 0, 30},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+				if time.Since(start) >= taskTime {
+					cardStatus("Frozen")(w)
+				} else {
+					cardStatus("Active")(w)
+				}
+			})
+			c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PollInitial = 20 * time.Millisecond })
+			if tc.otherKind > 0 {
+				c.settled.observe(settleKind("card", []string{CardStatusActive}), tc.otherKind)
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, waves)
+			for i := range waves {
+				wg.Go(func() {
+					askNow(c, fmt.Sprint("c", i))
+					if _, err := c.WaitForCardStatus(context.Background(), fmt.Sprint("c", i), []string{CardStatusFrozen}, nil); err != nil {
+						errs <- err
+					}
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			extra := srv.requests() - waves
+			t.Logf("%d looks found nothing settled", extra)
+			if extra > tc.maxExtra {
+				t.Errorf("a cold wave of %d waits made %d looks that found nothing settled, want at most %d", waves, extra, tc.maxExtra)
+			}
+		})
+	}
+}
+
 // When the wait that looks at once finds its object settled (a platform that completes at
 // once), the waits that began meanwhile are woken to look at once too, and new waits look at
 // once again; nothing is learned, so the kind stays one that looks at once.

@@ -15,8 +15,9 @@ import (
 // point is the hint, with none
 // before it. If the platform got slower, the grid goes on from the hint as before. If it got
 // faster, first waves oversleep until a larger apply's probes bring the estimate down or
-// the kept time is settleMemoryMaxAge old. Only a kind's own time is a hint: tasks of
-// another kind may take another time.
+// the kept time is settleMemoryMaxAge old. A kind with no time of its own kept goes by
+// another kind's, less surely (settleLearner.borrowedHint): tasks of another kind may take
+// another time.
 
 const (
 	// settleMemoryMaxAge is how long a kept settle time is a hint. One kept too soon costs
@@ -96,7 +97,7 @@ func (m settleMemory) write(r *settleRecord) {
 func (l *settleLearner) useMemory(memory settleMemory, clock Clock, maxHint time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.memory, l.clock = memory, clock
+	l.memory, l.clock, l.maxHint = memory, clock, maxHint
 	l.recalled = memory.recall(clock.Now(), maxHint)
 	l.kept = maps.Clone(l.recalled)
 }
@@ -119,7 +120,7 @@ func (l *settleLearner) keep(kind string, h *settleHistory) *settleRecord {
 		return nil
 	}
 	estimate := h.estimate()
-	if bound, wide := h.lowerBound(estimate); bound == 0 || wide {
+	if !h.known(estimate) {
 		return nil
 	}
 	now := l.clock.Now()

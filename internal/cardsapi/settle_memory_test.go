@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -133,10 +134,11 @@ func TestASettleTimeKeptTooSoonLooksOnFromIt(t *testing.T) {
 	}
 }
 
-// A kept time is a hint only for the same kind of wait, the same merchant at the same base
-// URL, within settleMemoryMaxAge (an hour), and only when it is no longer than the longest
-// sleep between looks (PollMax): otherwise a wave's grid begins at the first interval. In
-// every case one wait looks at once.
+// A kept time is a hint only for the same merchant at the same base URL, within
+// settleMemoryMaxAge (an hour), and only when it is no longer than the longest sleep between
+// looks (PollMax): otherwise a wave's grid begins at the first interval (another kind's time
+// is a less sure hint: TestAnotherKindsTimeIsALessSureHint). In every case one wait looks at
+// once.
 func TestASettleTimeIsAHintOnlyWhereItWasLearnt(t *testing.T) {
 	now := newFakeClock().Now()
 	for _, tc := range []struct {
@@ -150,7 +152,6 @@ func TestASettleTimeIsAHintOnlyWhereItWasLearnt(t *testing.T) {
 		{"the same", memoryBaseURL, memoryMerchant, activeKind, keptSettle{2000, now.Add(-59 * time.Minute)}, "", 2 * time.Second},
 		{"another merchant", memoryBaseURL, "another-token", activeKind, keptSettle{2000, now}, "", 500 * time.Millisecond},
 		{"another base URL", "https://other.example/api/v1", memoryMerchant, activeKind, keptSettle{2000, now}, "", 500 * time.Millisecond},
-		{"another kind", memoryBaseURL, memoryMerchant, settleKind("card", []string{CardStatusFrozen}), keptSettle{2000, now}, "", 500 * time.Millisecond},
 		{"older than an hour", memoryBaseURL, memoryMerchant, activeKind, keptSettle{2000, now.Add(-61 * time.Minute)}, "", 500 * time.Millisecond},
 		{"kept in the future", memoryBaseURL, memoryMerchant, activeKind, keptSettle{2000, now.Add(time.Minute)}, "", 500 * time.Millisecond},
 		{"of no time", memoryBaseURL, memoryMerchant, activeKind, keptSettle{0, now}, "", 500 * time.Millisecond},
@@ -177,6 +178,53 @@ func TestASettleTimeIsAHintOnlyWhereItWasLearnt(t *testing.T) {
 			second := l.coldLook(activeKind, 0, 500*time.Millisecond)
 			if first != tc.wantGrid || second < first*11/10 {
 				t.Errorf("the grid of the wave looks at %s and then %s, want %s and then at least a tenth later", first, second, tc.wantGrid)
+			}
+		})
+	}
+}
+
+// Another kind's time, kept by an earlier process or learned in this one, is a less sure
+// hint: a wave's grid doubles from the first interval up to a step before it, then looks at
+// it, then on a tenth apart. The soonest of the other kinds' times is the hint, and none
+// longer than PollMax.
+func TestAnotherKindsTimeIsALessSureHint(t *testing.T) {
+	clock := newFakeClock()
+	frozen, cancelled := settleKind("card", []string{CardStatusFrozen}), settleKind("card", []string{CardStatusCancelled})
+	kept := map[string]keptSettle{activeKind: {2000, clock.Now()}, cancelled: {9000, clock.Now()}}
+	for _, tc := range []struct {
+		name    string
+		kept    map[string]keptSettle // by an earlier process
+		learned time.Duration         // frozen's time learned in this process (0: none)
+		want    []time.Duration       // the wave's grid up to the hint (nil: none, the first interval on)
+	}{
+		{"kept by an earlier process", kept, 0, []time.Duration{500 * time.Millisecond, time.Second, 1818181818, 2 * time.Second}},
+		{"learned here, sooner", kept, 1500 * time.Millisecond, []time.Duration{500 * time.Millisecond, time.Second, 1363636363, 1500 * time.Millisecond}},
+		{"learned here, longer than PollMax", nil, 12 * time.Second, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			newSettleMemory(dir, memoryBaseURL, memoryMerchant).write(&settleRecord{kinds: tc.kept, version: 1})
+			var l settleLearner
+			l.useMemory(newSettleMemory(dir, memoryBaseURL, memoryMerchant), clock, 10*time.Second)
+			if tc.learned > 0 {
+				l.observe(frozen, tc.learned)
+			}
+			topUp := settleKind("top-up", []string{StatusSuccess})
+			l.firstLook(topUp) // looks at once
+			var got []time.Duration
+			for range len(tc.want) + 2 {
+				l.firstLook(topUp)
+				got = append(got, l.coldLook(topUp, 0, 500*time.Millisecond))
+			}
+			if tc.want == nil {
+				if got[0] != 500*time.Millisecond || got[1] >= time.Second {
+					t.Errorf("the grid of the wave looks at %v, want 500ms and then less than twice that: no hint", got)
+				}
+				return
+			}
+			last, hint := got[len(tc.want)], tc.want[len(tc.want)-1]
+			if !slices.Equal(got[:len(tc.want)], tc.want) || last < hint*11/10 {
+				t.Errorf("the grid of the wave looks at %v, want %v and then at least a tenth later", got, tc.want)
 			}
 		})
 	}
@@ -221,6 +269,35 @@ func TestSettleTimesAreKeptWhenKnownAndWrittenWhenTheyMove(t *testing.T) {
 	kept := newSettleMemory(dir, memoryBaseURL, memoryMerchant).recall(clock.Now(), 10*time.Second)
 	if got := kept[activeKind].time(); got != 3*time.Second {
 		t.Errorf("kept %s, want the last estimate 3s", got)
+	}
+}
+
+// A probe that finds its object settled sooner than the learned time forgets the lower
+// bounds, as the platform may have got faster than they say, but the time it found is kept
+// for the next process when the highest of them was less than a tenth below it; one found
+// with no such bound is not.
+func TestATimeAProbeFoundSoonerIsKept(t *testing.T) {
+	dir := t.TempDir()
+	clock := newFakeClock()
+	var l settleLearner
+	l.useMemory(newSettleMemory(dir, memoryBaseURL, memoryMerchant), clock, 10*time.Second)
+	kept := func() time.Duration {
+		return newSettleMemory(dir, memoryBaseURL, memoryMerchant).recall(clock.Now(), 10*time.Second)[activeKind].time()
+	}
+	l.notSettledCold(activeKind, 1980*time.Millisecond) // the grid's look before…
+	l.observe(activeKind, 2170*time.Millisecond)        // …the one that found its object settled
+	if got := kept(); got != 2170*time.Millisecond {
+		t.Fatalf("kept %s after the first wave, want 2.17s", got)
+	}
+	l.probed(activeKind, 2070*time.Millisecond, true)
+	l.observeIfSooner(activeKind, 2070*time.Millisecond) // the probe's settling look
+	if got := kept(); got != 2070*time.Millisecond {
+		t.Errorf("kept %s after a probe found 2.07s, 90ms above a look that found nothing settled, want 2.07s", got)
+	}
+	l.probed(activeKind, 1500*time.Millisecond, true) // nothing is known below it
+	l.observeIfSooner(activeKind, 1500*time.Millisecond)
+	if got := kept(); got != 2070*time.Millisecond {
+		t.Errorf("kept %s after a probe found 1.5s with no look below it, want 2.07s still", got)
 	}
 }
 
