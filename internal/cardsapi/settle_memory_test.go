@@ -299,6 +299,21 @@ func TestATimeAProbeFoundSoonerIsKept(t *testing.T) {
 	if got := kept(); got != 2070*time.Millisecond {
 		t.Errorf("kept %s after a probe found 1.5s with no look below it, want 2.07s still", got)
 	}
+
+	// A bound that comes after a probe says more than the one the probe forgot: one above the
+	// estimate (the platform got slower) leaves it not known.
+	var slower settleLearner
+	slower.useMemory(newSettleMemory(t.TempDir(), memoryBaseURL, memoryMerchant), clock, 10*time.Second)
+	slower.notSettledCold(activeKind, 1980*time.Millisecond)
+	slower.observe(activeKind, 2170*time.Millisecond)
+	slower.probed(activeKind, 2070*time.Millisecond, true)
+	slower.observeIfSooner(activeKind, 2070*time.Millisecond)
+	written := slower.version
+	slower.probed(activeKind, 2500*time.Millisecond, false)
+	slower.observe(activeKind, 2000*time.Millisecond)
+	if slower.version != written {
+		t.Errorf("a time of 2s with a look at 2.5s that found nothing settled was kept (%d writes, want %d)", slower.version, written)
+	}
 }
 
 // Two clients of the same merchant and base URL (two provider configurations, or two
