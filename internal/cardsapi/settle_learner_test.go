@@ -671,25 +671,52 @@ func lonely0(looks []time.Duration) time.Duration {
 
 // A first wave of 50 parallel waits against a task that takes a fixed time finds it with a
 // handful of looks in all, not a few each: the wave's requests before its objects settle
-// were about 100 when each wait polled on its own doubling schedule. Real clock, short
-// times; only requests are counted.
+// were about 100 when each wait polled on its own doubling schedule.
 func TestAColdWaveLooksFewTimes(t *testing.T) {
-	const taskTime, waves = 300 * time.Millisecond, 50
+	// From 50 ms to 300 ms a tenth apart is about 20 looks, then each wait's settling look.
+	if extra := coldWaveUselessLooks(t, 50*time.Millisecond, nil); extra > 30 {
+		t.Errorf("a cold wave made %d looks that found nothing settled, want at most 30", extra)
+	}
+}
+
+// A cold wave of one kind goes by the time another kind has learned: its grid doubles from
+// the first interval up to a step before that time, then looks at it, and a platform whose
+// tasks all take that time is found with 6 useless looks in all (at once, 20, 40, 80, 160
+// and 273 ms), where a wave with nothing learned makes about 20 (TestAColdWaveLooksFewTimes).
+func TestAColdWaveGoesByAnotherKindsTime(t *testing.T) {
+	activated := func(c *Client) { c.settled.observe(settleKind("card", []string{CardStatusActive}), coldWaveTaskTime) }
+	if extra := coldWaveUselessLooks(t, 20*time.Millisecond, activated); extra > 7 {
+		t.Errorf("a cold wave that knew another kind's time made %d looks that found nothing settled, want at most 7", extra)
+	}
+}
+
+const coldWaveTaskTime = 300 * time.Millisecond
+
+// coldWaveUselessLooks runs a first wave of 50 parallel waits for cards to freeze against a
+// platform whose tasks all end coldWaveTaskTime after the wave began, on the real clock,
+// with the client's first interval pollInitial and taught by prepare (if not nil), and
+// returns how many looks found nothing settled.
+func coldWaveUselessLooks(t *testing.T, pollInitial time.Duration, prepare func(c *Client)) int {
+	t.Helper()
+	const waves = 50
 	start := time.Now()
 	srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
-		if time.Since(start) >= taskTime {
-			cardStatus("Active")(w)
+		if time.Since(start) >= coldWaveTaskTime {
+			cardStatus("Frozen")(w)
 		} else {
-			cardStatus("Pending")(w)
+			cardStatus("Active")(w)
 		}
 	})
-	c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PollInitial = 50 * time.Millisecond })
+	c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PollInitial = pollInitial })
+	if prepare != nil {
+		prepare(c)
+	}
 	var wg sync.WaitGroup
 	errs := make(chan error, waves)
 	for i := range waves {
 		wg.Go(func() {
 			askNow(c, fmt.Sprint("c", i))
-			if _, err := c.WaitForCardStatus(context.Background(), fmt.Sprint("c", i), []string{CardStatusActive}, nil); err != nil {
+			if _, err := c.WaitForCardStatus(context.Background(), fmt.Sprint("c", i), []string{CardStatusFrozen}, nil); err != nil {
 				errs <- err
 			}
 		})
@@ -699,65 +726,9 @@ func TestAColdWaveLooksFewTimes(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	// From 50 ms to 300 ms a tenth apart is about 20 looks, then each wait's settling look.
 	extra := srv.requests() - waves
 	t.Logf("%d looks found nothing settled", extra)
-	if extra > 30 {
-		t.Errorf("a cold wave of %d waits made %d looks that found nothing settled, want at most 30", waves, extra)
-	}
-}
-
-// A cold wave of one kind goes by the time another kind has learned: its grid doubles from
-// the first interval up to a step before that time, then looks at it, and a platform whose
-// tasks all take that time is found with 6 useless looks in all (at once, 20, 40, 80, 160
-// and 273 ms), not about twenty.
-// The grid of a wave with no other kind's time is checked against the same platform. Real
-// clock, short times; only requests are counted.
-func TestAColdWaveGoesByAnotherKindsTime(t *testing.T) {
-	const taskTime, waves = 300 * time.Millisecond, 50
-	for _, tc := range []struct {
-		name      string
-		otherKind time.Duration // learned before the wave (0: nothing)
-		maxExtra  int
-	}{
-		{"another kind learned the platform's time", taskTime, 7},
-		{"nothing learned", 0, 30},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			start := time.Now()
-			srv := newScriptServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
-				if time.Since(start) >= taskTime {
-					cardStatus("Frozen")(w)
-				} else {
-					cardStatus("Active")(w)
-				}
-			})
-			c, _ := newTestClient(t, srv.URL, func(cfg *Config) { cfg.PollInitial = 20 * time.Millisecond })
-			if tc.otherKind > 0 {
-				c.settled.observe(settleKind("card", []string{CardStatusActive}), tc.otherKind)
-			}
-			var wg sync.WaitGroup
-			errs := make(chan error, waves)
-			for i := range waves {
-				wg.Go(func() {
-					askNow(c, fmt.Sprint("c", i))
-					if _, err := c.WaitForCardStatus(context.Background(), fmt.Sprint("c", i), []string{CardStatusFrozen}, nil); err != nil {
-						errs <- err
-					}
-				})
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				t.Fatal(err)
-			}
-			extra := srv.requests() - waves
-			t.Logf("%d looks found nothing settled", extra)
-			if extra > tc.maxExtra {
-				t.Errorf("a cold wave of %d waits made %d looks that found nothing settled, want at most %d", waves, extra, tc.maxExtra)
-			}
-		})
-	}
+	return extra
 }
 
 // When the wait that looks at once finds its object settled (a platform that completes at
