@@ -23,7 +23,8 @@ import (
 // look is a step beyond the latest, a tenth of the elapsed time when many wait, so that
 // together they find the platform's time to within a tenth, and the first of them to see its
 // object settled tells the others (learnt), which then look at that time instead of sleeping
-// on. A lone wait doubles its interval. When each parallel wait polled on its own, a first
+// on. A lone wait doubles its interval. The grid begins at a time kept for the kind, or goes
+// by another kind's time, less surely (borrowedHint). When each parallel wait polled on its own, a first
 // wave of 50 made about 100 useless looks (TestAColdWaveLooksFewTimes: 101, now 17), and
 // under a rate limit they crowded out the next wave's requests. Of a kind that has learned nothing,
 // one wait at a time looks at once: while it looks, and once it has found its object not
@@ -328,9 +329,12 @@ func (l *settleLearner) coldLook(kind string, elapsed, initial time.Duration) ti
 	if hint == 0 {
 		hint, own = l.borrowedHint(kind), false
 	}
+	stepBefore := time.Duration(float64(hint) / coldGridStep)
+	if !own && stepBefore <= initial {
+		hint = 0 // the grid would look before its first interval, at a time another kind took
+	}
 	if h.coldNext < hint { // the grid begins where this kind, or another, was seen to settle
 		next = max(hint, soonest)
-		stepBefore := time.Duration(float64(hint) / coldGridStep)
 		if doubled := max(2*h.coldNext, initial, soonest); !own && doubled < stepBefore {
 			next = doubled
 		} else if !own && h.coldNext < stepBefore && soonest <= stepBefore {
@@ -342,14 +346,17 @@ func (l *settleLearner) coldLook(kind string, elapsed, initial time.Duration) ti
 }
 
 // borrowedHint is the soonest settle time, no longer than the longest sleep between looks,
-// that any other kind has learned in this process or kept from an earlier one (0: none).
-// The platform's tasks of one kind are a better guess of another's than nothing: in the
-// benchmark every task takes the same time, and a cold wave of 50 made 13 useless looks
-// before its 2 s task settled, 4 with another kind's time. Tasks of another kind may take
-// another time, so up to a step (coldGridStep) before the hint the grid doubles from the
-// first interval: a kind that is faster is found by then within twice its time, as a lone
-// wait finds it; and the look a step before the hint, if it misses, makes the time found at
-// the hint known to within a tenth, to keep. l.mu must be held.
+// that any other kind has learned with this client, known to within a tenth as a kept time
+// is, or else had kept from an earlier process (0: none). The platform's tasks of one kind
+// are a better guess of another's than nothing: in the benchmark every task takes the same
+// time, and a cold wave of 50 made 13 useless looks before its 2 s task settled, 4 with
+// another kind's time. Tasks of another kind may take another time, so up to a step
+// (coldGridStep) before the hint the grid doubles from the first interval: a kind that is
+// faster is found by then within twice its time, as a lone wait finds it. The look a step
+// before the hint, if it misses, leaves the time found at the hint known to within a tenth,
+// to keep, unless the look at the hint goes out more than about a hundredth of it late.
+// A hint whose step before is no later than the first interval is none (coldLook). l.mu
+// must be held.
 func (l *settleLearner) borrowedHint(kind string) time.Duration {
 	var soonest time.Duration
 	consider := func(other string, d time.Duration) {
@@ -358,12 +365,14 @@ func (l *settleLearner) borrowedHint(kind string) time.Duration {
 		}
 	}
 	for other, h := range l.kinds {
-		if len(h.recent) > 0 {
+		if len(h.recent) > 0 && h.known(h.estimate()) {
 			consider(other, h.estimate())
 		}
 	}
 	for other, k := range l.recalled {
-		consider(other, k.time())
+		if h, ok := l.kinds[other]; !ok || len(h.recent) == 0 { // what this client learned since says more
+			consider(other, k.time())
+		}
 	}
 	return soonest
 }

@@ -107,7 +107,7 @@ func (l *settleLearner) hint(kind string) time.Duration { return l.recalled[kind
 
 // keep notes kind's estimate for the next process, and returns the record to write (nil:
 // nothing to write). Only an estimate known to within a tenth is kept: one a look that
-// found an object not yet settled is less than a tenth below (settleHistory.lowerBound). A
+// found an object not yet settled is less than a tenth below (settleHistory.known). A
 // lone wait that doubled its interval saw a 2.1 s task at 4 s; as a hint, that made the
 // next process's wave of ten wait 4 s where its own grid would have found 2.2 s. A process
 // that went by the kept time learns no such bound unless its probes find one, so only a

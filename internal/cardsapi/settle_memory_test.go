@@ -183,29 +183,39 @@ func TestASettleTimeIsAHintOnlyWhereItWasLearnt(t *testing.T) {
 	}
 }
 
-// Another kind's time, kept by an earlier process or learned in this one, is a less sure
+// Another kind's time, kept by an earlier process or learned by this client, is a less sure
 // hint: a wave's grid doubles from the first interval up to a step before it, then looks at
-// it, then on a tenth apart. The soonest of the other kinds' times is the hint, and none
-// longer than PollMax.
+// it, then on. The hint is the soonest of the other kinds' times that are no longer than
+// PollMax, of those learned here only one known to within a tenth, and of a kind learned
+// here its time here, not the one kept; a hint whose step before is no later than the first
+// interval is none.
 func TestAnotherKindsTimeIsALessSureHint(t *testing.T) {
 	clock := newFakeClock()
 	frozen, cancelled := settleKind("card", []string{CardStatusFrozen}), settleKind("card", []string{CardStatusCancelled})
 	kept := map[string]keptSettle{activeKind: {2000, clock.Now()}, cancelled: {9000, clock.Now()}}
+	fromTwoSeconds := []time.Duration{500 * time.Millisecond, time.Second, 1818181818, 2 * time.Second}
 	for _, tc := range []struct {
-		name    string
-		kept    map[string]keptSettle // by an earlier process
-		learned time.Duration         // frozen's time learned in this process (0: none)
-		want    []time.Duration       // the wave's grid up to the hint (nil: none, the first interval on)
+		name           string
+		kept           map[string]keptSettle // by an earlier process
+		learned, bound time.Duration         // frozen's time learned here and a look that found nothing settled (0: none)
+		want           []time.Duration       // the wave's grid up to the hint (nil: no hint, from the first interval)
 	}{
-		{"kept by an earlier process", kept, 0, []time.Duration{500 * time.Millisecond, time.Second, 1818181818, 2 * time.Second}},
-		{"learned here, sooner", kept, 1500 * time.Millisecond, []time.Duration{500 * time.Millisecond, time.Second, 1363636363, 1500 * time.Millisecond}},
-		{"learned here, longer than PollMax", nil, 12 * time.Second, nil},
+		{"kept by an earlier process", kept, 0, 0, fromTwoSeconds},
+		{"learned here, sooner", kept, 1500 * time.Millisecond, 1450 * time.Millisecond, []time.Duration{500 * time.Millisecond, time.Second, 1363636363, 1500 * time.Millisecond}},
+		{"learned here, not known to within a tenth", kept, 1500 * time.Millisecond, 0, fromTwoSeconds},
+		{"learned here, longer than PollMax", nil, 12 * time.Second, 11500 * time.Millisecond, nil},
+		{"learned here, longer than the time kept", map[string]keptSettle{frozen: {1000, clock.Now()}, activeKind: {2000, clock.Now()}},
+			1500 * time.Millisecond, 1450 * time.Millisecond, []time.Duration{500 * time.Millisecond, time.Second, 1363636363, 1500 * time.Millisecond}},
+		{"a step before it no later than the first interval", map[string]keptSettle{activeKind: {540, clock.Now()}}, 0, 0, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			newSettleMemory(dir, memoryBaseURL, memoryMerchant).write(&settleRecord{kinds: tc.kept, version: 1})
 			var l settleLearner
 			l.useMemory(newSettleMemory(dir, memoryBaseURL, memoryMerchant), clock, 10*time.Second)
+			if tc.bound > 0 {
+				l.notSettledCold(frozen, tc.bound)
+			}
 			if tc.learned > 0 {
 				l.observe(frozen, tc.learned)
 			}
