@@ -327,9 +327,6 @@ func (c *Client) do(ctx context.Context, op operation, body any, out any) (asked
 	if resp != nil {
 		defer resp.Body.Close()
 	}
-	if st.askedAgain {
-		st.askedAt = time.Time{}
-	}
 	if err != nil {
 		return st.askedAt, c.transportError(ctx, st, resp, err)
 	}

@@ -335,10 +335,13 @@ func (l *settleLearner) coldLook(kind string, elapsed, initial time.Duration) ti
 	}
 	if h.coldNext < hint { // the grid begins where this kind, or another, was seen to settle
 		next = max(hint, soonest)
-		if doubled := max(2*h.coldNext, initial, soonest); !own && doubled < stepBefore {
-			next = doubled
-		} else if !own && h.coldNext < stepBefore && soonest <= stepBefore {
-			next = stepBefore
+		if !own { // doubling up to a step before another kind's time, then that step
+			switch doubled := max(2*h.coldNext, initial, soonest); {
+			case doubled < stepBefore:
+				next = doubled
+			case h.coldNext < stepBefore && soonest <= stepBefore:
+				next = stepBefore
+			}
 		}
 	}
 	h.coldNext = next
@@ -365,8 +368,11 @@ func (l *settleLearner) borrowedHint(kind string) time.Duration {
 		}
 	}
 	for other, h := range l.kinds {
-		if len(h.recent) > 0 && h.known(h.estimate()) {
-			consider(other, h.estimate())
+		if len(h.recent) == 0 {
+			continue
+		}
+		if estimate := h.estimate(); h.known(estimate) {
+			consider(other, estimate)
 		}
 	}
 	for other, k := range l.recalled {

@@ -30,10 +30,10 @@ type callState struct {
 	lastFailure string // short class of the latest attempt's failure, for the retry log
 	unprocessed bool   // see notProcessed; true until an attempt may have been sent
 	heldBack    bool   // the rate limiter made the latest attempt wait
-	// askedAt is when the first attempt that may have been processed was written (or began,
+	// askedAt is when the only attempt that may have been processed was written (or began,
 	// if it failed before its request was written): when the platform may have started a task.
-	// askedAgain: a later attempt may have been processed too, so the task may have started
-	// at either, and askedAt is not the platform's start.
+	// Zero once askedAgain: a later attempt may have been processed too, so the task may have
+	// started at either.
 	askedAt    time.Time
 	askedAgain bool
 	atOnce     int // how many requests the latest attempt went at once with (slot.atOnce)
@@ -48,12 +48,12 @@ func (s *callState) notProcessed() bool { return s.unprocessed }
 
 // noteAsked sets askedAt after an attempt that began at began and was written at written
 // (nil: it was not), unless this one was provably not processed. After an earlier attempt
-// set it, it sets askedAgain instead.
+// set it, it clears it and sets askedAgain instead.
 func (s *callState) noteAsked(began time.Time, written *time.Time) {
 	switch {
-	case s.unprocessed:
+	case s.unprocessed, s.askedAgain:
 	case !s.askedAt.IsZero():
-		s.askedAgain = true
+		s.askedAt, s.askedAgain = time.Time{}, true
 	case written != nil:
 		s.askedAt = *written
 	default:
