@@ -294,18 +294,23 @@ func TestATimeAProbeFoundSoonerIsKept(t *testing.T) {
 	kept := func() time.Duration {
 		return newSettleMemory(dir, memoryBaseURL, memoryMerchant).recall(clock.Now(), 10*time.Second)[activeKind].time()
 	}
-	l.notSettledCold(activeKind, 1980*time.Millisecond) // the grid's look before…
-	l.observe(activeKind, 2170*time.Millisecond)        // …the one that found its object settled
+	firstWave := func(l *settleLearner) {
+		l.notSettledCold(activeKind, 1980*time.Millisecond) // the grid's look before…
+		l.observe(activeKind, 2170*time.Millisecond)        // …the one that found its object settled
+	}
+	probeFinds := func(l *settleLearner, at time.Duration) {
+		l.probed(activeKind, at, true)
+		l.observeIfSooner(activeKind, at) // the probe's settling look
+	}
+	firstWave(&l)
 	if got := kept(); got != 2170*time.Millisecond {
 		t.Fatalf("kept %s after the first wave, want 2.17s", got)
 	}
-	l.probed(activeKind, 2070*time.Millisecond, true)
-	l.observeIfSooner(activeKind, 2070*time.Millisecond) // the probe's settling look
+	probeFinds(&l, 2070*time.Millisecond)
 	if got := kept(); got != 2070*time.Millisecond {
 		t.Errorf("kept %s after a probe found 2.07s, 90ms above a look that found nothing settled, want 2.07s", got)
 	}
-	l.probed(activeKind, 1500*time.Millisecond, true) // nothing is known below it
-	l.observeIfSooner(activeKind, 1500*time.Millisecond)
+	probeFinds(&l, 1500*time.Millisecond) // nothing is known below it
 	if got := kept(); got != 2070*time.Millisecond {
 		t.Errorf("kept %s after a probe found 1.5s with no look below it, want 2.07s still", got)
 	}
@@ -314,10 +319,8 @@ func TestATimeAProbeFoundSoonerIsKept(t *testing.T) {
 	// estimate (the platform got slower) leaves it not known.
 	var slower settleLearner
 	slower.useMemory(newSettleMemory(t.TempDir(), memoryBaseURL, memoryMerchant), clock, 10*time.Second)
-	slower.notSettledCold(activeKind, 1980*time.Millisecond)
-	slower.observe(activeKind, 2170*time.Millisecond)
-	slower.probed(activeKind, 2070*time.Millisecond, true)
-	slower.observeIfSooner(activeKind, 2070*time.Millisecond)
+	firstWave(&slower)
+	probeFinds(&slower, 2070*time.Millisecond)
 	written := slower.version
 	slower.probed(activeKind, 2500*time.Millisecond, false)
 	slower.observe(activeKind, 2000*time.Millisecond)

@@ -95,8 +95,8 @@ func TestATaskIsAskedByTheOnlyAttemptThatMayHaveBeenProcessed(t *testing.T) {
 		t.Errorf("asked at %s (again: %v), want when the attempt after the 429 was written, %s", st.askedAt, st.askedAgain, *at(2))
 	}
 	st.noteAsked(t0.Add(3*time.Second), at(4)) // a retry after that attempt timed out
-	if !st.askedAgain {
-		t.Error("a second attempt that may have been processed did not make the ask's time unknown")
+	if !st.askedAgain || !st.askedAt.IsZero() {
+		t.Errorf("after a second attempt that may have been processed the ask's time is %s (again: %v), want unknown", st.askedAt, st.askedAgain)
 	}
 	var unwritten callState
 	unwritten.noteAsked(t0, nil) // connected, failed before its request was written
