@@ -132,6 +132,11 @@ type adaptiveRate struct {
 	// over a whole second.
 	last   rateCut
 	served secondCounter // answers
+	// sends are when the answered requests of the last seconds were sent: the first cut of a
+	// process that started with no limit goes no higher than a burst of them proves, and is
+	// revised as the answers to that burst come in (burst_bound.go).
+	sends    answeredSends
+	revision burstRevision
 	// recalled is the last cut of an earlier process (rate_memory.go): a guessed cut goes no
 	// lower. memory keeps this process's cuts; set before the rate is shared, read without mu.
 	recalled rateCut
@@ -233,22 +238,26 @@ func (a *adaptiveRate) emptyBucket(now time.Time) int {
 	return b
 }
 
-// answered counts an answer and raises the rate when the request it answers was held back
-// by the rate: the platform keeps up with more.
-func (a *adaptiveRate) answered(now time.Time, heldBack bool) {
-	if kept := a.grow(now, heldBack); kept != nil {
+// answered counts an answer, at now, to a request sent at sent, and raises the rate when
+// that request was held back by the rate: the platform keeps up with more.
+func (a *adaptiveRate) answered(sent, now time.Time, heldBack bool) {
+	if kept := a.grow(sent, now, heldBack); kept != nil {
 		a.memory.write(*kept, true)
 	}
 }
 
 // grow is answered under a.mu; it returns the memory's record when this answer confirmed a
 // rate, to write (nil: nothing to write).
-func (a *adaptiveRate) grow(now time.Time, heldBack bool) (confirmed *keptRate) {
+func (a *adaptiveRate) grow(sent, now time.Time, heldBack bool) (confirmed *keptRate) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.served.add(now)
+	a.sends.add(sent, now)
 	a.sinceCut.answered++
 	confirmed = a.confirmIfPaced(now)
+	if revised := a.reviseFirstCut(sent, now); revised != nil {
+		confirmed = revised
+	}
 	if !heldBack || a.current >= a.ceiling || a.last.Guessed && now.Sub(a.lastThrottled) < adaptiveCutSpacing {
 		return confirmed
 	}
@@ -274,10 +283,11 @@ type rateCut struct {
 	Recalled bool    // a guess that went no lower than an earlier process's cut (To is that cut)
 	Limit    float64 // the platform's limit as measured so far (0: not measured)
 	Bucket   int     // how many requests the limiter lets go at once after the cut
+	Burst    float64 // the rate a burst after a lull proved, at a process's first cut (0: none)
 }
 
-// throttled cuts the rate: the platform asked for less; atOnce is how many requests the
-// refused one was sent at once with (slot.atOnce). ok is false when the rate was cut
+// throttled cuts the rate: the platform asked for less, at now, to a request sent at sent;
+// atOnce is how many requests the refused one was sent at once with (slot.atOnce). ok is false when the rate was cut
 // less than adaptiveCutSpacing ago (this 429 is part of the same event). A cut to just under
 // what the platform served is kept for the next process; a cut by the factor alone, made
 // when too few answers came to measure anything, is not: against 429s that come whatever the
@@ -285,8 +295,8 @@ type rateCut struct {
 // start there (make reliability's throttle-0.3 took 3m5s instead of 1m50s). Nor is a guess
 // that went by an earlier process's cut: that rate is not this process's measure, and keeping
 // it again would let it outlive rateMemoryMaxAge.
-func (a *adaptiveRate) throttled(now time.Time, atOnce int) (cut rateCut, ok bool) {
-	cut, ok, kept := a.cut(now, atOnce)
+func (a *adaptiveRate) throttled(sent, now time.Time, atOnce int) (cut rateCut, ok bool) {
+	cut, ok, kept := a.cut(sent, now, atOnce)
 	if kept != nil {
 		a.memory.write(*kept, true)
 	}
@@ -329,7 +339,7 @@ func (a *adaptiveRate) reserve(now time.Time) slot {
 
 // cut is throttled under a.mu; kept is the memory's record when the cut is one to keep
 // (nil: nothing to write).
-func (a *adaptiveRate) cut(now time.Time, atOnce int) (cut rateCut, ok bool, kept *keptRate) {
+func (a *adaptiveRate) cut(sent, now time.Time, atOnce int) (cut rateCut, ok bool, kept *keptRate) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	first := a.lastThrottled.IsZero()
@@ -355,8 +365,19 @@ func (a *adaptiveRate) cut(now time.Time, atOnce int) (cut rateCut, ok bool, kep
 	if cut.Served >= adaptiveMinServed {
 		next = math.Min(next, adaptiveServedShare*float64(cut.Served))
 	}
+	revise := first && a.pacedStartAt.IsZero() && cut.Served >= adaptiveMinServed
+	byServed := next
+	if revise {
+		if cut.Burst = a.sends.burstBound(sent); cut.Burst > 0 {
+			next = math.Min(next, cut.Burst)
+		}
+	}
 	if recalled := math.Min(a.recalled.To, byFactor); cut.Guessed && recalled > next {
-		next, cut.Guessed, cut.Recalled = recalled, a.recalled.Guessed, true
+		next, cut.Guessed, cut.Recalled, revise = recalled, a.recalled.Guessed, true, false
+	}
+	a.revision = burstRevision{}
+	if revise {
+		a.revision = burstRevision{refused: sent, cutAt: now, upTo: byServed}
 	}
 	a.current = math.Max(adaptiveFloor, next)
 	cut.To = a.current
@@ -385,6 +406,45 @@ func (a *adaptiveRate) cut(now time.Time, atOnce int) (cut rateCut, ok bool, kep
 	}
 	record := a.newRecord()
 	return cut, true, &record
+}
+
+// burstRevision is a first cut that answers to requests sent before its 429 may revise
+// (zero: none): to what the burst before it proves, no higher than upTo, what the platform
+// served allowed.
+type burstRevision struct {
+	refused, cutAt time.Time
+	upTo           float64
+}
+
+// reviseFirstCut revises the first cut by the burst before it when an answer to a request
+// sent before the refused one comes within adaptiveCutSpacing of the cut, and no cut came
+// since. It returns the memory's record to write when the cut or its confirmation changed
+// (nil: nothing to write). Called with a.mu held.
+func (a *adaptiveRate) reviseFirstCut(sent, now time.Time) *keptRate {
+	r := a.revision
+	if r.cutAt.IsZero() || sent.After(r.refused) {
+		return nil
+	}
+	if a.lastCut != r.cutAt || now.Sub(r.cutAt) >= adaptiveCutSpacing {
+		a.revision = burstRevision{}
+		return nil
+	}
+	bound := a.sends.burstBound(r.refused)
+	if bound <= 0 || math.Min(bound, r.upTo) == a.current {
+		return nil
+	}
+	a.current = math.Min(bound, r.upTo)
+	a.last.To, a.last.Burst = a.current, bound
+	a.limiter.SetLimitAt(now, rate.Limit(a.current))
+	a.limiter.SetBurstAt(now, a.bucket(a.current))
+	if a.kept.At.Equal(r.cutAt) {
+		a.kept.To = a.current
+	}
+	if a.lastConfirmed && a.kept.Paced.ConfirmedAt.Equal(r.cutAt) {
+		a.kept.Paced.PerSecond = a.firstCutRate(a.last, r.cutAt)
+	}
+	kept := a.newRecord()
+	return &kept
 }
 
 // firstCutRate is the rate the first cut of a process that started with no limit confirms

@@ -277,3 +277,11 @@ func askedWaiter(c *Client, what, id string, target, known []string) *waiter {
 	askNow(c, id)
 	return c.newWaiter(what, id, target, known)
 }
+
+// answeredAt counts an answer to a request sent at the same instant (no latency).
+func (a *adaptiveRate) answeredAt(at time.Time, heldBack bool) { a.answered(at, at, heldBack) }
+
+// throttledAt is a 429 to a request sent at the same instant.
+func (a *adaptiveRate) throttledAt(at time.Time, atOnce int) (rateCut, bool) {
+	return a.throttled(at, at, atOnce)
+}

@@ -23,11 +23,11 @@ const (
 func throttledAfter(memory rateMemory, start time.Time, n int, every time.Duration, throttledAt time.Time) (*adaptiveRate, rateCut) {
 	a := newAdaptiveRate(0)
 	a.useMemory(memory, start)
-	a.throttled(start, 0)
+	a.throttledAt(start, 0)
 	for i := range n {
-		a.answered(start.Add(time.Duration(i)*every), false)
+		a.answeredAt(start.Add(time.Duration(i)*every), false)
 	}
-	cut, _ := a.throttled(throttledAt, 0)
+	cut, _ := a.throttledAt(throttledAt, 0)
 	return a, cut
 }
 
@@ -49,9 +49,9 @@ func youngProcessCut(requestsPerSecond float64, memory rateMemory, start time.Ti
 	a.useMemory(memory, start)
 	startRate := a.rate()
 	for i := range 11 {
-		a.answered(start.Add(time.Duration(i)*20*time.Millisecond), false)
+		a.answeredAt(start.Add(time.Duration(i)*20*time.Millisecond), false)
 	}
-	cut, _ := a.throttled(start.Add(220*time.Millisecond), 0)
+	cut, _ := a.throttledAt(start.Add(220*time.Millisecond), 0)
 	return cut, startRate
 }
 
@@ -105,9 +105,9 @@ func TestACutThatMeasuredNothingIsNotKept(t *testing.T) {
 	a := newAdaptiveRate(0)
 	a.useMemory(newRateMemory(dir, memoryBaseURL, memoryMerchant), start)
 	for i := range 5 {
-		a.answered(start.Add(time.Duration(i)*300*time.Millisecond), false)
+		a.answeredAt(start.Add(time.Duration(i)*300*time.Millisecond), false)
 	}
-	if cut, ok := a.throttled(start.Add(1500*time.Millisecond), 0); !ok || cut.Served >= adaptiveMinServed {
+	if cut, ok := a.throttledAt(start.Add(1500*time.Millisecond), 0); !ok || cut.Served >= adaptiveMinServed {
 		t.Fatalf("cut %+v (ok %v), want one by the factor alone", cut, ok)
 	}
 	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
@@ -254,25 +254,25 @@ func TestOnlyRequestsSentAfterTheLast429ConfirmARate(t *testing.T) {
 	memory := newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)
 	a := newAdaptiveRate(100) // a cap, so that the limiter holds requests back from the start
 	a.useMemory(memory, start)
-	a.throttled(start, 0) // so that the cut below is not the first 429, which may confirm alone
+	a.throttledAt(start, 0) // so that the cut below is not the first 429, which may confirm alone
 	now := start
 	for range 200 { // two seconds of requests, all held back and sent before the 429
 		now = now.Add(a.reserve(now).DelayFrom(now))
 	}
 	for i := range 100 {
-		a.answered(start.Add(time.Duration(i)*10*time.Millisecond+500*time.Millisecond), true)
+		a.answeredAt(start.Add(time.Duration(i)*10*time.Millisecond+500*time.Millisecond), true)
 	}
 	cutAt := now
-	if cut, _ := a.throttled(cutAt, 0); cut.Served < adaptiveMinServed || cut.Guessed {
+	if cut, _ := a.throttledAt(cutAt, 0); cut.Served < adaptiveMinServed || cut.Guessed {
 		t.Fatalf("cut %+v, want one that measured the platform", cut)
 	}
-	a.answered(cutAt.Add(1100*time.Millisecond), true) // one of those sent before the 429
+	a.answeredAt(cutAt.Add(1100*time.Millisecond), true) // one of those sent before the 429
 	if kept := memory.recall(cutAt.Add(2 * time.Second)); kept.Paced.PerSecond > 0 {
 		t.Fatalf("confirmed %+v by requests sent before the 429", kept.Paced)
 	}
 	for now = cutAt; now.Before(cutAt.Add(3 * time.Second)); {
 		now = now.Add(a.reserve(now).DelayFrom(now))
-		a.answered(now, true)
+		a.answeredAt(now, true)
 	}
 	if kept := memory.recall(now); kept.Paced.PerSecond <= 0 {
 		t.Errorf("not confirmed after 3 s of requests held back and sent after the 429: %+v", kept)
@@ -333,9 +333,9 @@ func TestARateUnderFaultsIsNotConfirmed(t *testing.T) {
 		now = now.Add(a.reserve(now).DelayFrom(now))
 		a.sending(now)
 		if i%15 == 0 {
-			a.throttled(now, 0)
+			a.throttledAt(now, 0)
 		} else {
-			a.answered(now, true)
+			a.answeredAt(now, true)
 		}
 	}
 	if kept := memory.recall(now); kept.To == 0 || kept.Paced.PerSecond > 0 {
@@ -362,7 +362,7 @@ func TestTheLimitersBucketEmptiesAtA429AndRefills(t *testing.T) {
 		t.Errorf("paced start a minute after the last request: %d went at once, want 36 (0.8 × 45/s × 1 s)", n)
 	}
 	throttledAt := start.Add(10 * time.Millisecond)
-	a.throttled(throttledAt, 0)
+	a.throttledAt(throttledAt, 0)
 	if n := atOnce(a, throttledAt); n > 1 {
 		t.Errorf("right after a 429, %d went at once, want at most 1", n)
 	}
@@ -401,10 +401,10 @@ func TestAFirst429AfterASecondOf50AnswersConfirmsTheCut(t *testing.T) {
 		a := newAdaptiveRate(0)
 		a.useMemory(memory, start)
 		for i := range tc.answers {
-			a.answered(start.Add(time.Duration(i)*tc.every), false)
+			a.answeredAt(start.Add(time.Duration(i)*tc.every), false)
 		}
 		throttledAt := start.Add(time.Duration(tc.answers) * tc.every)
-		a.throttled(throttledAt, 0)
+		a.throttledAt(throttledAt, 0)
 		if got := memory.recall(throttledAt).Paced.PerSecond; math.Abs(got-tc.wantConfirm) > 0.01 {
 			t.Errorf("%s: confirmed %v/s, want %v/s", name, got, tc.wantConfirm)
 		}
@@ -416,9 +416,9 @@ func TestAFirst429AfterASecondOf50AnswersConfirmsTheCut(t *testing.T) {
 	apply := newAdaptiveRate(0)
 	apply.useMemory(memory, start.Add(200*time.Millisecond))
 	for i := range 50 {
-		apply.answered(start.Add(200*time.Millisecond+time.Duration(i)*10*time.Millisecond), true)
+		apply.answeredAt(start.Add(200*time.Millisecond+time.Duration(i)*10*time.Millisecond), true)
 	}
-	if apply.throttled(start.Add(time.Second), 0); memory.recall(start.Add(time.Second)).Paced.ConfirmedAt != start {
+	if apply.throttledAt(start.Add(time.Second), 0); memory.recall(start.Add(time.Second)).Paced.ConfirmedAt != start {
 		t.Errorf("the first 429 of a process that started paced confirmed %+v", memory.recall(start.Add(time.Second)).Paced)
 	}
 	memory = newRateMemory(t.TempDir(), memoryBaseURL, memoryMerchant)

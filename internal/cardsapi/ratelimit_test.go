@@ -114,11 +114,11 @@ func TestAdaptiveRate(t *testing.T) {
 		t.Fatalf("starts at %v, want no limit but %v until the platform throttles", uncapped.rate(), adaptiveCeiling)
 	}
 	for i := range 100 { // 100 answers over a second
-		uncapped.answered(now.Add(time.Duration(i)*time.Second/100), notHeldBack)
+		uncapped.answeredAt(now.Add(time.Duration(i)*time.Second/100), notHeldBack)
 	}
 	now = now.Add(time.Second)
 	for range 10 { // one burst of 429s to parallel requests: one cut
-		uncapped.throttled(now, 0)
+		uncapped.throttledAt(now, 0)
 	}
 	// The platform answered 100 in the last second and then throttled: the cut goes below
 	// what it served, not just to 70% of a rate that overshot it many times.
@@ -128,23 +128,23 @@ func TestAdaptiveRate(t *testing.T) {
 	}
 	// It does not grow on answers to requests it did not hold back (demand below the rate
 	// says nothing of the platform's limit) ...
-	uncapped.answered(now.Add(adaptiveCutSpacing), notHeldBack)
+	uncapped.answeredAt(now.Add(adaptiveCutSpacing), notHeldBack)
 	if got := uncapped.rate(); got != cutTo {
 		t.Errorf("an answer to a request not held back raises the rate to %v, want it kept at %v", got, cutTo)
 	}
 	// ... near the rate of the cut it grows slowly (0.1 an answer) ...
 	for range 100 {
-		uncapped.answered(now.Add(adaptiveCutSpacing), heldBack)
+		uncapped.answeredAt(now.Add(adaptiveCutSpacing), heldBack)
 	}
 	if got, want := uncapped.rate(), cutTo+100*adaptiveAvoidanceGrowth; math.Abs(got-want) > 1e-6 {
 		t.Errorf("100 answers after the cut raise the rate to %v, want %v", got, want)
 	}
 	// ... and fast again beyond twice that rate.
 	for uncapped.rate() < 2*cutTo {
-		uncapped.answered(now.Add(adaptiveCutSpacing), heldBack)
+		uncapped.answeredAt(now.Add(adaptiveCutSpacing), heldBack)
 	}
 	before := uncapped.rate()
-	uncapped.answered(now.Add(adaptiveCutSpacing), heldBack)
+	uncapped.answeredAt(now.Add(adaptiveCutSpacing), heldBack)
 	if got, want := uncapped.rate(), before*(1+adaptiveFastGrowth); math.Abs(got-want) > 1e-6 {
 		t.Errorf("beyond twice the cut rate one answer raises %v to %v, want %v", before, got, want)
 	}
@@ -155,50 +155,50 @@ func TestAdaptiveRate(t *testing.T) {
 	// sets it.
 	young := newAdaptiveRate(0)
 	for i := range 24 {
-		young.answered(now.Add(time.Duration(i)*150*time.Millisecond/24), notHeldBack)
+		young.answeredAt(now.Add(time.Duration(i)*150*time.Millisecond/24), notHeldBack)
 	}
-	cut, _ := young.throttled(now.Add(150*time.Millisecond), 0)
+	cut, _ := young.throttledAt(now.Add(150*time.Millisecond), 0)
 	if !cut.Guessed || cut.To != adaptiveServedShare*24 {
 		t.Errorf("a 429 150 ms after the first answer: %+v, want a guessed cut to %v", cut, adaptiveServedShare*24)
 	}
 	// While 429s still come after a guess, the guess was too high: no growth until a second
 	// after the last.
-	young.throttled(now.Add(400*time.Millisecond), 0)
-	young.answered(now.Add(900*time.Millisecond), heldBack)
+	young.throttledAt(now.Add(400*time.Millisecond), 0)
+	young.answeredAt(now.Add(900*time.Millisecond), heldBack)
 	if got := young.rate(); got != cut.To {
 		t.Errorf("an answer half a second after a 429 that followed a guessed cut raises the rate to %v, want it kept at %v", got, cut.To)
 	}
-	young.answered(now.Add(400*time.Millisecond+adaptiveCutSpacing), heldBack)
+	young.answeredAt(now.Add(400*time.Millisecond+adaptiveCutSpacing), heldBack)
 	if got, want := young.rate(), cut.To+adaptiveMinFastGrowth; math.Abs(got-want) > 1e-6 {
 		t.Errorf("after a guessed cut one answer raises the rate to %v, want %v (fast growth)", got, want)
 	}
 	for i := range 60 {
-		young.answered(now.Add(time.Second+time.Duration(i)*time.Second/60), notHeldBack)
+		young.answeredAt(now.Add(time.Second+time.Duration(i)*time.Second/60), notHeldBack)
 	}
-	if cut, _ := young.throttled(now.Add(2*time.Second), 0); cut.Guessed {
+	if cut, _ := young.throttledAt(now.Add(2*time.Second), 0); cut.Guessed {
 		t.Errorf("a cut after two seconds of answers is marked guessed: %+v", cut)
 	}
 	measured := young.rate()
-	young.answered(now.Add(2*time.Second+time.Millisecond), heldBack) // after a measured cut, 429s do not hold growth
+	young.answeredAt(now.Add(2*time.Second+time.Millisecond), heldBack) // after a measured cut, 429s do not hold growth
 	if got, want := young.rate(), measured+adaptiveAvoidanceGrowth; math.Abs(got-want) > 1e-6 {
 		t.Errorf("after a measured cut one answer raises %v to %v, want %v (slow growth)", measured, got, want)
 	}
 	measured = young.rate()
-	young.answered(now.Add(2*time.Second+adaptiveCutSpacing), heldBack)
+	young.answeredAt(now.Add(2*time.Second+adaptiveCutSpacing), heldBack)
 	if got, want := young.rate(), measured+adaptiveAvoidanceGrowth; math.Abs(got-want) > 1e-6 {
 		t.Errorf("after a measured cut one answer raises %v to %v, want %v (slow growth)", measured, got, want)
 	}
 
 	// A few answers measure the demand, not the platform's limit: a cut by the factor alone.
 	quiet := newAdaptiveRate(0)
-	quiet.answered(now, notHeldBack)
-	quiet.throttled(now, 0)
+	quiet.answeredAt(now, notHeldBack)
+	quiet.throttledAt(now, 0)
 	if got, want := quiet.rate(), adaptiveCeiling*adaptiveCut; got != want {
 		t.Errorf("after one answer and one 429 the rate is %v, want %v", got, want)
 	}
 
 	for i := range 100 {
-		uncapped.throttled(now.Add(time.Duration(i+2)*adaptiveCutSpacing), 0)
+		uncapped.throttledAt(now.Add(time.Duration(i+2)*adaptiveCutSpacing), 0)
 	}
 	if uncapped.rate() != adaptiveFloor {
 		t.Errorf("sustained throttling leaves %v, want the floor %v", uncapped.rate(), adaptiveFloor)
@@ -209,12 +209,12 @@ func TestAdaptiveRate(t *testing.T) {
 
 	capped := newAdaptiveRate(25)
 	for range 1000 {
-		capped.answered(now, heldBack)
+		capped.answeredAt(now, heldBack)
 	}
 	if capped.rate() != 25 {
 		t.Errorf("a capped rate grew to %v", capped.rate())
 	}
-	capped.throttled(now, 0)
+	capped.throttledAt(now, 0)
 	if capped.rate() >= 25 {
 		t.Errorf("a capped rate is not cut below its cap: %v", capped.rate())
 	}
@@ -320,10 +320,10 @@ func againstTokenBucket(client *adaptiveRate, platform *rate.Limiter, start time
 		}
 		client.sending(now)
 		if platform.AllowN(now, 1) {
-			client.answered(now, delay > 0)
+			client.answeredAt(now, delay > 0)
 			counts[second].answered++
 		} else {
-			client.throttled(now, r.atOnce)
+			client.throttledAt(now, r.atOnce)
 			counts[second].throttled++
 		}
 	}
@@ -370,17 +370,17 @@ func TestRandom429sMeasureNoLimit(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := newAdaptiveRate(0)
-			a.throttled(start, 0) // the first cut, from 10000/s by the factor…
-			a.current = 30        // …to 30/s, to start from a rate the demand is below
+			a.throttledAt(start, 0) // the first cut, from 10000/s by the factor…
+			a.current = 30          // …to 30/s, to start from a rate the demand is below
 			a.limiter.SetLimitAt(start, 30)
 			nextFault := start.Add(c.faultAt)
 			for now := start; now.Before(start.Add(60 * time.Second)); now = now.Add(c.requestEvery) {
 				delay := a.reserve(now).DelayFrom(now)
 				if now = now.Add(delay); now.Before(nextFault) {
-					a.answered(now, delay > 0)
+					a.answeredAt(now, delay > 0)
 					continue
 				}
-				a.throttled(now, 0)
+				a.throttledAt(now, 0)
 				nextFault = nextFault.Add(c.faultAt)
 			}
 			if a.limit != 0 {
@@ -458,9 +458,9 @@ func TestRandom429sHoldTheRateLittle(t *testing.T) {
 				held++
 			}
 			if faults.Float64() < 0.01 {
-				a.throttled(now, 0)
+				a.throttledAt(now, 0)
 			} else {
-				a.answered(now, delay > 0)
+				a.answeredAt(now, delay > 0)
 			}
 		}
 	}
@@ -480,15 +480,15 @@ func TestA429SoonAfterACutKeepsTheLimit(t *testing.T) {
 	cutAt := start.Add(21 * time.Second)
 	a.lastCut = time.Time{} // the 429 below is a cut, whenever the last one was
 	a.current = 63          // the hold is over and the rate has overshot the limit again
-	a.throttled(cutAt, 0)
+	a.throttledAt(cutAt, 0)
 	if a.limit != limit {
 		t.Fatalf("a cut above the hold changed the limit from %.1f to %.1f", limit, a.limit)
 	}
-	a.throttled(cutAt.Add(1200*time.Millisecond), 0) // a queued request's 429: a cut, under the hold
+	a.throttledAt(cutAt.Add(1200*time.Millisecond), 0) // a queued request's 429: a cut, under the hold
 	if a.limit != limit {
 		t.Errorf("a 429 1.2 s after a cut forgot the limit (%.1f/s)", limit)
 	}
-	a.throttled(cutAt.Add(3500*time.Millisecond), 0) // 2.3 s after that cut, under the hold
+	a.throttledAt(cutAt.Add(3500*time.Millisecond), 0) // 2.3 s after that cut, under the hold
 	if a.limit != 0 {
 		t.Errorf("a 429 2.3 s after a cut, with the rate held under the limit, kept it (%.1f/s)", a.limit)
 	}
@@ -538,10 +538,10 @@ func TestAPlatformThatRefusesBurstsGetsNone(t *testing.T) {
 					lastAtOnce++
 				}
 				if platform.AllowN(at.Add(delay), 1) {
-					a.answered(at.Add(delay), delay > 0)
+					a.answeredAt(at.Add(delay), delay > 0)
 					continue
 				}
-				a.throttled(at.Add(delay), s.atOnce)
+				a.throttledAt(at.Add(delay), s.atOnce)
 				refused[wave]++
 				if s.atOnce > 0 {
 					refusedBursts[wave]++

@@ -152,15 +152,16 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	st.unprocessed = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
 	st.noteAsked(began, written.Load())
 	if st.unprocessed {
-		if cut, ok := c.rate.throttled(c.clock.Now(), st.atOnce); ok {
+		if cut, ok := c.rate.throttled(began, c.clock.Now(), st.atOnce); ok {
 			c.log.Info(req.Context(), "platform throttled: request rate cut", map[string]any{
 				"http_status": resp.StatusCode, "from_per_second": math.Round(cut.From*10) / 10,
 				"to_per_second": math.Round(cut.To*10) / 10, "answers_last_second": cut.Served,
 				"guessed": cut.Guessed, "from_last_process": cut.Recalled,
-				"measured_limit_per_second": math.Round(cut.Limit*10) / 10, "bucket": cut.Bucket})
+				"measured_limit_per_second": math.Round(cut.Limit*10) / 10, "bucket": cut.Bucket,
+				"burst_bound_per_second": math.Round(cut.Burst*10) / 10})
 		}
 	} else {
-		c.rate.answered(c.clock.Now(), st.heldBack)
+		c.rate.answered(began, c.clock.Now(), st.heldBack)
 	}
 	st.lastFailure = ""
 	fields["http_status"] = resp.StatusCode
