@@ -38,6 +38,9 @@ import (
 //     provider process, which comes a fraction of a second after it starts) is a guess, often
 //     far below the limit (24 answers, a cut to 21.6/s against 50/s): after it the rate grows
 //     fast until a 429 is cut by a whole second's count.
+//   - The first cut of a process that started with no limit goes no higher than a burst
+//     after a lull proves (burst_bound.go): 90% of a second that held the platform's full
+//     bucket was 54/s against 50/s, and every later process began over the limit.
 //   - Between two cuts the platform's bucket went from empty to empty, so what it served
 //     in between, over that time, is its sustained limit. A token bucket hides an overshoot
 //     for seconds, so a rate that grows until a 429 overshot the limit by a quarter (a cut

@@ -21,8 +21,9 @@ import (
 //     without a 429 or 503; or, when it started with no limit, at its first 429, if the
 //     platform had answered it at least 50 times in the second before. Either way 50
 //     requests in a row were answered (against 429s thrown at random at 10% of requests, one
-//     time in 200), and then refused: a limit, near what was served (in less than a second, what was served is mostly the platform's
-//     bucket, which holds bucketRefill of its rate). The second kind lets a short process
+//     time in 200), and then refused: a limit, near what was served (in less than a second,
+//     or after a lull, what was served is mostly the platform's bucket, which holds
+//     bucketRefill of its rate: firstCutRate, burst_bound.go). The second kind lets a short process
 //     confirm what it learnt: a 100-card create, whose waves are too short to pace at the
 //     cut for a second, or a plan whose first 50 reads empty the bucket. Each process after
 //     them started with no limit, and drew 5–16 429s. Not a process that started paced: its
