@@ -54,11 +54,18 @@ func (s *callState) noteAsked(began time.Time, written *time.Time) {
 	case s.unprocessed, s.askedAgain:
 	case !s.askedAt.IsZero():
 		s.askedAt, s.askedAgain = time.Time{}, true
-	case written != nil:
-		s.askedAt = *written
 	default:
-		s.askedAt = began
+		s.askedAt = sentAt(began, written)
 	}
+}
+
+// sentAt is when an attempt that began at began went out: when it was written (written; nil
+// if it was not), else when it began.
+func sentAt(began time.Time, written *time.Time) time.Time {
+	if written != nil {
+		return *written
+	}
+	return began
 }
 
 // readAnswer is the call's response handler: it reads the whole body, so that a connection
@@ -151,8 +158,9 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	c.answered.Store(true)
 	st.unprocessed = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
 	st.noteAsked(began, written.Load())
+	sent := sentAt(began, written.Load())
 	if st.unprocessed {
-		if cut, ok := c.rate.throttled(began, c.clock.Now(), st.atOnce); ok {
+		if cut, ok := c.rate.throttled(sent, c.clock.Now(), st.atOnce); ok {
 			c.log.Info(req.Context(), "platform throttled: request rate cut", map[string]any{
 				"http_status": resp.StatusCode, "from_per_second": math.Round(cut.From*10) / 10,
 				"to_per_second": math.Round(cut.To*10) / 10, "answers_last_second": cut.Served,
@@ -161,7 +169,7 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 				"burst_bound_per_second": math.Round(cut.Burst*10) / 10})
 		}
 	} else {
-		c.rate.answered(began, c.clock.Now(), st.heldBack)
+		c.rate.answered(sent, c.clock.Now(), st.heldBack)
 	}
 	st.lastFailure = ""
 	fields["http_status"] = resp.StatusCode
