@@ -242,27 +242,35 @@ func (a *adaptiveRate) emptyBucket(now time.Time) int {
 }
 
 // answered counts an answer, at now, to a request sent at sent, and raises the rate when
-// that request was held back by the rate: the platform keeps up with more.
-func (a *adaptiveRate) answered(sent, now time.Time, heldBack bool) {
-	if kept := a.grow(sent, now, heldBack); kept != nil {
+// that request was held back by the rate: the platform keeps up with more. revised is the
+// first cut as this answer revised it (ok false: it did not; burst_bound.go).
+func (a *adaptiveRate) answered(sent, now time.Time, heldBack bool) (revised rateCut, ok bool) {
+	kept, revised, ok := a.grow(sent, now, heldBack)
+	if kept != nil {
 		a.memory.write(*kept, true)
 	}
+	return revised, ok
 }
 
-// grow is answered under a.mu; it returns the memory's record when this answer confirmed a
-// rate, to write (nil: nothing to write).
-func (a *adaptiveRate) grow(sent, now time.Time, heldBack bool) (confirmed *keptRate) {
+// grow is answered under a.mu; it also returns the memory's record when this answer
+// confirmed a rate or revised the first cut, to write (nil: nothing to write). An answer to a
+// request of the burst that the first cut's 429 ended does not raise the rate: it was sent
+// before the cut, and says nothing of the rate the cut set.
+func (a *adaptiveRate) grow(sent, now time.Time, heldBack bool) (kept *keptRate, revised rateCut, ok bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.served.add(now)
 	a.sends.add(sent, now)
 	a.sinceCut.answered++
-	confirmed = a.confirmIfPaced(now)
-	if revised := a.reviseFirstCut(sent, now); revised != nil {
-		confirmed = revised
+	kept = a.confirmIfPaced(now)
+	if ofBurst, record := a.reviseFirstCut(sent, now); ofBurst {
+		if record != nil {
+			kept, revised, ok = record, a.last, true
+		}
+		return kept, revised, ok
 	}
 	if !heldBack || a.current >= a.ceiling || a.last.Guessed && now.Sub(a.lastThrottled) < adaptiveCutSpacing {
-		return confirmed
+		return kept, revised, ok
 	}
 	growth := math.Max(adaptiveFastGrowth*a.current, adaptiveMinFastGrowth)
 	if a.last.To > 0 && a.current < 2*a.last.To && !a.last.Guessed {
@@ -275,7 +283,7 @@ func (a *adaptiveRate) grow(sent, now time.Time, heldBack bool) (confirmed *kept
 	a.current = math.Min(a.ceiling, next)
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 	a.limiter.SetBurstAt(now, a.bucket(a.current))
-	return confirmed
+	return kept, revised, ok
 }
 
 // rateCut is what a 429 or 503 did to the rate: logged, and kept as the last cut.
@@ -420,23 +428,24 @@ type burstRevision struct {
 }
 
 // reviseFirstCut revises the first cut by the burst before it when an answer to a request
-// sent before the refused one comes within adaptiveCutSpacing of the cut, and no cut came
-// since. It returns the memory's record to write when the cut or its confirmation changed
-// (nil: nothing to write). Called with a.mu held.
-func (a *adaptiveRate) reviseFirstCut(sent, now time.Time) *keptRate {
+// sent before the refused one (ofBurst) comes within adaptiveCutSpacing of the cut, and no
+// cut came since. It returns the memory's record to write when the cut or its confirmation
+// changed (nil: nothing to write). Called with a.mu held.
+func (a *adaptiveRate) reviseFirstCut(sent, now time.Time) (ofBurst bool, kept *keptRate) {
 	r := a.revision
 	if r.cutAt.IsZero() || sent.After(r.refused) {
-		return nil
+		return false, nil
 	}
-	if a.lastCut != r.cutAt || now.Sub(r.cutAt) >= adaptiveCutSpacing {
+	if !a.lastCut.Equal(r.cutAt) || now.Sub(r.cutAt) >= adaptiveCutSpacing {
 		a.revision = burstRevision{}
-		return nil
+		return false, nil
 	}
 	bound := a.sends.burstBound(r.refused)
-	if bound <= 0 || math.Min(bound, r.upTo) == a.current {
-		return nil
+	to := math.Max(adaptiveFloor, math.Min(bound, r.upTo))
+	if bound <= 0 || to == a.current {
+		return true, nil
 	}
-	a.current = math.Min(bound, r.upTo)
+	a.current = to
 	a.last.To, a.last.Burst = a.current, bound
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 	a.limiter.SetBurstAt(now, a.bucket(a.current))
@@ -446,8 +455,8 @@ func (a *adaptiveRate) reviseFirstCut(sent, now time.Time) *keptRate {
 	if a.lastConfirmed && a.kept.Paced.ConfirmedAt.Equal(r.cutAt) {
 		a.kept.Paced.PerSecond = a.firstCutRate(a.last, r.cutAt)
 	}
-	kept := a.newRecord()
-	return &kept
+	record := a.newRecord()
+	return true, &record
 }
 
 // firstCutRate is the rate the first cut of a process that started with no limit confirms

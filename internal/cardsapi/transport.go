@@ -157,8 +157,9 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	c.answered.Store(true)
 	st.unprocessed = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
-	st.noteAsked(began, written.Load())
-	sent := sentAt(began, written.Load())
+	wrote := written.Load()
+	st.noteAsked(began, wrote)
+	sent := sentAt(began, wrote)
 	if st.unprocessed {
 		if cut, ok := c.rate.throttled(sent, c.clock.Now(), st.atOnce); ok {
 			c.log.Info(req.Context(), "platform throttled: request rate cut", map[string]any{
@@ -169,7 +170,10 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 				"burst_bound_per_second": math.Round(cut.Burst*10) / 10})
 		}
 	} else {
-		c.rate.answered(sent, c.clock.Now(), st.heldBack)
+		if cut, ok := c.rate.answered(sent, c.clock.Now(), st.heldBack); ok {
+			c.log.Debug(req.Context(), "request rate cut revised by the burst before its 429", map[string]any{
+				"to_per_second": math.Round(cut.To*10) / 10, "burst_bound_per_second": math.Round(cut.Burst*10) / 10})
+		}
 	}
 	st.lastFailure = ""
 	fields["http_status"] = resp.StatusCode
