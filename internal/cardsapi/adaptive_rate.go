@@ -281,9 +281,15 @@ func (a *adaptiveRate) grow(sent, now time.Time, heldBack bool) (kept *keptRate,
 		next = math.Min(next, math.Max(a.current, limitHoldShare*a.limit))
 	}
 	a.current = math.Min(a.ceiling, next)
+	a.paceAtCurrent(now)
+	return kept, revised, ok
+}
+
+// paceAtCurrent sets the limiter to the current rate, and its bucket to what it holds at that
+// rate, keeping the tokens it has. Called with a.mu held.
+func (a *adaptiveRate) paceAtCurrent(now time.Time) {
 	a.limiter.SetLimitAt(now, rate.Limit(a.current))
 	a.limiter.SetBurstAt(now, a.bucket(a.current))
-	return kept, revised, ok
 }
 
 // rateCut is what a 429 or 503 did to the rate: logged, and kept as the last cut.
@@ -376,7 +382,8 @@ func (a *adaptiveRate) cut(sent, now time.Time, atOnce int) (cut rateCut, ok boo
 	if cut.Served >= adaptiveMinServed {
 		next = math.Min(next, adaptiveServedShare*float64(cut.Served))
 	}
-	revise := first && a.pacedStartAt.IsZero() && cut.Served >= adaptiveMinServed
+	firstUnpaced := first && a.pacedStartAt.IsZero() // of a process that started with no limit
+	revise := firstUnpaced && cut.Served >= adaptiveMinServed
 	byServed := next
 	if revise {
 		if cut.Burst = a.sends.burstBound(sent); cut.Burst > 0 {
@@ -404,7 +411,7 @@ func (a *adaptiveRate) cut(sent, now time.Time, atOnce int) (cut rateCut, ok boo
 	if keep {
 		a.kept.To, a.kept.Guessed, a.kept.At = cut.To, cut.Guessed, now.UTC()
 	}
-	if keep && first && a.pacedStartAt.IsZero() && cut.Served >= confirmHeldBack {
+	if keep && firstUnpaced && cut.Served >= confirmHeldBack {
 		a.confirm(a.firstCutRate(cut, now), now)
 	}
 	if measured {
@@ -436,7 +443,7 @@ func (a *adaptiveRate) reviseFirstCut(sent, now time.Time) (ofBurst bool, kept *
 	if r.cutAt.IsZero() || sent.After(r.refused) {
 		return false, nil
 	}
-	if !a.lastCut.Equal(r.cutAt) || now.Sub(r.cutAt) >= adaptiveCutSpacing {
+	if now.Sub(r.cutAt) >= adaptiveCutSpacing { // a later cut has already reset the revision
 		a.revision = burstRevision{}
 		return false, nil
 	}
@@ -447,8 +454,7 @@ func (a *adaptiveRate) reviseFirstCut(sent, now time.Time) (ofBurst bool, kept *
 	}
 	a.current = to
 	a.last.To, a.last.Burst = a.current, bound
-	a.limiter.SetLimitAt(now, rate.Limit(a.current))
-	a.limiter.SetBurstAt(now, a.bucket(a.current))
+	a.paceAtCurrent(now)
 	if a.kept.At.Equal(r.cutAt) {
 		a.kept.To = a.current
 	}
