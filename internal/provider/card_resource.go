@@ -137,8 +137,9 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				},
 			},
 			"frozen": schema.BoolAttribute{
-				MarkdownDescription: "Whether the card is frozen. Changing it freezes or unfreezes the card and waits until the status " +
-					"settles. A card frozen or unfrozen outside Terraform shows as a change of this attribute.",
+				MarkdownDescription: "Whether the card is frozen (default `false`). Changing it freezes or unfreezes the card and waits " +
+					"until the status settles. A card frozen or unfrozen outside Terraform, or imported frozen, shows as a change " +
+					"of this attribute: set `frozen = true` to keep it frozen.",
 				Optional: true,
 				Computed: true,
 				Default:  booldefault.StaticBool(false),
@@ -152,8 +153,10 @@ func (r *cardResource) Schema(ctx context.Context, _ resource.SchemaRequest, res
 				Validators: imageValidators,
 			},
 			"pin_version": schema.Int64Attribute{
-				MarkdownDescription: "Any change asks the platform to set a new PIN and waits until it is in place. Read the PIN with the " +
-					"`cards_card_pin` ephemeral resource. After an import, the first apply adopts the configured value without rotating.",
+				MarkdownDescription: "Changing it to a new value on an existing card, or setting it for the first time, asks the platform " +
+					"to set a new PIN and waits until it is in place; setting it when the card is created, or removing it, does not. " +
+					"Read the PIN with the `cards_card_pin` ephemeral resource. After an import, the first apply adopts the configured " +
+					"value without rotating.",
 				Optional: true,
 			},
 			"status": schema.StringAttribute{

@@ -452,6 +452,62 @@ resource "cards_card" "test" {
 	})
 }
 
+// A card frozen outside Terraform is imported as frozen: with frozen = true in its
+// configuration an import block plans nothing; with frozen left to its default (false) the
+// apply after the import unfreezes it, as docs/resources/card.md says.
+func TestAccCard_importFrozenCard(t *testing.T) {
+	sb := startTestSandbox(t)
+	cardID := sb.issueCard(t, sb.prog(progVirtual), sandbox.CardStatusActive)
+	ctx := testContext(t)
+	if _, err := sb.client(t).FreezeCard(ctx, cardID, ""); err != nil {
+		t.Fatalf("freezing the card: %v", err)
+	}
+	if _, err := sb.client(t).WaitForCardStatus(ctx, cardID, []string{cardsapi.CardStatusFrozen}, nil); err != nil {
+		t.Fatalf("card %s is not frozen: %v", cardID, err)
+	}
+	const name = "cards_card.test"
+	config := func(frozen string) string {
+		return sb.ProviderConfig + fmt.Sprintf(`
+resource "cards_card" "test" {
+  program_id = %q
+  %s
+}
+`, sb.prog(progVirtual), frozen)
+	}
+	keepFrozen := config("frozen = true")
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProviders(t),
+		CheckDestroy:             sb.checkAllCardsCancelled,
+		Steps: []resource.TestStep{
+			{
+				// An import block must plan a no-op unless ExpectNonEmptyPlan is set.
+				Config:          keepFrozen,
+				ResourceName:    name,
+				ImportState:     true,
+				ImportStateId:   cardID,
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+			{
+				Config:             keepFrozen,
+				ResourceName:       name,
+				ImportState:        true,
+				ImportStateId:      cardID,
+				ImportStatePersist: true,
+			},
+			{
+				Config: config(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(name, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(name, tfjsonpath.New("frozen"), knownvalue.Bool(false)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(name, tfjsonpath.New("status"), knownvalue.StringExact(cardsapi.CardStatusActive)),
+				},
+			},
+		},
+	})
+}
+
 // A card left waiting for its physical card (here issued outside Terraform and imported; the
 // same holds for a create whose binding failed, once untainted) is bound by the next apply
 // instead of being replaced: the platform cannot cancel a card in that state.
