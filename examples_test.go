@@ -223,13 +223,13 @@ var builtProvider struct {
 func providerCLIConfig(t *testing.T) string {
 	t.Helper()
 	builtProvider.once.Do(func() {
-		dir, err := os.MkdirTemp("", "cards-provider-")
+		dir, err := os.MkdirTemp("", "cards-provider-") //nolint:usetesting // shared by every test of the process, removed by TestMain
 		if err != nil {
 			builtProvider.err = err.Error()
 			return
 		}
 		builtProvider.dir = dir
-		build := exec.Command("go", "build", "-o", filepath.Join(dir, "terraform-provider-cards"), ".")
+		build := exec.CommandContext(t.Context(), "go", "build", "-o", filepath.Join(dir, "terraform-provider-cards"), ".")
 		if out, err := build.CombinedOutput(); err != nil {
 			builtProvider.err = fmt.Sprintf("building the provider: %v\n%s", err, out)
 		}

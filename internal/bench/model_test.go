@@ -185,7 +185,7 @@ func TestDiagnostics(t *testing.T) {
 
 // TestSampler watches a shell's child as it would a provider plugin of Terraform's.
 func TestSampler(t *testing.T) {
-	cmd := exec.Command("sh", "-c", "sleep 1 & wait")
+	cmd := exec.CommandContext(t.Context(), "sh", "-c", "sleep 1 & wait")
 	c, err := harness.StartChild(cmd, "sampler test")
 	if err != nil {
 		t.Skipf("cannot start sh: %v", err)

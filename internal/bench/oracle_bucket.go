@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -30,7 +31,7 @@ func startOracleBucket(perSecond float64) (*oracleBucket, error) {
 	if bucket == nil {
 		return nil, errors.New("oracle bucket: no rate limit to pace to")
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := (&net.ListenConfig{}).Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}

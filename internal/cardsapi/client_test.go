@@ -527,7 +527,11 @@ func BenchmarkConcurrentCallsOverTLS(b *testing.B) {
 			srv.StartTLS()
 			b.Cleanup(srv.Close)
 			transport := pool.transport()
-			transport.TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+			srvTransport, ok := srv.Client().Transport.(*http.Transport)
+			if !ok {
+				b.Fatalf("httptest's client transport is a %T", srv.Client().Transport)
+			}
+			transport.TLSClientConfig = srvTransport.TLSClientConfig.Clone()
 			c, err := New(Config{BaseURL: srv.URL, CustomerToken: testToken, PrivateKey: testKey(b),
 				HTTPClient: &http.Client{Transport: transport}})
 			if err != nil {

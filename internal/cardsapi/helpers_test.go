@@ -272,10 +272,10 @@ func (d *refusingDialer) httpClient() *http.Client {
 // once the platform accepted one: the wait on id that follows measures from then.
 func askNow(c *Client, id string) { c.asked.note(id, c.clock.Now()) }
 
-// askedWaiter begins a wait on id for a task c asked now.
-func askedWaiter(c *Client, what, id string, target, known []string) *waiter {
+// askedWaiter begins a wait on card id for a task c asked now.
+func askedWaiter(c *Client, id string, target, known []string) *waiter {
 	askNow(c, id)
-	return c.newWaiter(what, id, target, known)
+	return c.newWaiter("card", id, target, known)
 }
 
 // answeredAt counts an answer to a request sent at the same instant (no latency).

@@ -12,7 +12,7 @@ import (
 )
 
 const (
-	memoryBaseURL  = "http://merchant:s3cret@cards.example/api/v1"
+	memoryBaseURL  = "http://merchant:s3cret@cards.example/api/v1" //nolint:gosec // G101: a fake credential, to show it is not kept
 	memoryMerchant = "customer-token-7f3a"
 )
 
@@ -33,13 +33,12 @@ func throttledAfter(memory rateMemory, start time.Time, n int, every time.Durati
 
 // cutAfterASecond is a process that was answered 60 times over 1.2 s, then throttled: a
 // measured cut to 0.9 × 50 = 45/s, kept in dir.
-func cutAfterASecond(t *testing.T, dir string, start time.Time) rateCut {
+func cutAfterASecond(t *testing.T, dir string, start time.Time) {
 	t.Helper()
 	_, cut := throttledAfter(newRateMemory(dir, memoryBaseURL, memoryMerchant), start, 60, 20*time.Millisecond, start.Add(1200*time.Millisecond))
 	if cut.Guessed || cut.To != 45 {
 		t.Fatalf("cut %+v, want a measured cut to 45/s", cut)
 	}
-	return cut
 }
 
 // youngProcessCut is a new process answered 11 times in its first 0.2 s, then throttled: its

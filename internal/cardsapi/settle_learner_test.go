@@ -106,7 +106,7 @@ func TestWaitLooksWhenAnotherWaitLearns(t *testing.T) {
 			clock := newManualClock()
 			c, _ := newTestClient(t, "http://127.0.0.1:1", func(cfg *Config) { cfg.Clock = clock })
 			kind := settleKind("card", []string{CardStatusActive})
-			w := askedWaiter(c, "card", "c1", []string{CardStatusActive}, knownCardStatuses)
+			w := askedWaiter(c, "c1", []string{CardStatusActive}, knownCardStatuses)
 			woke := make(chan error, 1)
 			go func() { woke <- w.sleep(context.Background(), 10*time.Second) }()
 			clock.waitForTimers(t, 1)
@@ -145,7 +145,7 @@ func TestWaitsWokenLateLearnNothing(t *testing.T) {
 	var woken []*waiter
 	errs := make(chan error, 8)
 	for i := range cap(errs) {
-		w := askedWaiter(c, "card", fmt.Sprint("c", i), []string{CardStatusActive}, knownCardStatuses)
+		w := askedWaiter(c, fmt.Sprint("c", i), []string{CardStatusActive}, knownCardStatuses)
 		woken = append(woken, w)
 		go func() { errs <- w.sleep(context.Background(), 10*time.Second) }()
 	}
@@ -425,7 +425,7 @@ func TestSettleTimeIsMeasuredToWhenTheLookWasSent(t *testing.T) {
 	srv := statusServer(t, cardStatus("Active"))
 	c, _, clock := newWaitClient(t, srv.URL)
 	kind := settleKind("card", []string{CardStatusActive})
-	w := askedWaiter(c, "card", "c1", []string{CardStatusActive}, knownCardStatuses)
+	w := askedWaiter(c, "c1", []string{CardStatusActive}, knownCardStatuses)
 	if err := w.sleep(context.Background(), 2*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -467,7 +467,7 @@ func TestOnlyAWaitThatMissedRaisesTheLearnedTime(t *testing.T) {
 	// wait runs a wait whose looks are held back by heldBack, one each; the last settles.
 	wait := func(probe bool, heldBack ...time.Duration) {
 		t.Helper()
-		w := askedWaiter(c, "card", "c1", []string{CardStatusActive}, knownCardStatuses)
+		w := askedWaiter(c, "c1", []string{CardStatusActive}, knownCardStatuses)
 		if w.schedule.probe != probe {
 			t.Fatalf("the wait is a probe: %v, want %v", w.schedule.probe, probe)
 		}
@@ -526,7 +526,7 @@ func TestAProbeAnsweredLateGivesUp(t *testing.T) {
 	kind := settleKind("card", []string{CardStatusActive})
 	c.settled.observe(kind, 2*time.Second)
 	for range probeEveryMin - 1 {
-		if w := askedWaiter(c, "card", "c0", []string{CardStatusActive}, knownCardStatuses); w.probing {
+		if w := askedWaiter(c, "c0", []string{CardStatusActive}, knownCardStatuses); w.probing {
 			t.Fatal("a probe before the fourth wait")
 		}
 	}
@@ -555,7 +555,7 @@ func TestAWaveConfirmsWhatItsProbeFound(t *testing.T) {
 	var wave []*waiter
 	var probe *waiter
 	for range 8 {
-		w := askedWaiter(c, "card", "c1", []string{CardStatusActive}, knownCardStatuses)
+		w := askedWaiter(c, "c1", []string{CardStatusActive}, knownCardStatuses)
 		if w.probing {
 			probe = w
 			continue
@@ -595,28 +595,28 @@ func TestColdWaitsLookAtOnceOneAtATime(t *testing.T) {
 		return d.CardStatus, d.CardStatus == CardStatusActive, nil
 	}
 
-	first := askedWaiter(c, "card", "c1", target, knownCardStatuses)
+	first := askedWaiter(c, "c1", target, knownCardStatuses)
 	if d := first.firstSleep(); d != 0 {
 		t.Errorf("the first wait of a kind no wait has looked at yet sleeps %s before its first look, want 0", d)
 	}
-	second := askedWaiter(c, "card", "c2", target, knownCardStatuses) // began while the first looks at once
+	second := askedWaiter(c, "c2", target, knownCardStatuses) // began while the first looks at once
 	if d := second.firstSleep(); d != 400*time.Millisecond {
 		t.Errorf("a wait that began while another looks at once sleeps %s before its first look, want the first interval 400ms", d)
 	}
 	if done, err := first.look(context.Background(), check); done {
 		t.Fatalf("settled: %v", err)
 	}
-	third := askedWaiter(c, "card", "c3", target, knownCardStatuses)
+	third := askedWaiter(c, "c3", target, knownCardStatuses)
 	if d := third.firstSleep(); d < 440*time.Millisecond || d > 800*time.Millisecond {
 		t.Errorf("after a wait found its object not settled, a new wait sleeps %s before its first look, want the grid's next point: 10%% to 100%% beyond 400ms", d)
 	}
 
 	c.settled.observe(kind, 2*time.Second)
-	learned := askedWaiter(c, "card", "c4", target, knownCardStatuses)
+	learned := askedWaiter(c, "c4", target, knownCardStatuses)
 	if first, at := learned.firstSleep(), learned.schedule.expected+learned.schedule.probeGap; first == 0 || at != 2*time.Second {
 		t.Errorf("a wait of a kind that has learned 2s looks first at %s and then at %s, want 2s (earlier if it probes)", first, at)
 	}
-	other := askedWaiter(c, "card", "c5", []string{CardStatusFrozen}, knownCardStatuses)
+	other := askedWaiter(c, "c5", []string{CardStatusFrozen}, knownCardStatuses)
 	if d := other.firstSleep(); d != 0 {
 		t.Errorf("a wait of another kind sleeps %s before its first look, want 0", d)
 	}
@@ -632,7 +632,7 @@ func TestColdWavesShareOneGridOfLooks(t *testing.T) {
 	var wave []*waiter
 	var looks []time.Duration
 	for i := range 50 {
-		w := askedWaiter(c, "card", fmt.Sprint("c", i), target, knownCardStatuses)
+		w := askedWaiter(c, fmt.Sprint("c", i), target, knownCardStatuses)
 		wave = append(wave, w)
 		if i > 0 { // the first looks at once
 			looks = append(looks, w.firstSleep())
@@ -649,7 +649,7 @@ func TestColdWavesShareOneGridOfLooks(t *testing.T) {
 	for _, w := range wave {
 		w.leaveCold()
 	}
-	lone := askedWaiter(c, "card", "lone", target, knownCardStatuses)
+	lone := askedWaiter(c, "lone", target, knownCardStatuses)
 	if d := lone.firstSleep(); d != 500*time.Millisecond {
 		t.Errorf("a lone wait after the wave ended sleeps %s before its first look, want 500ms: a fresh grid", d)
 	}
@@ -746,8 +746,8 @@ func TestASettledLookAtOnceWakesTheWaitsThatSlept(t *testing.T) {
 	target := []string{CardStatusActive}
 	kind := settleKind("card", target)
 
-	first := askedWaiter(c, "card", "c1", target, knownCardStatuses)
-	second := askedWaiter(c, "card", "c2", target, knownCardStatuses)
+	first := askedWaiter(c, "c1", target, knownCardStatuses)
+	second := askedWaiter(c, "c2", target, knownCardStatuses)
 	nap := second.firstSleep()
 	if nap == 0 {
 		t.Fatal("a wait that began while another looks at once does not sleep")
@@ -777,7 +777,7 @@ func TestASettledLookAtOnceWakesTheWaitsThatSlept(t *testing.T) {
 	if got := second.elapsed(); got != 10*time.Millisecond {
 		t.Errorf("the woken wait looks at %s after its start, want 10ms: at once", got)
 	}
-	if d := askedWaiter(c, "card", "c3", target, knownCardStatuses).firstSleep(); d != 0 {
+	if d := askedWaiter(c, "c3", target, knownCardStatuses).firstSleep(); d != 0 {
 		t.Errorf("after a look at once found its object settled, a new wait sleeps %s before its first look, want 0", d)
 	}
 	if d, ok := c.settled.estimate(kind); ok {

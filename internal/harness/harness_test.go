@@ -22,7 +22,7 @@ func TestParseProc(t *testing.T) {
 }
 
 func TestGroupMembers(t *testing.T) {
-	c, err := StartChild(exec.Command("sleep", "30"), "sleep")
+	c, err := StartChild(exec.CommandContext(t.Context(), "sleep", "30"), "sleep")
 	if err != nil {
 		t.Skip("no sleep command:", err)
 	}

@@ -356,8 +356,8 @@ func badInputRows() []badInput {
 	tu("timeouts.create", "malformed", `Invalid Attribute Value Time Duration`, topUp(activeCard, `"10"`, "  timeouts {\n    create = \"soon\"\n  }"))
 
 	// Data sources.
-	ds := func(typ, attr, what, want, body string) *badInput {
-		return add("topup-and-data", "data."+typ+"."+attr, what, want, dataSource(typ, body))
+	ds := func(typ, attr, what, want, body string) {
+		add("topup-and-data", "data."+typ+"."+attr, what, want, dataSource(typ, body))
 	}
 	ds("cards_card", "card_id", "empty", `card_id.*length must be at least 1`, `  card_id = ""`)
 	ds("cards_card", "card_id", "unknown", `No card .* exists|Card not found|card_id`, `  card_id = "`+unknownID+`"`)
@@ -663,10 +663,10 @@ func TestAccBadInput_refusedBeforeAnythingIsSent(t *testing.T) {
 	})
 	counts := map[string]int{"tried": len(rows) - skipped, "skipped_by_this_terraform": skipped}
 	for _, o := range outcomes {
-		switch {
-		case o.Refused == "":
+		switch o.Refused {
+		case "":
 			counts["accepted_wrongly"]++
-		case o.Refused == atPlan:
+		case atPlan:
 			counts["refused_at_plan"]++
 		default:
 			counts["refused_at_import_or_apply"]++

@@ -126,8 +126,11 @@ func TestAccCard_killedRunsUnansweredApplicationStopsThePlan(t *testing.T) {
 func journalIsEmpty(dir string) func(*terraform.State) error {
 	return func(*terraform.State) error {
 		entries, err := filepath.Glob(filepath.Join(dir, "*.json"))
-		if err != nil || len(entries) > 0 {
-			return fmt.Errorf("journal still holds %v (%v)", entries, err)
+		if err != nil {
+			return fmt.Errorf("listing the journal: %w", err)
+		}
+		if len(entries) > 0 {
+			return fmt.Errorf("journal still holds %v", entries)
 		}
 		return nil
 	}

@@ -648,7 +648,7 @@ resource "cards_card" "test" {
 // cards_card model costs the framework's reflection, per card: why Read writes the state only
 // when the card changed, and ModifyPlan reads a plan that changes nothing only once.
 func BenchmarkCardStateRead(b *testing.B) {
-	ctx, state := context.Background(), activeCardState(b)
+	ctx, state := context.Background(), activeCardState()
 	for b.Loop() {
 		var m cardResourceModel
 		if diags := state.Get(ctx, &m); diags.HasError() {
@@ -658,7 +658,7 @@ func BenchmarkCardStateRead(b *testing.B) {
 }
 
 func BenchmarkCardStateWrite(b *testing.B) {
-	ctx, state := context.Background(), activeCardState(b)
+	ctx, state := context.Background(), activeCardState()
 	var m cardResourceModel
 	if diags := state.Get(ctx, &m); diags.HasError() {
 		b.Fatal(diags)
@@ -671,7 +671,7 @@ func BenchmarkCardStateWrite(b *testing.B) {
 }
 
 // activeCardState is the state of an active virtual card as Terraform holds it.
-func activeCardState(b *testing.B) tfsdk.State {
+func activeCardState() tfsdk.State {
 	ctx := context.Background()
 	var schema fwresource.SchemaResponse
 	(&cardResource{}).Schema(ctx, fwresource.SchemaRequest{}, &schema)

@@ -38,7 +38,7 @@ func TestAccCardTopUp_killedRunsTopUpIsAdopted(t *testing.T) {
 			tfresource.ParallelTest(t, tfresource.TestCase{
 				ProtoV6ProviderFactories: testAccProvidersWithJournal(dir),
 				Steps: []tfresource.TestStep{
-					{Config: config, Check: sb.oneTopUpMade(t, "100")},
+					{Config: config, Check: sb.oneTopUpOf100Made()},
 					{RefreshState: true, Check: journalIsEmpty(dir)},
 				},
 			})
@@ -90,7 +90,7 @@ func TestAccCardTopUp_killedRunsUnansweredTopUpIsDecided(t *testing.T) {
 		tfresource.ParallelTest(t, tfresource.TestCase{
 			ProtoV6ProviderFactories: testAccProvidersWithJournal(dir),
 			Steps: []tfresource.TestStep{
-				{Config: topUpConfig(sb, cardID, "100", ""), Check: sb.oneTopUpMade(t, "100")},
+				{Config: topUpConfig(sb, cardID, "100", ""), Check: sb.oneTopUpOf100Made()},
 				{RefreshState: true, Check: journalIsEmpty(dir)},
 			},
 		})

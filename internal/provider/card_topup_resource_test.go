@@ -491,15 +491,15 @@ func TestAccCardTopUp_asyncFailureTaints(t *testing.T) {
 	}
 }
 
-// oneTopUpMade checks, from the sandbox's own records, that exactly one top-up of amount
-// exists and that the state follows it.
-func (sb *testSandbox) oneTopUpMade(t *testing.T, amount string) func(*terraform.State) error {
+// oneTopUpOf100Made checks, from the sandbox's own records, that exactly one top-up exists,
+// of 100 (what these tests top up), and that the state follows it.
+func (sb *testSandbox) oneTopUpOf100Made() func(*terraform.State) error {
 	return func(s *terraform.State) error {
 		topUps := sb.TopUps()
 		if len(topUps) != 1 {
 			return fmt.Errorf("sandbox has %d top-ups, want exactly 1", len(topUps))
 		}
-		if err := expectMoney("top-up amount", topUps[0].Amount, amount); err != nil {
+		if err := expectMoney("top-up amount", topUps[0].Amount, "100"); err != nil {
 			return err
 		}
 		rs, ok := s.RootModule().Resources[topUpName]
@@ -531,7 +531,7 @@ func TestAccCardTopUp_lostAnswerIsFoundNotRepeated(t *testing.T) {
 							sb.SetFaults(sandbox.Faults{Next: []sandbox.NextFault{{Operation: sandbox.OpCardTopUp, Mode: mode}}})
 						},
 						Config: config,
-						Check: tfresource.ComposeTestCheckFunc(sb.oneTopUpMade(t, "100"),
+						Check: tfresource.ComposeTestCheckFunc(sb.oneTopUpOf100Made(),
 							tfresource.TestCheckResourceAttr(topUpName, "status", sandbox.StatusSuccess)),
 					},
 					{Config: config, PlanOnly: true}, // nothing left: no second top-up planned
@@ -568,7 +568,7 @@ func TestAccCardTopUp_unprocessedTopUpIsDecidedAndMadeOnce(t *testing.T) {
 			},
 			{
 				Config: config,
-				Check:  sb.oneTopUpMade(t, "100"),
+				Check:  sb.oneTopUpOf100Made(),
 			},
 		},
 	})
@@ -592,13 +592,13 @@ func TestAccCardTopUp_timeoutSavesPendingTopUp(t *testing.T) {
 		Steps: []tfresource.TestStep{
 			{
 				Config: config,
-				Check: tfresource.ComposeTestCheckFunc(sb.oneTopUpMade(t, "100"),
+				Check: tfresource.ComposeTestCheckFunc(sb.oneTopUpOf100Made(),
 					tfresource.TestCheckResourceAttr(topUpName, "status", "Pending")),
 			},
 			{
 				PreConfig:    sb.Settle,
 				RefreshState: true,
-				Check: tfresource.ComposeTestCheckFunc(sb.oneTopUpMade(t, "100"),
+				Check: tfresource.ComposeTestCheckFunc(sb.oneTopUpOf100Made(),
 					tfresource.TestCheckResourceAttr(topUpName, "status", sandbox.StatusSuccess),
 					tfresource.TestCheckResourceAttr(topUpName, "receive_amount", "98.50")),
 			},

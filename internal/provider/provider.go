@@ -41,8 +41,6 @@ const (
 	EnvBearerToken    = "CARDS_BEARER_TOKEN"
 )
 
-const ()
-
 var (
 	_ provider.Provider                       = (*CardsProvider)(nil)
 	_ provider.ProviderWithEphemeralResources = (*CardsProvider)(nil)

@@ -72,7 +72,7 @@ func TestBaseURLErrorsHideCredentials(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
-	for raw, want := range map[string]string{
+	for raw, want := range map[string]string{ //nolint:gosec // G101: fake credentials, to redact
 		"https://tstapi.artha.work/api/v1":             "https://tstapi.artha.work/api/v1",
 		"https://user:pw@host.example/api/v1":          "https://***@host.example/api/v1",
 		"https://token@host.example/api/v1":            "https://***@host.example/api/v1",

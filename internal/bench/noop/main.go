@@ -69,7 +69,7 @@ func durationFromEnv(name string) time.Duration {
 func numberFromEnv(name string) float64 {
 	v, err := strconv.ParseFloat(os.Getenv(name), 64)
 	if err != nil && os.Getenv(name) != "" || v < 0 {
-		log.Fatalf("%s: want a number, 0 or more: %q", name, os.Getenv(name))
+		log.Fatalf("%s: want a number, 0 or more: %q", name, os.Getenv(name)) //nolint:gosec // G706: %q quotes the value
 	}
 	return v
 }
