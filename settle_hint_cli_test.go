@@ -72,7 +72,10 @@ resource "cards_card" "fleet" {
 	if len(kept) != 1 {
 		t.Fatalf("settle files kept: %v, want one", kept)
 	}
-	data, _ := os.ReadFile(kept[0])
+	data, err := os.ReadFile(kept[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	if strings.Contains(string(data), sb.CustomerToken) || strings.Contains(string(data), sb.URL) {
 		t.Errorf("the kept settle times name a credential or the base URL: %s", data)
 	}
@@ -83,7 +86,7 @@ resource "cards_card" "fleet" {
 	// One look at once (a wait's task may be done already), then one at the kept time: when
 	// the first apply first saw a card active, which may be a moment after the platform's
 	// time or none, so a look at it may come a moment too soon and cost one more.
-	if hinted > 3 {
+	if hinted < 2 || hinted > 3 {
 		t.Errorf("the next apply's one card took %d looks, want 2 (at once, then at the time the last apply learned: %s), or 3", hinted, data)
 	}
 	if cold != 4 {

@@ -13,7 +13,7 @@ import (
 
 // TestCLIUnknownStatusThenMap plays issue #10 with the real CLI and the built provider against
 // a sandbox that names statuses differently: without card_status_map, `terraform apply` fails
-// within a minute naming the status and the setting; the card stays in state. After adding the
+// naming the status and the setting; the card stays in state. After adding the
 // map and `terraform untaint` (which the error asks for), the next apply finishes that card —
 // no second card is issued — and the plan after it is empty.
 func TestCLIUnknownStatusThenMap(t *testing.T) {
@@ -62,9 +62,10 @@ resource "cards_card" "test" {
 	if err == nil {
 		t.Fatalf("apply without card_status_map succeeded:\n%s", out)
 	}
-	if elapsed := time.Since(start); elapsed > time.Minute {
-		t.Errorf("apply failed after %s, want within a minute", elapsed)
-	}
+	// How soon it gives up is TestWaitForCardStatusUnknownStatus's, on a fake clock; a wait
+	// that never gave up would run into the create timeout (20 minutes) and the go test
+	// timeout, and fail without the messages below.
+	t.Logf("apply failed after %s", time.Since(start).Round(time.Second))
 	for _, want := range []string{`reports status "Normal"`, "was waiting for", `card_status_map = { "Normal" = "<the status it means>" }`, "terraform untaint"} {
 		if !strings.Contains(strings.Join(strings.Fields(out), " "), want) {
 			t.Errorf("apply output lacks %q:\n%s", want, out)

@@ -584,7 +584,9 @@ cancel_at="$(elapsed)"
 echo "The platform has the new card (+${cancel_at}s): cancelling the job as a runner does: SIGINT to the step's process"
 kill -INT "$job"
 for _ in $(seq 1 75); do kill -0 "$job" 2>/dev/null || break; sleep 0.1; done
+within_grace="within the runner's 7.5s grace"
 if kill -0 "$job" 2>/dev/null; then
+  within_grace="past the runner's 7.5s grace, which would have killed it"
   echo "Still running after 7.5s: SIGTERM"
   kill -TERM "$job"
   for _ in $(seq 1 25); do kill -0 "$job" 2>/dev/null || break; sleep 0.1; done
@@ -601,7 +603,7 @@ sed 's/^/  | /' "$log_dir/apply-merge-4-cancelled.log"
 [ "$rc" -ne 0 ] || fail "the cancelled apply exited 0"
 grep -q 'Card saved unfinished' "$log_dir/apply-merge-4-cancelled.log" || fail "the provider did not save the unfinished card"
 stop_s="$(awk -v a="$cancel_at" -v b="$stopped_at" 'BEGIN { printf "%.1f", b - a }')"
-ok "The cancelled job stopped ${stop_s}s after the signal (exit $rc), within the runner's 7.5s grace: the card is saved unfinished."
+ok "The cancelled job stopped ${stop_s}s after the signal (exit $rc), $within_grace: the card is saved unfinished."
 next="$(checkout merge-4-next-run)" # a fresh checkout: no .terraform/, so no journal of the cancelled run
 init "$next"
 "$terraform" -chdir="$next" state list >"$log_dir/state-after-cancel.log" 2>&1 || { cat "$log_dir/state-after-cancel.log"; fail "state list failed"; }

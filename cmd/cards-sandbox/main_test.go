@@ -19,6 +19,7 @@ import (
 func TestRunServesUntilSignalled(t *testing.T) {
 	dir := t.TempDir()
 	keyPath := filepath.Join(dir, "key.pem")
+	var generated []byte
 	for i, want := range []string{"generated", "reused"} {
 		ready := filepath.Join(dir, "ready"+strconv.Itoa(i))
 		done := make(chan error, 1)
@@ -42,7 +43,15 @@ func TestRunServesUntilSignalled(t *testing.T) {
 		if err != nil || fi.Mode().Perm() != 0o600 {
 			t.Fatalf("key file: %v %v", fi, err)
 		}
-		pemText, _ := os.ReadFile(keyPath)
+		pemText, err := os.ReadFile(keyPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if generated == nil {
+			generated = pemText
+		} else if string(pemText) != string(generated) {
+			t.Fatalf("the %s run wrote a new key over the one the first run generated", want)
+		}
 		key, err := signing.ParsePrivateKey(pemText)
 		if err != nil {
 			t.Fatal(err)

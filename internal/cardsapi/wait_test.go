@@ -141,6 +141,15 @@ func TestWaitForCardStatusUnknownStatus(t *testing.T) {
 		t.Errorf("gave up after %s, want shortly after the 10s grace", waited)
 	}
 
+	byDefault, _, clock := newWaitClient(t, srv.URL)
+	start = clock.Now()
+	if _, err := byDefault.WaitForCardStatus(clock.withDeadline(time.Hour), "c7", []string{CardStatusActive}, nil); !IsUnknownStatus(err) {
+		t.Fatalf("with the default grace: %T %v", err, err)
+	}
+	if waited := clock.Now().Sub(start); waited < DefaultUnknownStatusGrace || waited > 2*DefaultUnknownStatusGrace {
+		t.Errorf("with the default grace, gave up after %s, want shortly after %s", waited, DefaultUnknownStatusGrace)
+	}
+
 	mapped, _, _ := newWaitClient(t, statusServer(t, cardStatus("Pending"), cardStatus("normal")).URL,
 		func(cfg *Config) { cfg.CardStatusMap = map[string]string{"Normal": "active"} })
 	d, err := mapped.WaitForCardStatus(context.Background(), "c7", []string{CardStatusActive}, nil)
