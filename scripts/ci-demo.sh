@@ -184,9 +184,13 @@ mkdir -p "$bin_dir" "$log_dir" "$work_dir"
 go build -ldflags "-X main.version=$provider_version" -o "$bin_dir/terraform-provider-cards" .
 go build -o "$bin_dir/cards-sandbox" ./cmd/cards-sandbox
 platform="$(go env GOOS)_$(go env GOARCH)"
-mirror_pkg="$mirror_dir/registry.terraform.io/arthawork/cards/$provider_version/$platform"
-mkdir -p "$mirror_pkg"
-cp "$bin_dir/terraform-provider-cards" "$mirror_pkg/terraform-provider-cards_v$provider_version"
+# "arthawork/cards" is registry.terraform.io/arthawork/cards to Terraform and
+# registry.opentofu.org/arthawork/cards to OpenTofu: the mirror holds the build under both.
+for host in registry.terraform.io registry.opentofu.org; do
+  mirror_pkg="$mirror_dir/$host/arthawork/cards/$provider_version/$platform"
+  mkdir -p "$mirror_pkg"
+  cp "$bin_dir/terraform-provider-cards" "$mirror_pkg/terraform-provider-cards_v$provider_version"
+done
 # The pg backend needs `terraform init`, and init installs providers: dev_overrides do not stop
 # it from asking the registry. A filesystem mirror is init's own offline source, and with no
 # `direct` block Terraform has no network source at all.
@@ -196,12 +200,12 @@ cat >"$ci_dir/terraformrc" <<EOF
 provider_installation {
   filesystem_mirror {
     path    = "$mirror_dir"
-    include = ["registry.terraform.io/arthawork/cards"]
+    include = ["registry.terraform.io/arthawork/cards", "registry.opentofu.org/arthawork/cards"]
   }
 }
 EOF
 export TF_CLI_CONFIG_FILE="$ci_dir/terraformrc"
-echo "Provider mirror: ${mirror_pkg#"$root"/}/terraform-provider-cards_v$provider_version"
+echo "Provider mirror: ${mirror_dir#"$root"/}/{registry.terraform.io,registry.opentofu.org}/arthawork/cards/$provider_version/$platform/terraform-provider-cards_v$provider_version"
 cat "$TF_CLI_CONFIG_FILE"
 
 # ---------------------------------------------------------------------------------------------
