@@ -85,21 +85,21 @@ func TestATaskIsAskedByTheOnlyAttemptThatMayHaveBeenProcessed(t *testing.T) {
 	at := func(s int) *time.Time { d := t0.Add(time.Duration(s) * time.Second); return &d }
 	var st callState
 	st.unprocessed = true // answered 429
-	st.noteAsked(t0, at(0))
+	st.noteAsked(sentAt(t0, at(0)))
 	if !st.askedAt.IsZero() {
 		t.Fatalf("an attempt refused with 429 asked the task at %s", st.askedAt)
 	}
 	st.unprocessed = false // accepted
-	st.noteAsked(t0.Add(time.Second), at(2))
+	st.noteAsked(sentAt(t0.Add(time.Second), at(2)))
 	if !st.askedAt.Equal(*at(2)) || st.askedAgain {
 		t.Errorf("asked at %s (again: %v), want when the attempt after the 429 was written, %s", st.askedAt, st.askedAgain, *at(2))
 	}
-	st.noteAsked(t0.Add(3*time.Second), at(4)) // a retry after that attempt timed out
+	st.noteAsked(sentAt(t0.Add(3*time.Second), at(4))) // a retry after that attempt timed out
 	if !st.askedAgain || !st.askedAt.IsZero() {
 		t.Errorf("after a second attempt that may have been processed the ask's time is %s (again: %v), want unknown", st.askedAt, st.askedAgain)
 	}
 	var unwritten callState
-	unwritten.noteAsked(t0, nil) // connected, failed before its request was written
+	unwritten.noteAsked(sentAt(t0, nil)) // connected, failed before its request was written
 	if !unwritten.askedAt.Equal(t0) {
 		t.Errorf("an attempt that failed before it was written asked at %s, want when it began, %s", unwritten.askedAt, t0)
 	}

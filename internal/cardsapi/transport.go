@@ -46,16 +46,16 @@ type callState struct {
 // (a timeout, reset or EOF after connecting, a body cut off, a 5xx) may have been processed.
 func (s *callState) notProcessed() bool { return s.unprocessed }
 
-// noteAsked sets askedAt after an attempt that began at began and was written at written
-// (nil: it was not), unless this one was provably not processed. After an earlier attempt
-// set it, it clears it and sets askedAgain instead.
-func (s *callState) noteAsked(began time.Time, written *time.Time) {
+// noteAsked sets askedAt to sent, when an attempt went out (sentAt), unless this one was
+// provably not processed. After an earlier attempt set it, it clears it and sets askedAgain
+// instead.
+func (s *callState) noteAsked(sent time.Time) {
 	switch {
 	case s.unprocessed, s.askedAgain:
 	case !s.askedAt.IsZero():
 		s.askedAt, s.askedAgain = time.Time{}, true
 	default:
-		s.askedAt = sentAt(began, written)
+		s.askedAt = sent
 	}
 }
 
@@ -149,7 +149,7 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	if err != nil {
 		st.unprocessed = !st.connected.Load()
-		st.noteAsked(began, written.Load())
+		st.noteAsked(sentAt(began, written.Load()))
 		st.lastFailure = errorClass(err)
 		fields["error"] = st.lastFailure
 		c.log.Debug(req.Context(), "cards API request failed", fields)
@@ -157,9 +157,8 @@ func (t *signingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	}
 	c.answered.Store(true)
 	st.unprocessed = resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable
-	wrote := written.Load()
-	st.noteAsked(began, wrote)
-	sent := sentAt(began, wrote)
+	sent := sentAt(began, written.Load())
+	st.noteAsked(sent)
 	if st.unprocessed {
 		if cut, ok := c.rate.throttled(sent, c.clock.Now(), st.atOnce); ok {
 			c.log.Info(req.Context(), "platform throttled: request rate cut", map[string]any{
